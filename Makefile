@@ -1,0 +1,39 @@
+# One-word commands: make run, make test, make lint, make bench.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+SHELL := /bin/bash
+
+.PHONY: run test lint bench install install-dev clean
+
+$(VENV)/.run-installed: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-gpu.txt requirements-dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@ $(VENV)/.run-installed
+
+install: $(VENV)/.run-installed
+install-dev: $(VENV)/.dev-installed
+
+run: install
+	PY=$(PY) PORT=$(PORT) devops/local/run.sh
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/shellcheck devops/runpod/*.sh devops/local/*.sh .ci/run
+
+test: lint
+	$(PY) -m pytest
+
+bench: install-dev
+	$(PY) bench/queue.py
+	$(PY) bench/gpu.py
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""HTTP only: the FastAPI app, its routers, templates and static files."""

@@ -1,0 +1,1 @@
+"""Staging styles and room types."""

@@ -1,0 +1,58 @@
+"""Staging styles: the catalog merchandisers curate."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, JSONType, UTCDateTime, utcnow
+
+ROOM_TYPES: dict[str, str] = {
+    "living_room": "Living room",
+    "bedroom": "Bedroom",
+    "dining_room": "Dining room",
+    "kitchen": "Kitchen",
+    "home_office": "Home office",
+    "kids_room": "Kids' room",
+    "studio": "Studio",
+    "patio": "Patio",
+}
+
+
+class Style(Base):
+    """One staging style; jobs keep a snapshot, so edits only affect new jobs."""
+
+    __tablename__ = "styles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    prompt: Mapped[str] = mapped_column(Text)
+    negative_prompt: Mapped[str] = mapped_column(Text, default="")
+    palette: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    room_types: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    params: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    reference_image_keys: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    preview_image_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def snapshot(self) -> dict[str, Any]:
+        """What a job needs of this style, frozen at submission."""
+        return {
+            "id": self.id,
+            "slug": self.slug,
+            "name": self.name,
+            "prompt": self.prompt,
+            "negative_prompt": self.negative_prompt,
+            "palette": list(self.palette),
+            "params": dict(self.params),
+            "reference_image_keys": list(self.reference_image_keys),
+        }

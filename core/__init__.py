@@ -1,0 +1,1 @@
+"""Shared by the API and the worker: settings, database, storage, image handling."""

@@ -1,0 +1,128 @@
+"""The one typed settings object, read from the environment and validated at start."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev-secret-change-me"}
+DEFAULT_SECRET = "dev-secret-change-me"  # noqa: S105 - refused outside dev mode
+
+
+class AppEnv(StrEnum):
+    """Where the process runs."""
+
+    DEV = "dev"  # a laptop: placeholder secrets allowed, cookies not Secure
+    PROD = "prod"  # anything real: secrets must be set
+
+
+class StorageBackend(StrEnum):
+    """Where images are kept."""
+
+    LOCAL = "local"  # files under LOCAL_STORAGE_DIR, served by the API
+    R2 = "r2"  # Cloudflare R2 (any S3-compatible endpoint)
+
+
+class GeneratorName(StrEnum):
+    """Which generator the worker builds at start."""
+
+    PREVIEW = "preview"  # CPU, no weights, labelled PREVIEW
+    SDXL = "sdxl"  # SDXL + ControlNet inpainting on a GPU
+
+
+class SdxlSettings(BaseSettings):
+    """Model ids and knobs of the sdxl generator (env prefix SDXL_)."""
+
+    model_config = SettingsConfigDict(env_prefix="SDXL_", extra="ignore")
+
+    base_model: str = "diffusers/stable-diffusion-xl-1.0-inpainting-0.1"
+    vae_model: str = "madebyollin/sdxl-vae-fp16-fix"
+    controlnet_depth_model: str = "diffusers/controlnet-depth-sdxl-1.0"
+    controlnet_mlsd_model: str = ""
+    segmentation_model: str = "nvidia/segformer-b5-finetuned-ade-640-640"
+    depth_model: str = "depth-anything/Depth-Anything-V2-Small-hf"
+    mlsd_model: str = "lllyasviel/Annotators"
+
+
+class Settings(BaseSettings):
+    """Every setting of the API and the worker; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    app_env: AppEnv = AppEnv.DEV
+    secret_key: str = DEFAULT_SECRET
+    base_url: str = "http://127.0.0.1:8000"
+
+    database_url: str = "sqlite:///./var/stagewright.db"
+
+    storage_backend: StorageBackend = StorageBackend.LOCAL
+    local_storage_dir: Path = Path("./var/storage")
+    r2_account_id: str = ""
+    r2_endpoint_url: str = ""
+    r2_access_key_id: str = ""
+    r2_secret_access_key: str = ""
+    r2_bucket: str = ""
+    r2_url_expiry_s: int = Field(3600, ge=60, le=7 * 24 * 3600)
+
+    generator: GeneratorName = GeneratorName.PREVIEW
+    worker_id: str = ""
+    poll_interval_s: float = Field(3.0, gt=0, le=60)
+    lease_s: float = Field(60.0, ge=3, le=3600)
+    max_attempts: int = Field(3, ge=1, le=20)
+    retry_base_s: float = Field(5.0, ge=0)
+    retry_cap_s: float = Field(300.0, ge=0)
+    shutdown_grace_s: float = Field(30.0, ge=0)
+    progress_interval_s: float = Field(0.25, gt=0, le=10)
+
+    max_upload_bytes: int = Field(25 * 1024 * 1024, ge=1024)
+    max_upload_pixels: int = Field(40_000_000, ge=10_000)
+    daily_quota: int = Field(50, ge=0)
+    jpeg_quality: int = Field(92, ge=50, le=100)
+
+    sdxl: SdxlSettings = Field(default_factory=SdxlSettings)
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_database_url(cls, url: str) -> str:
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @model_validator(mode="after")
+    def _check_production(self) -> Settings:
+        if self.app_env is AppEnv.DEV:
+            return self
+        if self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
+            raise ValueError(
+                "SECRET_KEY must be a random string of 32+ characters outside dev mode"
+            )
+        if self.storage_backend is StorageBackend.R2:
+            missing = [
+                name.upper()
+                for name in ("r2_access_key_id", "r2_secret_access_key", "r2_bucket")
+                if getattr(self, name).strip().lower() in PLACEHOLDER_SECRETS
+            ]
+            if not (self.r2_account_id or self.r2_endpoint_url):
+                missing.append("R2_ACCOUNT_ID or R2_ENDPOINT_URL")
+            if missing:
+                raise ValueError(f"missing R2 settings: {', '.join(missing)}")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def r2_endpoint(self) -> str:
+        return self.r2_endpoint_url or f"https://{self.r2_account_id}.r2.cloudflarestorage.com"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

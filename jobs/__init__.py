@@ -1,0 +1,1 @@
+"""The job table and its state machine: enqueue, claim, heartbeat, finish."""

@@ -1,0 +1,123 @@
+"""The job table (queue and domain record in one) and the worker fleet table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, JSONType, UTCDateTime, enum_column, utcnow
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class JobState(StrEnum):
+    """Where a job is in its life; see design.md's state machine."""
+
+    PENDING = "pending"  # waiting for a worker (possibly until run_after)
+    RUNNING = "running"  # claimed by locked_by until lease_expires_at
+    COMPLETED = "completed"  # results stored
+    FAILED = "failed"  # attempts used up, or a non-retryable error
+    CANCELLED = "cancelled"  # cancelled by its owner or staff
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATES
+
+
+FINAL_STATES = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED})
+
+
+class Job(Base):
+    """One staging request: a photo, a room type, a style snapshot and its results."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        UniqueConstraint("user_id", "idempotency_key", name="uq_jobs_user_idempotency_key"),
+        Index(
+            "ix_jobs_pending",
+            "priority",
+            "run_after",
+            "id",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
+        ),
+        Index(
+            "ix_jobs_running_lease",
+            "lease_expires_at",
+            postgresql_where=text("state = 'running'"),
+            sqlite_where=text("state = 'running'"),
+        ),
+        Index("ix_jobs_user_created", "user_id", "created_at"),
+        Index("ix_jobs_state_created", "state", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    style_id: Mapped[int | None] = mapped_column(
+        ForeignKey("styles.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    style_snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    room_type: Mapped[str] = mapped_column(String(40))
+    variants: Mapped[int] = mapped_column(Integer, default=1)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    listing: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    is_test: Mapped[bool] = mapped_column(default=False)
+
+    state: Mapped[JobState] = mapped_column(enum_column(JobState), default=JobState.PENDING)
+    priority: Mapped[int] = mapped_column(Integer, default=100)
+    run_after: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    locked_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    stage: Mapped[str] = mapped_column(String(120), default="")
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+
+    input_key: Mapped[str] = mapped_column(String(255))
+    input_width: Mapped[int] = mapped_column(Integer)
+    input_height: Mapped[int] = mapped_column(Integer)
+    result_keys: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    mask_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    result_seeds: Mapped[list[int]] = mapped_column(JSONType, default=list)
+    generator: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class WorkerRecord(Base):
+    """One running worker process, kept up to date by the worker itself."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    generator: Mapped[str] = mapped_column(String(40))
+    version: Mapped[str] = mapped_column(String(40))
+    gpu_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    gpu_memory_mb: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    current_job_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    jobs_done: Mapped[int] = mapped_column(Integer, default=0)
+    jobs_failed: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str] = mapped_column(Text, default="")

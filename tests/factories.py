@@ -1,0 +1,99 @@
+"""Factories for users, styles, jobs and photos, shared by every test."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import random
+from typing import Any
+
+from PIL import Image, ImageDraw
+from sqlalchemy.orm import Session
+
+from accounts.models import Role, User
+from catalog.models import Style
+from core.storage import job_input_key
+from jobs.models import Job, JobState
+
+_counter = itertools.count(1)
+PASSWORD = "password"
+
+
+def make_user(session: Session, *, role: Role = Role.AGENT, **fields: Any) -> User:
+    from accounts.security import hash_password
+
+    n = next(_counter)
+    fields.setdefault("password_hash", hash_password(PASSWORD))
+    user = User(email=f"user{n}@example.com", name=f"User {n}", role=role, **fields)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_style(session: Session, **fields: Any) -> Style:
+    n = next(_counter)
+    values: dict[str, Any] = {
+        "slug": f"style-{n}",
+        "name": f"Style {n}",
+        "description": "A test style",
+        "prompt": "a {room_type} staged in a test style",
+        "negative_prompt": "clutter",
+        "palette": ["#d9c7a7", "#6b5b4b", "#2f4f4f"],
+        "room_types": ["living_room", "bedroom", "dining_room"],
+        "params": {},
+        "sort_order": n,
+    }
+    values.update(fields)
+    style = Style(**values)
+    session.add(style)
+    session.flush()
+    return style
+
+
+def make_job(session: Session, *, user: User, style: Style, **fields: Any) -> Job:
+    values: dict[str, Any] = {
+        "user_id": user.id,
+        "style_id": style.id,
+        "style_snapshot": style.snapshot(),
+        "room_type": "living_room",
+        "variants": 1,
+        "seed": 1234,
+        "input_key": "pending",
+        "input_width": 64,
+        "input_height": 48,
+        "state": JobState.PENDING,
+    }
+    values.update(fields)
+    job = Job(**values)
+    session.add(job)
+    session.flush()
+    if job.input_key == "pending":
+        job.input_key = job_input_key(job.id)
+    return job
+
+
+def room_photo(width: int = 96, height: int = 64, *, seed: int = 0) -> Image.Image:
+    """A synthetic empty room: ceiling, back wall with a window, and a floor."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", (width, height), (236, 233, 226))
+    draw = ImageDraw.Draw(image)
+    horizon = int(height * 0.62)
+    draw.rectangle([0, horizon, width, height], fill=(150, 111, 72))
+    draw.rectangle([0, 0, width, int(height * 0.12)], fill=(250, 250, 250))
+    wx = int(width * 0.35)
+    window = [wx, int(height * 0.2), wx + width // 4, int(height * 0.5)]
+    draw.rectangle(window, fill=(170, 200, 230))
+    for _ in range(20):
+        x, y = rng.randrange(width), rng.randrange(horizon, height)
+        draw.point((x, y), fill=(140, 100, 66))
+    return image
+
+
+def photo_bytes(fmt: str = "JPEG", width: int = 96, height: int = 64, **save: Any) -> bytes:
+    """A synthetic room photo encoded in the given format."""
+    buffer = io.BytesIO()
+    image = room_photo(width, height)
+    if fmt == "PNG" and save.pop("rgba", False):
+        image = image.convert("RGBA")
+    image.save(buffer, fmt, **save)
+    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""The job-running process: poll loop, generators, vision and post-processing."""

@@ -1,0 +1,62 @@
+"""The one interface every generator implements, and the errors it may raise."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from PIL import Image
+
+ProgressCallback = Callable[[float, str], None]
+"""Called with a fraction in [0, 1] and a short stage text ("Denoising 12/30")."""
+
+StopCheck = Callable[[], bool]
+"""Returns True once the job must stop: cancelled, lease lost or worker shutting down."""
+
+
+class StopRequested(Exception):
+    """Raised by a generator that saw should_stop() turn True; nothing is written."""
+
+
+class BadInput(Exception):
+    """The job itself is unusable (unreadable photo, impossible style); retrying cannot help."""
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """Everything a generator needs for one job."""
+
+    job_id: int
+    image: Image.Image
+    room_type: str
+    style: dict[str, Any]
+    variants: int
+    seed: int
+    reference_images: list[Image.Image] = field(default_factory=list)
+
+
+@dataclass
+class GenerationResult:
+    """The staged images (same size as the input), their seeds, and the staging mask."""
+
+    images: list[Image.Image]
+    seeds: list[int]
+    mask: Image.Image | None = None
+    clean_images: list[Image.Image] | None = None
+    """The same images without the disclosure label, when a label was drawn."""
+
+
+class Generator(Protocol):
+    """Built once when the worker starts, then used for every job."""
+
+    name: str
+
+    def generate(
+        self, request: GenerationRequest, on_progress: ProgressCallback, should_stop: StopCheck
+    ) -> GenerationResult: ...
+
+
+def variant_seeds(seed: int, variants: int) -> list[int]:
+    """One recorded seed per variant, derived from the job's seed."""
+    return [(seed + index * 7919) % 2**32 for index in range(variants)]
