@@ -97,3 +97,39 @@ def photo_bytes(fmt: str = "JPEG", width: int = 96, height: int = 64, **save: An
         image = image.convert("RGBA")
     image.save(buffer, fmt, **save)
     return buffer.getvalue()
+
+
+def stored_job(session: Session, storage: Any, **fields: Any) -> Job:
+    """A pending job whose input photo is in storage (a new user and style unless given)."""
+    user = fields.pop("user", None) or make_user(session, password_hash="x")
+    style = fields.pop("style", None) or make_style(session)
+    size = (fields.get("input_width", 64), fields.get("input_height", 48))
+    job = make_job(session, user=user, style=style, **fields)
+    storage.put(job.input_key, photo_bytes(width=size[0], height=size[1]), "image/jpeg")
+    session.flush()
+    return job
+
+
+def insert_jobs(
+    session: Session, storage: Any, count: int, *, user: User, style: Style, **fields: Any
+) -> list[int]:
+    """Many pending jobs at once, sharing one stored input photo; returns their ids."""
+    from sqlalchemy import insert
+
+    key = "test-inputs/room.jpg"
+    storage.put(key, photo_bytes(width=64, height=48), "image/jpeg")
+    row: dict[str, Any] = {
+        "user_id": user.id,
+        "style_id": style.id,
+        "style_snapshot": style.snapshot(),
+        "room_type": "living_room",
+        "variants": 1,
+        "seed": 1234,
+        "input_key": key,
+        "input_width": 64,
+        "input_height": 48,
+        "state": JobState.PENDING,
+        **fields,
+    }
+    result = session.execute(insert(Job).returning(Job.id), [dict(row) for _ in range(count)])
+    return sorted(result.scalars())
