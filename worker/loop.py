@@ -54,8 +54,8 @@ class Worker:
             settings.database_url, poll_interval_s=settings.poll_interval_s, stop=shutdown.requested
         )
 
-    def run(self) -> None:
-        """Serve jobs until shutdown is requested; the fleet row lives as long as the loop."""
+    def register(self) -> None:
+        """Add this worker's row to the fleet table."""
         with transaction(self.factory) as session:
             fleet.register(
                 session,
@@ -67,6 +67,10 @@ class Worker:
                 gpu_name=getattr(self.generator, "gpu_name", None),
                 gpu_memory_mb=getattr(self.generator, "gpu_memory_mb", None),
             )
+
+    def run(self) -> None:
+        """Serve jobs until shutdown is requested; the fleet row lives as long as the loop."""
+        self.register()
         log.info("worker started (%s generator)", self.generator.name, extra=self._extra())
         self.wakeup.start()
         try:
