@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 
 from core.db import make_engine, make_sessionmaker
-from core.logging import configure_logging
+from core.logging import configure_logging, set_log_context
 from core.migrations import SchemaNotAtHead, require_head
 from core.settings import get_settings
 from core.storage import make_storage
@@ -21,11 +21,13 @@ EXIT_SCHEMA_NOT_AT_HEAD = 2
 def run(_args: argparse.Namespace) -> int:
     """Check the schema, build the generator once, then loop."""
     from worker.generators import build_generator
-    from worker.loop import Worker
+    from worker.loop import Worker, default_worker_id
     from worker.signals import Shutdown
 
     settings = get_settings()
+    settings = settings.model_copy(update={"worker_id": settings.worker_id or default_worker_id()})
     configure_logging(settings.log_level)
+    set_log_context(worker_id=settings.worker_id)
     engine = make_engine(settings.database_url)
     try:
         require_head(engine)
