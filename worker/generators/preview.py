@@ -25,6 +25,8 @@ from worker.generators.base import (
 from worker.postprocess import draw_label, label_box
 
 LABEL = "PREVIEW"
+LABEL_SCALE = 1 / 12
+"""The PREVIEW label is large on purpose: nobody should mistake a preview for a staging."""
 DEFAULT_PALETTE = ["#d9c7a7", "#6b5b4b", "#2f4f4f", "#b5838d"]
 HORIZON = 0.60
 """Top of the floor trapezoid, as a fraction of the height (the floor is the bottom 40%)."""
@@ -52,7 +54,9 @@ def staging_mask(size: tuple[int, int]) -> Image.Image:
         ],
         fill=255,
     )
-    ImageDraw.Draw(mask).rectangle(label_box(size, LABEL, where="bottom-center"), fill=255)
+    ImageDraw.Draw(mask).rectangle(
+        label_box(size, LABEL, where="bottom-center", scale=LABEL_SCALE), fill=255
+    )
     return mask
 
 
@@ -101,18 +105,19 @@ def _layers(room_type: str, size: tuple[int, int], palette: list[Rgb], rng: np.r
     def draw_main(draw: ImageDraw.ImageDraw) -> None:
         main_w = jitter(0.42, 0.05) * width
         top = floor_top + 0.02 * height
+        tone = colour(1)
         if room_type == "bedroom":
             box = (cx - main_w / 2, top, cx + main_w / 2, top + 0.22 * height)
-            _box(draw, box, colour(1), 0.55)
+            _box(draw, box, tone, 0.55)
             draw.rectangle((box[0], box[1], box[2], box[1] + 0.04 * height), fill=colour(2))
         elif room_type in {"dining_room", "kitchen"}:
             box = (cx - main_w / 2, top + 0.08 * height, cx + main_w / 2, top + 0.2 * height)
-            _box(draw, box, colour(1), 0.35)
+            _box(draw, box, tone, 0.35)
         else:
             back = (cx - main_w / 2, top, cx + main_w / 2, top + 0.08 * height)
             seat = (cx - main_w / 2, top + 0.08 * height, cx + main_w / 2, top + 0.16 * height)
-            _box(draw, back, colour(1), 0.4)
-            _box(draw, seat, colour(1), 0.5)
+            _box(draw, back, _shade(tone, 0.9), 0.4)
+            _box(draw, seat, tone, 0.5)
 
     def draw_side(draw: ImageDraw.ImageDraw) -> None:
         side_w = 0.12 * width
@@ -165,7 +170,7 @@ class PreviewGenerator:
             for layer in layers:
                 layer(draw)
                 step(f"Placing furniture (variant {number}/{len(plans)})")
-            labelled = draw_label(canvas, LABEL, where="bottom-center")
+            labelled = draw_label(canvas, LABEL, where="bottom-center", scale=LABEL_SCALE)
             images.append(Image.composite(labelled, source, mask))
             step(f"Labelling (variant {number}/{len(plans)})")
         return GenerationResult(images=images, seeds=seeds, mask=mask)
