@@ -19,7 +19,6 @@ import collections  # noqa: E402
 import multiprocessing as mp  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
-from typing import Any  # noqa: E402
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
@@ -28,7 +27,7 @@ from core.migrations import upgrade  # noqa: E402
 from jobs import queue  # noqa: E402
 from jobs.models import Job, JobState  # noqa: E402
 from jobs.notify import notify_job_available  # noqa: E402
-from tests.factories import make_style, make_user  # noqa: E402
+from tests.factories import job_values, make_style, make_user  # noqa: E402
 from tests.support.pgcluster import throwaway_database  # noqa: E402
 from worker.wakeup import Wakeup  # noqa: E402
 
@@ -94,18 +93,7 @@ class Bench:
         self.factory = make_sessionmaker(self.engine)
         with transaction(self.factory) as session:
             user, style = make_user(session, password_hash="x"), make_style(session)
-            self.row: dict[str, Any] = {
-                "user_id": user.id,
-                "style_id": style.id,
-                "style_snapshot": style.snapshot(),
-                "room_type": "living_room",
-                "variants": 1,
-                "seed": 1,
-                "input_key": "bench/input.jpg",
-                "input_width": 64,
-                "input_height": 48,
-                "state": JobState.PENDING,
-            }
+            self.row = job_values(user, style, input_key="bench/input.jpg")
 
     def insert(self, count: int, *, notify: bool = False) -> None:
         with transaction(self.factory) as session:

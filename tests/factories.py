@@ -50,7 +50,8 @@ def make_style(session: Session, **fields: Any) -> Style:
     return style
 
 
-def make_job(session: Session, *, user: User, style: Style, **fields: Any) -> Job:
+def job_values(user: User, style: Style, **fields: Any) -> dict[str, Any]:
+    """The columns of a pending job; `input_key="pending"` means "the job's own key"."""
     values: dict[str, Any] = {
         "user_id": user.id,
         "style_id": style.id,
@@ -64,7 +65,11 @@ def make_job(session: Session, *, user: User, style: Style, **fields: Any) -> Jo
         "state": JobState.PENDING,
     }
     values.update(fields)
-    job = Job(**values)
+    return values
+
+
+def make_job(session: Session, *, user: User, style: Style, **fields: Any) -> Job:
+    job = Job(**job_values(user, style, **fields))
     session.add(job)
     session.flush()
     if job.input_key == "pending":
@@ -118,18 +123,6 @@ def insert_jobs(
 
     key = "test-inputs/room.jpg"
     storage.put(key, photo_bytes(width=64, height=48), "image/jpeg")
-    row: dict[str, Any] = {
-        "user_id": user.id,
-        "style_id": style.id,
-        "style_snapshot": style.snapshot(),
-        "room_type": "living_room",
-        "variants": 1,
-        "seed": 1234,
-        "input_key": key,
-        "input_width": 64,
-        "input_height": 48,
-        "state": JobState.PENDING,
-        **fields,
-    }
+    row = job_values(user, style, input_key=key, **fields)
     result = session.execute(insert(Job).returning(Job.id), [dict(row) for _ in range(count)])
     return sorted(result.scalars())
