@@ -17,14 +17,20 @@ from jobs.models import Job, JobState
 
 _counter = itertools.count(1)
 PASSWORD = "password"
+_password_hash: str | None = None  # hashed once: argon2 is slow on purpose
 
 
 def make_user(session: Session, *, role: Role = Role.AGENT, **fields: Any) -> User:
     from accounts.security import hash_password
 
+    global _password_hash
+    if _password_hash is None:
+        _password_hash = hash_password(PASSWORD)
     n = next(_counter)
-    fields.setdefault("password_hash", hash_password(PASSWORD))
-    user = User(email=f"user{n}@example.com", name=f"User {n}", role=role, **fields)
+    fields.setdefault("password_hash", _password_hash)
+    fields.setdefault("email", f"user{n}@example.com")
+    fields.setdefault("name", f"User {n}")
+    user = User(role=role, **fields)
     session.add(user)
     session.flush()
     return user
