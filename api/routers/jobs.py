@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Header, Path, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Path, Query, Response, UploadFile
+from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
 from api.presenters import job_out
 from api.schemas import ErrorOut, JobOut, JobPage
 from core.images import normalise_upload
-from jobs.models import JobState
+from core.settings import Settings
+from core.storage import Storage
+from jobs.models import Job, JobState
 from jobs.service import (
     MAX_IDEMPOTENCY_KEY_CHARS,
     MAX_LISTING_CHARS,
@@ -33,6 +37,25 @@ JobId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The job's id")]
 _errors = {status: {"model": ErrorOut} for status in (404, 409)}
 
 
+@dataclass(frozen=True)
+class JobView:
+    """What rendering a job needs: the request's session, settings and storage."""
+
+    session: Session
+    settings: Settings
+    storage: Storage
+
+    def __call__(self, job: Job) -> JobOut:
+        return job_out(self.session, job, self.storage, self.settings)
+
+
+def _job_view(session: SessionDep, settings: SettingsDep, storage: StorageDep) -> JobView:
+    return JobView(session, settings, storage)
+
+
+JobViewDep = Annotated[JobView, Depends(_job_view)]
+
+
 @router.post(
     "/jobs",
     status_code=202,
@@ -50,9 +73,7 @@ _errors = {status: {"model": ErrorOut} for status in (404, 409)}
 def submit_job(
     response: Response,
     user: CurrentUser,
-    session: SessionDep,
-    settings: SettingsDep,
-    storage: StorageDep,
+    view: JobViewDep,
     photo: Annotated[UploadFile, File(description="JPEG, PNG or WebP photo of an empty room")],
     room_type: Annotated[str, Form(max_length=40, description="See GET /room-types")],
     style: Annotated[str, Form(max_length=60, description="A style slug from GET /styles")],
@@ -63,6 +84,7 @@ def submit_job(
         str | None, Header(alias="Idempotency-Key", max_length=MAX_IDEMPOTENCY_KEY_CHARS)
     ] = None,
 ) -> JobOut:
+    session, settings = view.session, view.settings
     # Reading one byte past the limit tells "too large" without holding a huge upload.
     image = normalise_upload(photo.file.read(settings.max_upload_bytes + 1), settings)
     request = JobRequest(
@@ -74,24 +96,17 @@ def submit_job(
         request=request,
         idempotency_key=idempotency_key,
         image=image,
-        storage=storage,
+        storage=view.storage,
         settings=settings,
     )
     response.status_code = 202 if created else 200
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"
-    return job_out(session, job, storage, settings)
+    return view(job)
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, summary="One job", responses=_errors)
-def get_job(
-    job_id: JobId,
-    user: CurrentUser,
-    session: SessionDep,
-    settings: SettingsDep,
-    storage: StorageDep,
-) -> JobOut:
-    job = get_job_for(session, user=user, job_id=job_id)
-    return job_out(session, job, storage, settings)
+def get_job(job_id: JobId, user: CurrentUser, view: JobViewDep) -> JobOut:
+    return view(get_job_for(view.session, user=user, job_id=job_id))
 
 
 @router.get(
@@ -102,9 +117,7 @@ def get_job(
 )
 def get_jobs(
     user: CurrentUser,
-    session: SessionDep,
-    settings: SettingsDep,
-    storage: StorageDep,
+    view: JobViewDep,
     state: JobState | None = None,
     listing: Annotated[str | None, Query(max_length=MAX_LISTING_CHARS)] = None,
     style: Annotated[str | None, Query(max_length=60)] = None,
@@ -115,7 +128,7 @@ def get_jobs(
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 20,
 ) -> JobPage:
     result = list_jobs(
-        session,
+        view.session,
         user=user,
         state=state,
         listing=listing,
@@ -127,7 +140,7 @@ def get_jobs(
         per_page=per_page,
     )
     return JobPage(
-        items=[job_out(session, job, storage, settings) for job in result.items],
+        items=[view(job) for job in result.items],
         total=result.total,
         page=result.page,
         per_page=result.per_page,
@@ -142,15 +155,8 @@ def get_jobs(
     description="A pending job is cancelled at once; a running one stops at the next step.",
     responses=_errors,
 )
-def cancel(
-    job_id: JobId,
-    user: CurrentUser,
-    session: SessionDep,
-    settings: SettingsDep,
-    storage: StorageDep,
-) -> JobOut:
-    job = cancel_job(session, user=user, job_id=job_id)
-    return job_out(session, job, storage, settings)
+def cancel(job_id: JobId, user: CurrentUser, view: JobViewDep) -> JobOut:
+    return view(cancel_job(view.session, user=user, job_id=job_id))
 
 
 @router.post(
@@ -159,12 +165,5 @@ def cancel(
     summary="Queue a failed or cancelled job again",
     responses=_errors,
 )
-def retry(
-    job_id: JobId,
-    user: CurrentUser,
-    session: SessionDep,
-    settings: SettingsDep,
-    storage: StorageDep,
-) -> JobOut:
-    job = retry_job(session, user=user, job_id=job_id)
-    return job_out(session, job, storage, settings)
+def retry(job_id: JobId, user: CurrentUser, view: JobViewDep) -> JobOut:
+    return view(retry_job(view.session, user=user, job_id=job_id))
