@@ -7,7 +7,7 @@ from datetime import timedelta
 from accounts.models import Role, TokenKind
 from accounts.security import csrf_token_for
 from accounts.service import issue_token, set_active
-from api.deps import SESSION_COOKIE
+from api.deps import SESSION_COOKIE, AdminUser, MerchandiserUser
 from core.db import transaction
 from tests.factories import PASSWORD, make_user
 from tests.integration.api.helpers import error_of, submit
@@ -94,3 +94,26 @@ def test_session_cookie_needs_csrf_to_change_state(client, style, session_factor
     )
     client.cookies.set(SESSION_COOKIE, api_token)
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_role_dependencies(client, make_actor):
+    @client.app.get("/test/merchandiser")
+    def merchandiser_only(user: MerchandiserUser) -> dict:
+        return {"id": user.id}
+
+    @client.app.get("/test/admin")
+    def admin_only(user: AdminUser) -> dict:
+        return {"id": user.id}
+
+    actors = {role: make_actor(role) for role in Role}
+    expected = {
+        "/test/merchandiser": {Role.AGENT: 403, Role.MERCHANDISER: 200, Role.ADMIN: 200},
+        "/test/admin": {Role.AGENT: 403, Role.MERCHANDISER: 403, Role.ADMIN: 200},
+    }
+    for path, by_role in expected.items():
+        for role, status in by_role.items():
+            actor = actors[role]
+            response = client.get(path, headers=actor.headers)
+            assert response.status_code == status, (path, actor.user.role)
+            if status == 403:
+                assert error_of(response)["code"] == "forbidden"
