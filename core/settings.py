@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     r2_secret_access_key: str = ""
     r2_bucket: str = ""
     r2_url_expiry_s: int = Field(3600, ge=60, le=7 * 24 * 3600)
+    r2_connect_timeout_s: float = Field(5.0, gt=0, le=120)
+    r2_read_timeout_s: float = Field(30.0, gt=0, le=600)
+    r2_max_attempts: int = Field(5, ge=1, le=10)
 
     generator: GeneratorName = GeneratorName.PREVIEW
     worker_id: str = ""
