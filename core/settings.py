@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     daily_quota: int = Field(50, ge=0)
     jpeg_quality: int = Field(92, ge=50, le=100)
 
+    retention_days: int = Field(90, ge=1, le=36500)
+    retention_batch_size: int = Field(500, ge=1, le=10_000)
+
     sdxl: SdxlSettings = Field(default_factory=SdxlSettings)
 
     @field_validator("database_url")
