@@ -49,16 +49,21 @@ def seed(factory: sessionmaker[Session], storage: LocalStorage) -> dict[str, int
     return ids
 
 
+@pytest.fixture
+def storage(settings: Settings) -> LocalStorage:
+    store = make_storage(settings)
+    assert isinstance(store, LocalStorage)
+    return store
+
+
 def remaining(factory: sessionmaker[Session]) -> set[int]:
     with transaction(factory) as session:
         return set(session.scalars(select(Job.id)))
 
 
 def test_purge_deletes_old_final_jobs_and_their_images_in_batches(
-    session_factory: sessionmaker[Session], settings: Settings
+    session_factory: sessionmaker[Session], storage: LocalStorage
 ) -> None:
-    storage = make_storage(settings)
-    assert isinstance(storage, LocalStorage)
     ids = seed(session_factory, storage)
     report = purge_expired_jobs(session_factory, storage, days=90, batch_size=2, pause_s=0)
     gone = {
@@ -79,10 +84,8 @@ def test_purge_deletes_old_final_jobs_and_their_images_in_batches(
 
 
 def test_dry_run_counts_and_deletes_nothing(
-    session_factory: sessionmaker[Session], settings: Settings
+    session_factory: sessionmaker[Session], storage: LocalStorage
 ) -> None:
-    storage = make_storage(settings)
-    assert isinstance(storage, LocalStorage)
     ids = seed(session_factory, storage)
     report = purge_expired_jobs(session_factory, storage, days=90, batch_size=3, dry_run=True)
     assert (report.jobs, report.objects, report.batches) == (5, 0, 2)
@@ -91,12 +94,10 @@ def test_dry_run_counts_and_deletes_nothing(
 
 
 def test_a_job_revived_between_select_and_delete_is_kept(
-    session_factory: sessionmaker[Session], settings: Settings
+    session_factory: sessionmaker[Session], storage: LocalStorage
 ) -> None:
     from jobs.retention import delete_jobs, expired_job_ids
 
-    storage = make_storage(settings)
-    assert isinstance(storage, LocalStorage)
     ids = seed(session_factory, storage)
     cutoff = utcnow() - timedelta(days=90)
     with transaction(session_factory) as session:
@@ -110,10 +111,8 @@ def test_a_job_revived_between_select_and_delete_is_kept(
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_cli_dry_run_then_real_run(
-    session_factory: sessionmaker[Session], settings: Settings
+    session_factory: sessionmaker[Session], settings: Settings, storage: LocalStorage
 ) -> None:
-    storage = make_storage(settings)
-    assert isinstance(storage, LocalStorage)
     seed(session_factory, storage)
     env = {
         **os.environ,
@@ -121,12 +120,9 @@ def test_cli_dry_run_then_real_run(
         "LOCAL_STORAGE_DIR": str(settings.local_storage_dir),
         "RETENTION_BATCH_SIZE": "4",
     }
-    for args, expected in [
-        (["--dry-run"], "would delete 5 jobs created before"),
-        ([], "deleted 5 jobs and 10 stored objects created before"),
-        (["--days", "1"], "deleted 2 jobs and 4 stored objects"),
-    ]:
-        result = subprocess.run(
+
+    def retention(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             [sys.executable, "retention.py", *args],
             cwd=ROOT,
             env=env,
@@ -134,14 +130,14 @@ def test_cli_dry_run_then_real_run(
             text=True,
             timeout=120,
         )
+
+    for args, expected in [
+        (["--dry-run"], "would delete 5 jobs created before"),
+        ([], "deleted 5 jobs and 10 stored objects created before"),
+        (["--days", "1"], "deleted 2 jobs and 4 stored objects"),
+    ]:
+        result = retention(*args)
         assert result.returncode == 0, result.stderr
         assert expected in result.stdout
-    bad = subprocess.run(
-        [sys.executable, "retention.py", "--days", "0"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    bad = retention("--days", "0")
     assert bad.returncode == 2 and "--days and --batch-size must be at least 1" in bad.stderr
