@@ -51,6 +51,8 @@ class SdxlSettings(BaseSettings):
     ip_adapter_model: str = ""
     ip_adapter_subfolder: str = "sdxl_models"
     ip_adapter_weight: str = "ip-adapter_sdxl.safetensors"
+    variant: str = "fp16"
+    mlsd_resolution: int = Field(512, ge=64, le=2048)
 
     device: str = "auto"
     dtype: str = Field("float16", pattern="^(float16|bfloat16|float32)$")

@@ -57,7 +57,7 @@ class LineDetector:
         from huggingface_hub.constants import HF_HUB_OFFLINE
 
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)  # controlnet_aux's own torch.jit use
+            warnings.simplefilter("ignore")  # controlnet_aux warns about optional extras on import
             from controlnet_aux.mlsd import MLSDdetector
 
         detector = MLSDdetector.from_pretrained(
