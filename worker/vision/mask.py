@@ -27,7 +27,7 @@ def staging_mask(
     has_floor = floor.any(axis=0)
     floor_top = np.where(has_floor, floor.argmax(axis=0), height)
     band_top = floor_top - round(wall_band_fraction * height)
-    band = wall & (rows >= band_top[None, :]) & (rows < floor_top[None, :])
+    band = wall & has_floor & (rows >= band_top[None, :]) & (rows < floor_top[None, :])
     mask = dilate(floor | band, dilate_px)
     return mask & ~np.isin(labels, class_ids(id2label, protected))
 
