@@ -91,6 +91,7 @@ def _sdxl_inpaint(base: Path) -> None:
         up_block_types=("UpDecoderBlock2D",) * 2,
         latent_channels=4,
         norm_num_groups=8,
+        force_upcast=False,
         sample_size=64,
     ).save_pretrained(base / "vae")
     EulerDiscreteScheduler(
