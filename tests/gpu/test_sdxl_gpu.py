@@ -1,4 +1,4 @@
-"""The sdxl generator on CUDA (fp16, fused QKV, channels_last), on tiny models; skipped without CUDA."""
+"""The sdxl generator on CUDA (fp16, fused QKV, channels_last) on tiny models; needs CUDA."""
 
 from __future__ import annotations
 
