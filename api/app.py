@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import error_response, install_error_handlers
-from api.routers import auth, catalog, files, health, jobs
+from api.routers import auth, catalog, files, health, jobs, metrics
 from core.db import make_engine, make_sessionmaker
 from core.settings import Settings, get_settings
 from core.storage import make_storage
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = make_sessionmaker(engine)
+    app.state.sessionmaker = make_sessionmaker(engine)
     app.state.storage = make_storage(settings)
 
     install_error_handlers(app)
@@ -81,4 +81,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(files.router)
+    app.include_router(metrics.router)
     return app

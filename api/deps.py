@@ -33,7 +33,7 @@ def get_storage(request: Request) -> Storage:
 
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed before the response is sent, else rolled back."""
-    with request.app.state.session_factory() as session:
+    with request.app.state.sessionmaker() as session:
         try:
             yield session
             session.commit()

@@ -28,17 +28,22 @@ HexColour = Annotated[str, StringConstraints(pattern=HEX_COLOUR_PATTERN, to_lowe
 
 
 class StyleParams(BaseModel):
-    """Generation settings a style may override; the worker's defaults apply to the rest."""
+    """Generation settings a style may override; SDXL_* settings fill the rest.
+
+    The names match worker.generators.sdxl_params.StyleParams, which ignores unknown keys, so
+    forbidding them here is what catches a misspelt knob.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     steps: int | None = Field(None, ge=1, le=100)
-    guidance: float | None = Field(None, ge=0, le=30)
-    strength: float | None = Field(None, ge=0, le=1)
+    guidance_scale: float | None = Field(None, ge=0, le=30)
+    strength: float | None = Field(None, gt=0, le=1)
     scheduler: str | None = None
     fast_tier: bool | None = None
-    controlnet_depth_scale: float | None = Field(None, ge=0, le=2)
-    controlnet_mlsd_scale: float | None = Field(None, ge=0, le=2)
+    depth_scale: float | None = Field(None, ge=0, le=2)
+    mlsd_scale: float | None = Field(None, ge=0, le=2)
+    control_end: float | None = Field(None, gt=0, le=1)
     ip_adapter_scale: float | None = Field(None, ge=0, le=2)
     protected_classes: (
         list[Annotated[str, StringConstraints(min_length=1, max_length=60)]] | None

@@ -14,7 +14,7 @@ from jobs.models import Job, JobState, WorkerRecord
 
 DURATION_SAMPLE = 20
 # A worker that has not written a heartbeat for this many leases is presumed gone.
-WORKER_LIVE_LEASES = 2
+WORKER_LIVE_LEASES = 3
 
 
 def queue_position(session: Session, job: Job) -> int | None:

@@ -28,7 +28,7 @@ VALID = {
     "prompt": "a {room_type} in a warm modern style",
     "palette": ["#AABBCC", "#112233"],
     "room_types": ["living_room", "bedroom"],
-    "params": {"steps": 30, "guidance": 7.5, "scheduler": "euler_a", "fast_tier": False},
+    "params": {"steps": 30, "guidance_scale": 7.5, "scheduler": "euler_a", "fast_tier": False},
 }
 
 
@@ -45,10 +45,12 @@ VALID = {
         ({"prompt": "a {room_type"}, "prompt"),
         ({"params": {"steps": 0}}, "params.steps"),
         ({"params": {"steps": 101}}, "params.steps"),
-        ({"params": {"guidance": 31}}, "params.guidance"),
+        ({"params": {"guidance_scale": 31}}, "params.guidance_scale"),
         ({"params": {"strength": 1.5}}, "params.strength"),
         ({"params": {"scheduler": "magic"}}, "params.scheduler"),
-        ({"params": {"controlnet_depth_scale": 2.5}}, "params.controlnet_depth_scale"),
+        ({"params": {"depth_scale": 2.5}}, "params.depth_scale"),
+        ({"params": {"strength": 0}}, "params.strength"),
+        ({"params": {"guidance": 7}}, "params.guidance"),
         ({"params": {"protected_classes": "window"}}, "params.protected_classes"),
         ({"params": {"unknown_knob": 1}}, "params.unknown_knob"),
         ({"colour": "blue"}, "colour"),
@@ -67,7 +69,7 @@ def test_valid_fields_are_normalised():
     assert values["room_types"] == ["bedroom"]
     assert values["params"] == {
         "steps": 30,
-        "guidance": 7.5,
+        "guidance_scale": 7.5,
         "scheduler": "euler_a",
         "fast_tier": False,
     }
@@ -152,3 +154,21 @@ def test_seed_is_idempotent_and_keeps_edits(session_factory):
         again = [(s.id, s.slug, s.name, s.sort_order) for s in session.scalars(select(Style))]
         assert again == rows
         assert get_style(session, "modern").name == "Modern (edited)"
+
+
+def test_style_params_match_what_the_sdxl_worker_reads():
+    from catalog.validation import StyleParams
+    from core.settings import SdxlSettings
+    from worker.generators.sdxl_params import StyleParams as WorkerParams
+    from worker.generators.sdxl_params import job_params
+
+    assert set(StyleParams.model_fields) == set(WorkerParams.model_fields)
+    for style in load_seed_styles():
+        params = job_params(
+            validate_style_fields(style),
+            style["room_types"][0],
+            SdxlSettings(),
+            fast_tier_loaded=False,
+        )
+        assert params.steps == style["params"]["steps"]
+        assert params.guidance_scale == style["params"]["guidance_scale"]

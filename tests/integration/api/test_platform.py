@@ -18,6 +18,9 @@ def test_healthz_and_readyz(client):
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["status"] == "ready"
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200
+    assert 'stagewright_jobs{state="pending"} 0.0' in metrics.text
 
 
 def test_readyz_503_when_schema_behind(tmp_path):
