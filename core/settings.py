@@ -133,8 +133,11 @@ class Settings(BaseSettings):
 
     max_upload_bytes: int = Field(25 * 1024 * 1024, ge=1024)
     max_upload_pixels: int = Field(40_000_000, ge=10_000)
+    min_upload_side_px: int = Field(256, ge=1, le=4096)
     daily_quota: int = Field(50, ge=0)
     jpeg_quality: int = Field(92, ge=50, le=100)
+    api_token_ttl_s: int = Field(30 * 24 * 3600, ge=60, le=366 * 24 * 3600)
+    session_ttl_s: int = Field(14 * 24 * 3600, ge=60, le=366 * 24 * 3600)
 
     retention_days: int = Field(90, ge=1, le=36500)
     retention_batch_size: int = Field(500, ge=1, le=10_000)
