@@ -11,7 +11,7 @@ def build_generator(settings: Settings) -> Generator:
     if settings.generator is GeneratorName.SDXL:
         from worker.generators.sdxl import SdxlGenerator
 
-        return SdxlGenerator(settings)
+        return SdxlGenerator.from_settings(settings)
     from worker.generators.preview import PreviewGenerator
 
     return PreviewGenerator(step_delay_s=settings.preview_step_delay_s)
