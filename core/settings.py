@@ -92,9 +92,7 @@ class SdxlSettings(BaseSettings):
 
     label_enabled: bool = False
     label_text: str = Field("Virtually staged", min_length=1, max_length=60)
-    label_position: str = Field(
-        "bottom_right", pattern="^(top_left|top_right|bottom_left|bottom_right)$"
-    )
+    label_position: str = Field("bottom_right", pattern="^(top|bottom)_(left|center|right)$")
     label_size_fraction: float = Field(0.035, gt=0, le=0.2)
 
 

@@ -41,8 +41,9 @@ def seed(factory: sessionmaker[Session]) -> None:
         def job(state: JobState, style=modern, **fields) -> None:
             make_job(session, user=user, style=style, state=state, **fields)
 
-        job(JobState.PENDING, created_at=now - timedelta(seconds=300))
-        job(JobState.PENDING, created_at=now - timedelta(seconds=30))
+        for waited in (300, 30):
+            since = now - timedelta(seconds=waited)
+            job(JobState.PENDING, created_at=since, run_after=since)
         job(JobState.RUNNING, started_at=now)
         for seconds, style in [(3, modern), (7, modern), (40, modern), (90, coastal)]:
             end = now - timedelta(minutes=5)
