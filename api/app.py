@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import error_response, install_error_handlers
-from api.routers import auth, catalog, files, health, jobs, metrics
+from api.routers import auth, catalog, files, health, jobs, metrics, workers
 from core.db import make_engine, make_sessionmaker
 from core.settings import Settings, get_settings
 from core.storage import make_storage
@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, catalog, jobs):
+    for module in (auth, catalog, jobs, workers):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)
