@@ -43,7 +43,7 @@ class SdxlSettings(BaseSettings):
     vae_model: str = "madebyollin/sdxl-vae-fp16-fix"
     controlnet_depth_model: str = "diffusers/controlnet-depth-sdxl-1.0"
     controlnet_mlsd_model: str = ""
-    segmentation_model: str = "nvidia/segformer-b5-finetuned-ade-640-640"
+    segmentation_model: str = "openmmlab/upernet-convnext-small"
     depth_model: str = "depth-anything/Depth-Anything-V2-Small-hf"
     mlsd_model: str = "lllyasviel/Annotators"
     lightning_lora_model: str = ""
