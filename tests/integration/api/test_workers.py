@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.db import transaction, utcnow
-from jobs.models import WorkerRecord
+from tests.factories import make_worker_record
 from tests.integration.api.helpers import error_of
 
 
@@ -14,22 +14,9 @@ def test_staff_see_the_fleet_with_stale_flags_and_agents_are_refused(
 ):
     now = utcnow()
     with transaction(session_factory) as session:
-        for worker_id, beat in [
-            ("fresh", now),
-            ("gone", now - timedelta(seconds=4 * settings.lease_s)),
-        ]:
-            session.add(
-                WorkerRecord(
-                    id=worker_id,
-                    host="pod-1",
-                    pid=7,
-                    generator="preview",
-                    version="0.1.0",
-                    started_at=beat,
-                    last_heartbeat_at=beat,
-                    current_job_id=None,
-                )
-            )
+        make_worker_record(session, "fresh", last_heartbeat_at=now)
+        gone = now - timedelta(seconds=4 * settings.lease_s)
+        make_worker_record(session, "gone", last_heartbeat_at=gone)
     refused = client.get("/api/v1/workers", headers=agent.headers)
     assert refused.status_code == 403 and error_of(refused)["code"]
     assert client.get("/api/v1/workers").status_code == 401

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from core.settings import Settings
 from tests.integration.sdxl.conftest import tiny_settings
 from tests.support.tiny_models import TinyModels
@@ -42,24 +44,21 @@ def test_check_models_passes_when_every_model_is_present(
     assert "all 5 models ready" in result.stdout
 
 
-def test_check_models_names_a_missing_model_offline(
-    tiny_models: TinyModels, tmp_path: Path
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("check-models", [r"^vae +stagewright-test/no-such-vae +missing", "not ready: vae$"]),
+        ("download-models", ["^base: .* is a local directory", "^vae: FAILED stagewright-test"]),
+    ],
+)
+def test_a_missing_model_is_named_and_fails_the_command(
+    tiny_models: TinyModels, tmp_path: Path, command: str, expected: list[str]
 ) -> None:
     settings = tiny_settings(tiny_models, vae_model="stagewright-test/no-such-vae")
-    result = worker_cli("check-models", settings, tmp_path)
+    result = worker_cli(command, settings, tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert re.search(r"^vae +stagewright-test/no-such-vae +missing", result.stdout, re.M)
-    assert "1 model(s) not ready: vae" in result.stdout
-
-
-def test_download_models_reports_an_unreachable_model(
-    tiny_models: TinyModels, tmp_path: Path
-) -> None:
-    settings = tiny_settings(tiny_models, vae_model="stagewright-test/no-such-vae")
-    result = worker_cli("download-models", settings, tmp_path)
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "base: " in result.stdout and "is a local directory" in result.stdout
-    assert "vae: FAILED stagewright-test/no-such-vae" in result.stdout
+    for line in expected:
+        assert re.search(line, result.stdout, re.M), result.stdout
 
 
 def test_check_models_reports_a_broken_config(tiny_models: TinyModels, tmp_path) -> None:
