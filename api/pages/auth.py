@@ -12,7 +12,7 @@ from accounts.models import TokenKind
 from accounts.security import verify_password
 from accounts.service import authenticate, get_user_by_email, issue_token, revoke_token
 from api.deps import SessionDep, SettingsDep
-from api.pages.common import CsrfChecked, redirect, render
+from api.pages.common import AnonCsrfChecked, CsrfChecked, redirect, render
 from api.web_session import SESSION_COOKIE, clear_session_cookie, set_session_cookie
 
 router = APIRouter(include_in_schema=False)
@@ -31,7 +31,7 @@ def sign_in_page(request: Request, next: str = "/") -> Response:
     return render(request, "auth/sign_in.html", {"next_url": _safe_next(next), "email": ""})
 
 
-@router.post("/sign-in", dependencies=[CsrfChecked])
+@router.post("/sign-in", dependencies=[AnonCsrfChecked])
 def sign_in(
     request: Request,
     session: SessionDep,

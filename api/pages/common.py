@@ -130,7 +130,7 @@ def _require(role: Role):
     return check
 
 
-async def _check_csrf(request: Request, settings: SettingsDep) -> None:
+async def _check_form_token(request: Request, settings: SettingsDep) -> None:
     form = await request.form()
     if not csrf_valid(request, settings, str(form.get(CSRF_FIELD, ""))):
         raise PageError(
@@ -140,7 +140,15 @@ async def _check_csrf(request: Request, settings: SettingsDep) -> None:
         )
 
 
+async def _check_session_form(request: Request, settings: SettingsDep) -> None:
+    """A signed-in form: no session is a sign-in redirect, not a CSRF refusal."""
+    if not request.cookies.get(SESSION_COOKIE):
+        raise SignInRequired("/")
+    await _check_form_token(request, settings)
+
+
 PageUser = Annotated[User, Depends(_current_user)]
 StaffPageUser = Annotated[User, Depends(_require(Role.MERCHANDISER))]
 AdminPageUser = Annotated[User, Depends(_require(Role.ADMIN))]
-CsrfChecked = Depends(_check_csrf)
+CsrfChecked = Depends(_check_session_form)
+AnonCsrfChecked = Depends(_check_form_token)
