@@ -3,6 +3,7 @@ temp SQLite database and storage dir, driven by Playwright with Debian's Chromiu
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 import signal
@@ -26,6 +27,7 @@ from core.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+DOCS = ROOT / "docs"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -228,3 +230,13 @@ def screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def save_docs_screenshot(page: Page, name: str) -> None:
+    """With UPDATE_DOCS_SCREENSHOTS=1, refresh docs/<name>.png (palette PNG, kept small)."""
+    if os.environ.get("UPDATE_DOCS_SCREENSHOTS") != "1":
+        return
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(page.screenshot()))
+    image.convert("RGB").quantize(colors=128).save(DOCS / f"{name}.png", optimize=True)
