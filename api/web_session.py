@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from fastapi import Request, Response
 
 from accounts.security import csrf_token_matches
+from api.deps import SESSION_COOKIE
 from core.settings import AppEnv, Settings
 
-SESSION_COOKIE = "sw_session"
 # Seeds the CSRF token of the sign-in form, before there is a session (login CSRF).
 ANON_COOKIE = "sw_anon"
 FLASH_COOKIE = "sw_flash"
 CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "X-CSRF-Token"
 FLASH_KINDS = frozenset({"success", "error", "warning", "info"})
 
 

@@ -11,13 +11,14 @@ from fastapi.responses import Response
 
 from accounts.models import User
 from accounts.service import list_users
-from api.deps import SessionDep, StorageDep
+from api.deps import SessionDep, SettingsDep, StorageDep
 from api.pages.common import CsrfChecked, StaffPageUser, redirect, render
 from api.pages.floor import job_context, load_job
 from catalog import service as catalog
 from core.errors import ServiceError
 from jobs import service as jobs
 from jobs.models import JobState
+from jobs.stats import counts_by_state, oldest_pending_age_s
 
 router = APIRouter(prefix="/admin/jobs", include_in_schema=False)
 
@@ -81,8 +82,8 @@ def jobs_page(
         "nav": "admin-jobs",
         "jobs": found.items,
         "states": list(JobState),
-        "counts": jobs.counts_by_state(session),
-        "oldest_pending": describe_age(jobs.oldest_pending_age_s(session)),
+        "counts": counts_by_state(session),
+        "oldest_pending": describe_age(oldest_pending_age_s(session)),
         "users": users,
         "user_names": {u.id: u.name for u in users},
         "styles": styles,
@@ -96,10 +97,15 @@ def jobs_page(
 
 @router.get("/{job_id}")
 def job_detail(
-    request: Request, session: SessionDep, storage: StorageDep, user: StaffPageUser, job_id: int
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    storage: StorageDep,
+    user: StaffPageUser,
+    job_id: int,
 ) -> Response:
     job = load_job(session, user, job_id)
-    context = job_context(session, storage, job)
+    context = job_context(session, settings, storage, job)
     context.update(
         nav="admin-jobs",
         base_path="/admin/jobs",

@@ -6,10 +6,10 @@ import re
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from api.deps import SessionDep, SettingsDep, StorageDep
 from api.pages.common import CsrfChecked, PageError, StaffPageUser, redirect, render
@@ -20,7 +20,7 @@ from core.errors import NotFound, ServiceError
 from core.images import ImageRejected, normalise_upload
 from core.settings import Settings
 from core.storage import Storage, style_reference_key
-from jobs.service import create_test_job, styles_in_use
+from jobs.derived import create_test_job
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -200,7 +200,7 @@ def styles_page(
     context = {
         "nav": "admin-styles",
         "styles": styles,
-        "used_ids": styles_in_use(session),
+        "used_ids": catalog.style_ids_in_use(session),
         "filters": {"q": q, "active": active},
     }
     return render(request, "admin/styles.html", context)
@@ -334,5 +334,8 @@ def try_style(
     style_id: int,
 ) -> Response:
     style = _style(session, style_id)
-    job = create_test_job(session, user=user, style=style, storage=storage, settings=settings)
+    try:
+        job = create_test_job(session, user=user, style=style, storage=storage, settings=settings)
+    except ServiceError as exc:
+        return redirect(request, "/admin/styles", exc.message, kind="error")
     return redirect(request, f"/admin/jobs/{job.id}", f"Test run of “{style.name}” queued.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -50,6 +51,14 @@ templates.env.filters.update(
     room_label=lambda value: ROOM_TYPES.get(value, value),
 )
 templates.env.globals["Role"] = Role
+
+
+@dataclass(frozen=True)
+class NavUser:
+    """Who the header shows; plain values, so an error page can render after a rollback."""
+
+    name: str
+    role: Role
 
 
 class PageError(Exception):
@@ -113,7 +122,7 @@ def _current_user(request: Request, session: SessionDep) -> User:
     if user is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInRequired(target if request.method == "GET" else "/")
-    request.state.user = user
+    request.state.user = NavUser(user.name, user.role)
     return user
 
 

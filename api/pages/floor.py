@@ -20,9 +20,12 @@ from catalog.models import ROOM_TYPES
 from catalog.service import list_active_styles
 from core.db import utcnow
 from core.errors import NotFound, ServiceError
+from core.settings import Settings
 from core.storage import ObjectNotFound, Storage, job_result_key, job_thumb_key
 from jobs import service as jobs
+from jobs.derived import create_job_from
 from jobs.models import Job, JobState
+from jobs.stats import estimated_wait_s, queue_position
 
 router = APIRouter(include_in_schema=False)
 
@@ -52,7 +55,9 @@ def load_job(session: SessionDep, user: PageUser, job_id: int) -> Job:
         raise PageError(404, "Job not found", f"There is no job #{job_id} for you.") from exc
 
 
-def job_context(session: SessionDep, storage: Storage, job: Job) -> dict[str, Any]:
+def job_context(
+    session: SessionDep, settings: Settings, storage: Storage, job: Job
+) -> dict[str, Any]:
     """What the job page shows, for the sales floor and the admin console alike."""
     results = [
         {
@@ -64,15 +69,15 @@ def job_context(session: SessionDep, storage: Storage, job: Job) -> dict[str, An
         for n, key in enumerate(job.result_keys, start=1)
     ]
     failure = job.errors[-1].get("error", "") if job.errors else ""
-    pending = job.state is JobState.PENDING
+    live = not job.state.is_final
     return {
         "job": job,
         "room_label": ROOM_TYPES.get(job.room_type, job.room_type),
         "input_url": storage.url(job.input_key),
         "results": results,
         "mask_url": storage.url(job.mask_key) if job.mask_key else None,
-        "queue_position": jobs.queue_position(session, job) if pending else None,
-        "estimated_wait": describe_wait(jobs.estimated_wait_s(session, job)) if pending else "—",
+        "queue_position": queue_position(session, job),
+        "estimated_wait": describe_wait(estimated_wait_s(session, job, settings)) if live else "—",
         "failure_message": f"We could not stage this photo. {failure}".strip(),
     }
 
@@ -143,10 +148,15 @@ def my_jobs(
 
 @router.get("/jobs/{job_id}")
 def job_page(
-    request: Request, session: SessionDep, storage: StorageDep, user: PageUser, job_id: int
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    storage: StorageDep,
+    user: PageUser,
+    job_id: int,
 ) -> Response:
     job = load_job(session, user, job_id)
-    context = job_context(session, storage, job)
+    context = job_context(session, settings, storage, job)
     context.update(
         nav="jobs",
         base_path="/jobs",
@@ -182,7 +192,7 @@ def restage(
 ) -> Response:
     source = load_job(session, user, job_id)
     try:
-        job = jobs.create_job_from(
+        job = create_job_from(
             session, user=user, source=source, style_slug=style, storage=storage, settings=settings
         )
     except ServiceError as exc:

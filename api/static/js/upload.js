@@ -23,7 +23,9 @@
     return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2);
   }
 
-  function megabytes(bytes) { return (bytes / 1048576).toFixed(1) + " MB"; }
+  function megabytes(bytes) {
+    return bytes < 1048576 ? Math.max(1, Math.round(bytes / 1024)) + " KB" : (bytes / 1048576).toFixed(1) + " MB";
+  }
 
   function setError(row, message) {
     row.el.classList.toggle("has-error", Boolean(message));
@@ -83,7 +85,7 @@
       el.querySelector(".filename").textContent = file.name;
       el.querySelector(".size").textContent = megabytes(file.size);
       var img = el.querySelector("img");
-      img.alt = "Preview of " + file.name;
+      img.addEventListener("error", function () { img.classList.add("is-broken"); });
       if (TYPES.indexOf(file.type) !== -1) img.src = URL.createObjectURL(file);
       el.querySelector(".remove").addEventListener("click", function () {
         rows = rows.filter(function (r) { return r !== row; });
