@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     r2_secret_access_key: str = ""
     r2_bucket: str = ""
     r2_url_expiry_s: int = Field(3600, ge=60, le=7 * 24 * 3600)
+    r2_connect_timeout_s: float = Field(5.0, gt=0, le=120)
+    r2_read_timeout_s: float = Field(30.0, gt=0, le=600)
+    r2_max_attempts: int = Field(5, ge=1, le=10)
 
     generator: GeneratorName = GeneratorName.PREVIEW
     worker_id: str = ""
@@ -82,6 +85,9 @@ class Settings(BaseSettings):
     max_upload_pixels: int = Field(40_000_000, ge=10_000)
     daily_quota: int = Field(50, ge=0)
     jpeg_quality: int = Field(92, ge=50, le=100)
+
+    retention_days: int = Field(90, ge=1, le=36500)
+    retention_batch_size: int = Field(500, ge=1, le=10_000)
 
     sdxl: SdxlSettings = Field(default_factory=SdxlSettings)
 

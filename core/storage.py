@@ -87,9 +87,13 @@ class LocalStorage:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write then rename, so a reader never sees half a file and a crash leaves none.
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def get(self, key: str) -> bytes:
         try:
@@ -144,9 +148,9 @@ class R2Storage:
             aws_secret_access_key=settings.r2_secret_access_key,
             config=Config(
                 signature_version="s3v4",
-                retries={"max_attempts": 5, "mode": "standard"},
-                connect_timeout=5,
-                read_timeout=30,
+                retries={"max_attempts": settings.r2_max_attempts, "mode": "standard"},
+                connect_timeout=settings.r2_connect_timeout_s,
+                read_timeout=settings.r2_read_timeout_s,
             ),
         )
 

@@ -35,7 +35,7 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest) -> str:
     """Runs the test once on each database."""
-    return request.getfixturevalue(f"{request.param}_url")
+    return request.getfixturevalue({"sqlite": "sqlite_url", "postgresql": "pg_url"}[request.param])
 
 
 def _empty_tables(engine: Engine) -> None:

@@ -1,0 +1,153 @@
+"""GET /metrics: queue, duration, failure and fleet figures in Prometheus text format.
+
+The API is stateless and runs as several processes, so nothing is counted in memory: every
+scrape reads the database into a fresh registry. Durations and failures cover a recent window
+(WINDOW), read from finished jobs, which keeps each scrape to a few indexed queries.
+
+Needs `app.state.sessionmaker` (a sessionmaker on the app's engine) and `app.state.settings`,
+which create_app sets.
+"""
+
+from __future__ import annotations
+
+import platform
+import re
+import tomllib
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, InfoMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.db import db_now, transaction
+from core.settings import Settings
+from jobs.models import Job, JobState, WorkerRecord
+
+router = APIRouter(tags=["operations"])
+
+WINDOW = timedelta(hours=24)
+DURATION_BUCKETS_S = (1, 2, 5, 10, 20, 30, 60, 120, 300, 600)
+MAX_FAILURE_REASONS = 20  # the rest are summed as "other": bounded label cardinality
+REASON_MAX_CHARS = 80
+LIVE_HEARTBEATS = 3  # a worker is alive while its last heartbeat is newer than 3 leases
+_NUMBERS = re.compile(r"0x[0-9a-fA-F]+|\d+(?:\.\d+)?")
+
+
+def failure_reason(error: str) -> str:
+    """The first line of an error, numbers replaced by N and truncated, as a label value."""
+    lines = error.strip().splitlines()
+    if not lines:
+        return "unknown"
+    return _NUMBERS.sub("N", lines[0].strip())[:REASON_MAX_CHARS]
+
+
+@lru_cache
+def _version() -> str:
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    try:
+        return tomllib.loads(pyproject.read_text())["project"]["version"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown"
+
+
+def _histogram(durations: dict[tuple[str, str], list[float]]) -> HistogramMetricFamily:
+    family = HistogramMetricFamily(
+        "stagewright_job_duration_seconds",
+        f"Run time (started to finished) of jobs completed in the last {WINDOW}",
+        labels=["generator", "style"],
+    )
+    for labels, values in sorted(durations.items()):
+        buckets = [(str(float(le)), sum(v <= le for v in values)) for le in DURATION_BUCKETS_S]
+        buckets.append(("+Inf", len(values)))
+        family.add_metric(list(labels), buckets, sum_value=sum(values))
+    return family
+
+
+class DatabaseCollector(Collector):
+    """Reads every figure from the database once, when the registry is collected."""
+
+    def __init__(self, session: Session, settings: Settings) -> None:
+        self.session = session
+        self.settings = settings
+
+    def collect(self) -> Iterable[GaugeMetricFamily | HistogramMetricFamily | InfoMetricFamily]:
+        session = self.session
+        now: datetime = session.scalar(select(db_now(session)))
+        yield InfoMetricFamily(
+            "stagewright_build",
+            "Version of the API serving this scrape",
+            value={"version": _version(), "python": platform.python_version()},
+        )
+
+        by_state = GaugeMetricFamily("stagewright_jobs", "Jobs by state", labels=["state"])
+        counts = dict(session.execute(select(Job.state, func.count()).group_by(Job.state)).all())
+        for state in JobState:
+            by_state.add_metric([state.value], counts.get(state, 0))
+        yield by_state
+
+        oldest = session.scalar(
+            select(func.min(Job.created_at)).where(Job.state == JobState.PENDING)
+        )
+        yield GaugeMetricFamily(
+            "stagewright_oldest_pending_job_age_seconds",
+            "Seconds since the oldest pending job was created (0 when none)",
+            value=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
+        )
+
+        since = now - WINDOW
+        durations: dict[tuple[str, str], list[float]] = defaultdict(list)
+        finished = select(
+            Job.generator, Job.style_snapshot["slug"].as_string(), Job.started_at, Job.finished_at
+        ).where(Job.state == JobState.COMPLETED, Job.finished_at >= since)
+        for generator, style, started, ended in session.execute(finished):
+            if started and ended:
+                labels = (generator or "unknown", style or "unknown")
+                durations[labels].append(max(0.0, (ended - started).total_seconds()))
+        yield _histogram(durations)
+
+        reasons: Counter[str] = Counter()
+        failed = select(Job.errors).where(Job.state == JobState.FAILED, Job.finished_at >= since)
+        for (errors,) in session.execute(failed):
+            reasons[failure_reason(str(errors[-1].get("error", ""))) if errors else "unknown"] += 1
+        failures = GaugeMetricFamily(
+            "stagewright_job_failures",
+            f"Jobs failed in the last {WINDOW}, by the first line of their last error",
+            labels=["reason"],
+        )
+        top = reasons.most_common(MAX_FAILURE_REASONS)
+        for reason, count in top:
+            failures.add_metric([reason], count)
+        if rest := reasons.total() - sum(count for _, count in top):
+            failures.add_metric(["other"], rest)
+        yield failures
+
+        live_after = now - timedelta(seconds=LIVE_HEARTBEATS * self.settings.lease_s)
+        total = session.scalar(select(func.count()).select_from(WorkerRecord)) or 0
+        alive = session.scalar(
+            select(func.count()).where(WorkerRecord.last_heartbeat_at >= live_after)
+        )
+        yield GaugeMetricFamily(
+            "stagewright_workers_alive", "Workers with a heartbeat within 3 leases", value=alive
+        )
+        yield GaugeMetricFamily(
+            "stagewright_workers_stale",
+            "Worker rows without a recent heartbeat",
+            value=total - alive,
+        )
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    """Prometheus text exposition, computed from the database on each scrape."""
+    registry = CollectorRegistry(auto_describe=False)
+    with transaction(request.app.state.sessionmaker) as session:
+        registry.register(DatabaseCollector(session, request.app.state.settings))
+        body = generate_latest(registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

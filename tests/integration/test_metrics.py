@@ -1,0 +1,156 @@
+"""/metrics on both databases: the numbers match the seeded jobs and workers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.routers.metrics import failure_reason, router
+from core.db import transaction, utcnow
+from core.settings import Settings
+from jobs.models import JobState, WorkerRecord
+from tests.factories import make_job, make_style, make_user
+
+
+def scrape(factory: sessionmaker[Session], settings: Settings) -> dict[tuple[str, tuple], float]:
+    app = FastAPI()
+    app.include_router(router)
+    app.state.sessionmaker = factory
+    app.state.settings = settings
+    response = TestClient(app).get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
+def seed(factory: sessionmaker[Session]) -> None:
+    now = utcnow()
+    with transaction(factory) as session:
+        user = make_user(session)
+        modern, coastal = make_style(session, slug="modern"), make_style(session, slug="coastal")
+
+        def job(state: JobState, style=modern, **fields) -> None:
+            make_job(session, user=user, style=style, state=state, **fields)
+
+        job(JobState.PENDING, created_at=now - timedelta(seconds=300))
+        job(JobState.PENDING, created_at=now - timedelta(seconds=30))
+        job(JobState.RUNNING, started_at=now)
+        for seconds, style in [(3, modern), (7, modern), (40, modern), (90, coastal)]:
+            end = now - timedelta(minutes=5)
+            job(
+                JobState.COMPLETED,
+                style=style,
+                generator="preview",
+                started_at=end - timedelta(seconds=seconds),
+                finished_at=end,
+            )
+        job(  # finished before the window: not in the histogram
+            JobState.COMPLETED,
+            generator="preview",
+            started_at=now - timedelta(days=2, seconds=5),
+            finished_at=now - timedelta(days=2),
+        )
+        for error in [
+            "CUDA out of memory. Tried to allocate 2.00 GiB\nTraceback ...",
+            "CUDA out of memory. Tried to allocate 512.00 MiB",
+            "bad input: the photo is too small",
+        ]:
+            job(
+                JobState.FAILED,
+                finished_at=now,
+                errors=[
+                    {"attempt": 1, "at": now.isoformat(), "error": "first attempt"},
+                    {"attempt": 2, "at": now.isoformat(), "error": error},
+                ],
+            )
+        job(JobState.CANCELLED)
+        for worker_id, beat in [("fresh", now), ("stale", now - timedelta(minutes=10))]:
+            session.add(
+                WorkerRecord(
+                    id=worker_id,
+                    host="pod-1",
+                    pid=1,
+                    generator="preview",
+                    version="0.1.0",
+                    last_heartbeat_at=beat,
+                )
+            )
+
+
+def test_metrics_match_seeded_jobs_and_workers(
+    session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    seed(session_factory)
+    m = scrape(session_factory, settings)
+    states = {"pending": 2, "running": 1, "completed": 5, "failed": 3, "cancelled": 1}
+    for state, count in states.items():
+        assert m[("stagewright_jobs", (("state", state),))] == count
+    assert 300 <= m[("stagewright_oldest_pending_job_age_seconds", ())] < 3600
+
+    modern = (("generator", "preview"), ("style", "modern"))
+    assert m[("stagewright_job_duration_seconds_count", modern)] == 3
+    assert m[("stagewright_job_duration_seconds_sum", modern)] == pytest.approx(50)
+    bucket = "stagewright_job_duration_seconds_bucket"
+    for le, count in [("2.0", 0), ("5.0", 1), ("10.0", 2), ("30.0", 2), ("60.0", 3), ("+Inf", 3)]:
+        assert m[(bucket, (*modern[:1], ("le", le), modern[1]))] == count
+    coastal = (("generator", "preview"), ("style", "coastal"))
+    assert m[("stagewright_job_duration_seconds_count", coastal)] == 1
+
+    failures = {k[1][0][1]: v for k, v in m.items() if k[0] == "stagewright_job_failures"}
+    assert failures == {
+        "CUDA out of memory. Tried to allocate N GiB": 1,
+        "CUDA out of memory. Tried to allocate N MiB": 1,
+        "bad input: the photo is too small": 1,
+    }
+    assert m[("stagewright_workers_alive", ())] == 1
+    assert m[("stagewright_workers_stale", ())] == 1
+    build = [k for k in m if k[0] == "stagewright_build_info"]
+    assert len(build) == 1 and dict(build[0][1])["version"]
+
+
+def test_empty_database_scrapes_cleanly(
+    session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    m = scrape(session_factory, settings)
+    assert m[("stagewright_jobs", (("state", "pending"),))] == 0
+    assert m[("stagewright_oldest_pending_job_age_seconds", ())] == 0
+    assert m[("stagewright_workers_alive", ())] == 0
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_failure_reasons_are_bounded(
+    session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    now = utcnow()
+    with transaction(session_factory) as session:
+        user, style = make_user(session), make_style(session)
+        for n in range(30):
+            make_job(
+                session,
+                user=user,
+                style=style,
+                state=JobState.FAILED,
+                finished_at=now,
+                errors=[
+                    {"attempt": 1, "at": now.isoformat(), "error": f"error kind {chr(65 + n)}"}
+                ],
+            )
+    m = scrape(session_factory, settings)
+    failures = {k[1][0][1]: v for k, v in m.items() if k[0] == "stagewright_job_failures"}
+    assert len(failures) == 21 and failures["other"] == 10
+    assert sum(failures.values()) == 30
+
+
+def test_failure_reason_normalises() -> None:
+    assert failure_reason("") == "unknown"
+    assert failure_reason("  Timeout after 30.5s at 0xdeadbeef\nmore") == "Timeout after Ns at N"
+    assert len(failure_reason("x" * 500)) == 80

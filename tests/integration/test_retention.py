@@ -1,0 +1,143 @@
+"""Retention on both databases: old final jobs and their images go, everything else stays."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.db import transaction, utcnow
+from core.settings import Settings
+from core.storage import LocalStorage, ObjectNotFound, job_input_key, job_result_key, make_storage
+from jobs.models import Job, JobState
+from jobs.retention import purge_expired_jobs
+from tests.factories import make_job, make_style, make_user
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def seed(factory: sessionmaker[Session], storage: LocalStorage) -> dict[str, int]:
+    """Jobs of every kind, each with an input and a result image."""
+    now = utcnow()
+    old, recent = now - timedelta(days=91), now - timedelta(days=89)
+    kinds = {
+        "old_completed_1": (JobState.COMPLETED, old),
+        "old_completed_2": (JobState.COMPLETED, old - timedelta(days=400)),
+        "old_failed": (JobState.FAILED, old),
+        "old_cancelled": (JobState.CANCELLED, old),
+        "old_completed_3": (JobState.COMPLETED, old),
+        "old_pending": (JobState.PENDING, old),
+        "old_running": (JobState.RUNNING, old),
+        "recent_completed": (JobState.COMPLETED, recent),
+        "recent_failed": (JobState.FAILED, recent),
+    }
+    ids = {}
+    with transaction(factory) as session:
+        user, style = make_user(session), make_style(session)
+        for name, (state, created_at) in kinds.items():
+            job = make_job(session, user=user, style=style, state=state, created_at=created_at)
+            ids[name] = job.id
+    for job_id in ids.values():
+        storage.put(job_input_key(job_id), b"in", "image/jpeg")
+        storage.put(job_result_key(job_id, 0), b"out", "image/jpeg")
+    return ids
+
+
+@pytest.fixture
+def storage(settings: Settings) -> LocalStorage:
+    store = make_storage(settings)
+    assert isinstance(store, LocalStorage)
+    return store
+
+
+def remaining(factory: sessionmaker[Session]) -> set[int]:
+    with transaction(factory) as session:
+        return set(session.scalars(select(Job.id)))
+
+
+def test_purge_deletes_old_final_jobs_and_their_images_in_batches(
+    session_factory: sessionmaker[Session], storage: LocalStorage
+) -> None:
+    ids = seed(session_factory, storage)
+    report = purge_expired_jobs(session_factory, storage, days=90, batch_size=2, pause_s=0)
+    gone = {
+        v
+        for k, v in ids.items()
+        if k.startswith("old_") and k not in {"old_pending", "old_running"}
+    }
+    assert (report.jobs, report.objects, report.batches) == (5, 10, 3)
+    assert remaining(session_factory) == set(ids.values()) - gone
+    for job_id in ids.values():
+        if job_id in gone:
+            with pytest.raises(ObjectNotFound):
+                storage.get(job_input_key(job_id))
+        else:
+            assert storage.get(job_result_key(job_id, 0)) == b"out"
+    again = purge_expired_jobs(session_factory, storage, days=90, batch_size=2, pause_s=0)
+    assert (again.jobs, again.batches) == (0, 0)
+
+
+def test_dry_run_counts_and_deletes_nothing(
+    session_factory: sessionmaker[Session], storage: LocalStorage
+) -> None:
+    ids = seed(session_factory, storage)
+    report = purge_expired_jobs(session_factory, storage, days=90, batch_size=3, dry_run=True)
+    assert (report.jobs, report.objects, report.batches) == (5, 0, 2)
+    assert remaining(session_factory) == set(ids.values())
+    assert storage.get(job_input_key(ids["old_failed"])) == b"in"
+
+
+def test_a_job_revived_between_select_and_delete_is_kept(
+    session_factory: sessionmaker[Session], storage: LocalStorage
+) -> None:
+    from jobs.retention import delete_jobs, expired_job_ids
+
+    ids = seed(session_factory, storage)
+    cutoff = utcnow() - timedelta(days=90)
+    with transaction(session_factory) as session:
+        batch = expired_job_ids(session=session, cutoff=cutoff, after_id=0, limit=100)
+    with transaction(session_factory) as session:
+        session.get(Job, ids["old_failed"]).state = JobState.PENDING
+    with transaction(session_factory) as session:
+        assert delete_jobs(session=session, ids=batch, cutoff=cutoff) == 4
+    assert ids["old_failed"] in remaining(session_factory)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_cli_dry_run_then_real_run(
+    session_factory: sessionmaker[Session], settings: Settings, storage: LocalStorage
+) -> None:
+    seed(session_factory, storage)
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "LOCAL_STORAGE_DIR": str(settings.local_storage_dir),
+        "RETENTION_BATCH_SIZE": "4",
+    }
+
+    def retention(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "retention.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    for args, expected in [
+        (["--dry-run"], "would delete 5 jobs created before"),
+        ([], "deleted 5 jobs and 10 stored objects created before"),
+        (["--days", "1"], "deleted 2 jobs and 4 stored objects"),
+    ]:
+        result = retention(*args)
+        assert result.returncode == 0, result.stderr
+        assert expected in result.stdout
+    bad = retention("--days", "0")
+    assert bad.returncode == 2 and "--days and --batch-size must be at least 1" in bad.stderr
