@@ -12,10 +12,9 @@ from fastapi.responses import Response
 from accounts.models import User
 from accounts.service import list_users
 from api.deps import SessionDep, SettingsDep, StorageDep
-from api.pages.common import CsrfChecked, StaffPageUser, redirect, render
+from api.pages.common import CsrfChecked, StaffPageUser, attempt, render
 from api.pages.floor import job_context, load_job
 from catalog import service as catalog
-from core.errors import ServiceError
 from jobs import service as jobs
 from jobs.models import JobState
 from jobs.stats import counts_by_state, oldest_pending_age_s
@@ -119,18 +118,20 @@ def job_detail(
 @router.post("/{job_id}/retry", dependencies=[CsrfChecked])
 def retry(request: Request, session: SessionDep, user: StaffPageUser, job_id: int) -> Response:
     load_job(session, user, job_id)
-    try:
-        jobs.retry_job(session, user=user, job_id=job_id)
-    except ServiceError as exc:
-        return redirect(request, f"/admin/jobs/{job_id}", exc.message, kind="error")
-    return redirect(request, f"/admin/jobs/{job_id}", f"Job #{job_id} is queued again.")
+    return attempt(
+        request,
+        f"/admin/jobs/{job_id}",
+        lambda: jobs.retry_job(session, user=user, job_id=job_id),
+        f"Job #{job_id} is queued again.",
+    )
 
 
 @router.post("/{job_id}/cancel", dependencies=[CsrfChecked])
 def cancel(request: Request, session: SessionDep, user: StaffPageUser, job_id: int) -> Response:
     load_job(session, user, job_id)
-    try:
-        jobs.cancel_job(session, user=user, job_id=job_id)
-    except ServiceError as exc:
-        return redirect(request, f"/admin/jobs/{job_id}", exc.message, kind="error")
-    return redirect(request, f"/admin/jobs/{job_id}", f"Cancel of job #{job_id} requested.")
+    return attempt(
+        request,
+        f"/admin/jobs/{job_id}",
+        lambda: jobs.cancel_job(session, user=user, job_id=job_id),
+        f"Cancel of job #{job_id} requested.",
+    )

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from api.deps import SessionDep, SettingsDep, StorageDep
-from api.pages.common import CsrfChecked, PageError, StaffPageUser, redirect, render
+from api.pages.common import CsrfChecked, PageError, StaffPageUser, attempt, redirect, render
 from catalog import service as catalog
 from catalog.models import ROOM_TYPES, Style
 from catalog.validation import SCHEDULERS, StyleFields
@@ -281,12 +281,12 @@ def toggle_active(
     active: Annotated[str, Form(pattern="^(yes|no)$")],
 ) -> Response:
     style = _style(session, style_id)
-    try:
-        catalog.set_active(session, style, active == "yes")
-    except ServiceError as exc:
-        return redirect(request, "/admin/styles", exc.message, kind="error")
-    state = "active" if style.is_active else "inactive"
-    return redirect(request, "/admin/styles", f"“{style.name}” is now {state}.")
+    return attempt(
+        request,
+        "/admin/styles",
+        lambda: catalog.set_active(session, style, active == "yes"),
+        lambda: f"“{style.name}” is now {'active' if style.is_active else 'inactive'}.",
+    )
 
 
 @router.post("/styles/{style_id}/move", dependencies=[CsrfChecked])

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from accounts import service as accounts
 from accounts.models import Role, User
 from api.deps import SessionDep, SettingsDep
-from api.pages.common import AdminPageUser, CsrfChecked, PageError, redirect, render
+from api.pages.common import AdminPageUser, CsrfChecked, PageError, attempt, redirect, render
 from core.errors import ServiceError
 from core.settings import Settings
 
@@ -99,11 +99,12 @@ def change_role(
     role: Annotated[Role, Form()],
 ) -> Response:
     user = _user(session, user_id)
-    try:
-        accounts.set_role(session, user=user, role=role)
-    except ServiceError as exc:
-        return redirect(request, "/admin/users", exc.message, kind="error")
-    return redirect(request, "/admin/users", f"{user.email} is now {role.value}.")
+    return attempt(
+        request,
+        "/admin/users",
+        lambda: accounts.set_role(session, user=user, role=role),
+        f"{user.email} is now {role.value}.",
+    )
 
 
 @router.post("/{user_id}/active", dependencies=[CsrfChecked])
@@ -115,12 +116,12 @@ def change_active(
     active: Annotated[str, Form(pattern="^(yes|no)$")],
 ) -> Response:
     user = _user(session, user_id)
-    try:
-        accounts.set_active(session, user=user, active=active == "yes")
-    except ServiceError as exc:
-        return redirect(request, "/admin/users", exc.message, kind="error")
-    state = "reactivated" if user.is_active else "deactivated and signed out"
-    return redirect(request, "/admin/users", f"{user.email} was {state}.")
+    return attempt(
+        request,
+        "/admin/users",
+        lambda: accounts.set_active(session, user=user, active=active == "yes"),
+        lambda: f"{user.email} was {'reactivated' if user.is_active else 'deactivated'}.",
+    )
 
 
 @router.post("/{user_id}/password", dependencies=[CsrfChecked])
@@ -132,8 +133,9 @@ def change_password(
     password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
     user = _user(session, user_id)
-    try:
-        accounts.reset_password(session, user=user, password=password)
-    except ServiceError as exc:
-        return redirect(request, "/admin/users", f"{user.email}: {exc.message}", kind="error")
-    return redirect(request, "/admin/users", f"New password set for {user.email}; signed out.")
+    return attempt(
+        request,
+        "/admin/users",
+        lambda: accounts.reset_password(session, user=user, password=password),
+        f"New password set for {user.email}; they were signed out.",
+    )

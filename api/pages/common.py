@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ from api.web_session import (
     set_anon_seed,
 )
 from catalog.models import ROOM_TYPES
+from core.errors import ServiceError
 from core.settings import Settings
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -104,6 +106,17 @@ def redirect(
     if message:
         add_flash(response, request.app.state.settings, kind, message)
     return response
+
+
+def attempt(
+    request: Request, back: str, action: Callable[[], object], done: str | Callable[[], str]
+) -> RedirectResponse:
+    """Run a service call, then go back to `back` with its outcome as a flash message."""
+    try:
+        action()
+    except ServiceError as exc:
+        return redirect(request, back, exc.message, kind="error")
+    return redirect(request, back, done if isinstance(done, str) else done())
 
 
 def page_error_response(request: Request, error: PageError) -> Response:

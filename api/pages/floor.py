@@ -15,7 +15,7 @@ from PIL import Image
 
 from accounts.service import jobs_today, quota_for, quota_resets_at
 from api.deps import SessionDep, SettingsDep, StorageDep
-from api.pages.common import CsrfChecked, PageError, PageUser, redirect, render
+from api.pages.common import CsrfChecked, PageError, PageUser, attempt, redirect, render
 from catalog.models import ROOM_TYPES
 from catalog.service import list_active_styles
 from core.db import utcnow
@@ -173,11 +173,12 @@ def job_page(
 @router.post("/jobs/{job_id}/cancel", dependencies=[CsrfChecked])
 def cancel(request: Request, session: SessionDep, user: PageUser, job_id: int) -> Response:
     load_job(session, user, job_id)
-    try:
-        jobs.cancel_job(session, user=user, job_id=job_id)
-    except ServiceError as exc:
-        return redirect(request, f"/jobs/{job_id}", exc.message, kind="error")
-    return redirect(request, f"/jobs/{job_id}", "Cancel requested.", kind="info")
+    return attempt(
+        request,
+        f"/jobs/{job_id}",
+        lambda: jobs.cancel_job(session, user=user, job_id=job_id),
+        "Cancel requested.",
+    )
 
 
 @router.post("/jobs/{job_id}/restage", dependencies=[CsrfChecked])
