@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 
 from argon2 import PasswordHasher
@@ -31,3 +32,13 @@ def new_token() -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def csrf_token_for(session_token: str, secret_key: str) -> str:
+    """The CSRF token bound to a session: forms and X-CSRF-Token headers must echo it."""
+    message = f"csrf:{session_token}".encode()
+    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def csrf_token_matches(session_token: str, secret_key: str, candidate: str) -> bool:
+    return hmac.compare_digest(csrf_token_for(session_token, secret_key), candidate)

@@ -35,7 +35,7 @@ class GeneratorName(StrEnum):
 
 
 class SdxlSettings(BaseSettings):
-    """Model ids and knobs of the sdxl generator (env prefix SDXL_)."""
+    """Model ids and knobs of the sdxl generator (env prefix SDXL_); see docs/models.md."""
 
     model_config = SettingsConfigDict(env_prefix="SDXL_", extra="ignore")
 
@@ -46,6 +46,56 @@ class SdxlSettings(BaseSettings):
     segmentation_model: str = "nvidia/segformer-b5-finetuned-ade-640-640"
     depth_model: str = "depth-anything/Depth-Anything-V2-Small-hf"
     mlsd_model: str = "lllyasviel/Annotators"
+    lightning_lora_model: str = ""
+    lightning_lora_weight: str = "sdxl_lightning_8step_lora.safetensors"
+    ip_adapter_model: str = ""
+    ip_adapter_subfolder: str = "sdxl_models"
+    ip_adapter_weight: str = "ip-adapter_sdxl.safetensors"
+    variant: str = "fp16"
+    mlsd_resolution: int = Field(512, ge=64, le=2048)
+
+    device: str = "auto"
+    dtype: str = Field("float16", pattern="^(float16|bfloat16|float32)$")
+    channels_last: bool = True
+    fuse_qkv: bool = True
+    compile: bool = False
+    compile_mode: str = Field(
+        "default", pattern="^(default|reduce-overhead|max-autotune|max-autotune-no-cudagraphs)$"
+    )
+    warmup: bool = True
+
+    target_pixels: int = Field(1024 * 1024, ge=4096, le=4096 * 4096)
+    bucket_multiple: int = Field(64, ge=8, le=256)
+
+    prompt_suffix: str = (
+        "professionally staged, interior design photography, photorealistic, natural light"
+    )
+    negative_prompt: str = (
+        "people, text, watermark, blurry, distorted, deformed furniture, floating objects"
+    )
+    steps: int = Field(30, ge=1, le=150)
+    guidance_scale: float = Field(6.0, ge=0, le=30)
+    strength: float = Field(0.99, gt=0, le=1)
+    scheduler: str = Field(
+        "dpmpp_2m_karras", pattern="^(euler|euler_a|dpmpp_2m|dpmpp_2m_karras|ddim|unipc)$"
+    )
+    depth_scale: float = Field(0.6, ge=0, le=2)
+    mlsd_scale: float = Field(0.4, ge=0, le=2)
+    control_end: float = Field(0.8, gt=0, le=1)
+    ip_adapter_scale: float = Field(0.5, ge=0, le=2)
+    lightning_steps: int = Field(8, ge=1, le=16)
+
+    wall_band_fraction: float = Field(0.25, ge=0, le=1)
+    mask_dilate_fraction: float = Field(0.01, ge=0, le=0.2)
+    mask_feather_fraction: float = Field(0.01, ge=0, le=0.2)
+    fallback_floor_fraction: float = Field(0.45, gt=0, le=1)
+
+    label_enabled: bool = False
+    label_text: str = Field("Virtually staged", min_length=1, max_length=60)
+    label_position: str = Field(
+        "bottom_right", pattern="^(top_left|top_right|bottom_left|bottom_right)$"
+    )
+    label_size_fraction: float = Field(0.035, gt=0, le=0.2)
 
 
 class Settings(BaseSettings):
@@ -83,8 +133,11 @@ class Settings(BaseSettings):
 
     max_upload_bytes: int = Field(25 * 1024 * 1024, ge=1024)
     max_upload_pixels: int = Field(40_000_000, ge=10_000)
+    min_upload_side_px: int = Field(256, ge=1, le=4096)
     daily_quota: int = Field(50, ge=0)
     jpeg_quality: int = Field(92, ge=50, le=100)
+    api_token_ttl_s: int = Field(30 * 24 * 3600, ge=60, le=366 * 24 * 3600)
+    session_ttl_s: int = Field(14 * 24 * 3600, ge=60, le=366 * 24 * 3600)
 
     retention_days: int = Field(90, ge=1, le=36500)
     retention_batch_size: int = Field(500, ge=1, le=10_000)

@@ -17,14 +17,20 @@ from jobs.models import Job, JobState
 
 _counter = itertools.count(1)
 PASSWORD = "password"
+_password_hash: str | None = None  # hashed once: argon2 is slow on purpose
 
 
 def make_user(session: Session, *, role: Role = Role.AGENT, **fields: Any) -> User:
     from accounts.security import hash_password
 
+    global _password_hash
+    if _password_hash is None:
+        _password_hash = hash_password(PASSWORD)
     n = next(_counter)
-    fields.setdefault("password_hash", hash_password(PASSWORD))
-    user = User(email=f"user{n}@example.com", name=f"User {n}", role=role, **fields)
+    fields.setdefault("password_hash", _password_hash)
+    fields.setdefault("email", f"user{n}@example.com")
+    fields.setdefault("name", f"User {n}")
+    user = User(role=role, **fields)
     session.add(user)
     session.flush()
     return user
@@ -97,3 +103,31 @@ def photo_bytes(fmt: str = "JPEG", width: int = 96, height: int = 64, **save: An
         image = image.convert("RGBA")
     image.save(buffer, fmt, **save)
     return buffer.getvalue()
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims a size in its header but carries no pixel data."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
+
+
+def encode(image: Image.Image, fmt: str, **save: Any) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **save)
+    return buffer.getvalue()
+
+
+def rotated_jpeg_with_gps(width: int = 96, height: int = 64) -> bytes:
+    """A JPEG stored sideways with EXIF orientation 6 (rotate 90° clockwise) and a GPS block."""
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation
+    exif[0x010F] = "TestCam"  # Make
+    exif.get_ifd(0x8825).update({1: "N", 2: (52.0, 22.0, 1.0), 3: "E", 4: (4.0, 53.0, 2.0)})
+    return encode(room_photo(width, height), "JPEG", exif=exif)

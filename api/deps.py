@@ -1,0 +1,102 @@
+"""Request dependencies as Annotated aliases: settings, DB session, storage, the signed-in user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from accounts.models import Role, TokenKind, User
+from accounts.security import csrf_token_matches
+from accounts.service import resolve_token
+from api.errors import Forbidden, Unauthorized
+from core.settings import Settings
+from core.storage import Storage
+
+SESSION_COOKIE = "sw_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+_bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token")
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_storage(request: Request) -> Storage:
+    return request.app.state.storage
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed before the response is sent, else rolled back."""
+    with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StorageDep = Annotated[Storage, Depends(get_storage)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def verify_csrf(request: Request, session_token: str, settings: Settings) -> None:
+    """Refuse a state-changing cookie-authenticated request without the session's CSRF token."""
+    candidate = request.headers.get(CSRF_HEADER, "")
+    if not candidate or not csrf_token_matches(session_token, settings.secret_key, candidate):
+        raise Forbidden(
+            f"missing or wrong {CSRF_HEADER} header for a cookie-authenticated request",
+            code="csrf_failed",
+        )
+
+
+def get_current_user(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The user behind the bearer token, or behind the session cookie (CSRF-checked)."""
+    if request.headers.get("authorization"):
+        if credentials is None:
+            raise Unauthorized("use the header 'Authorization: Bearer <token>'")
+        user = resolve_token(session, credentials.credentials, kind=TokenKind.API)
+        if user is None:
+            raise Unauthorized("the token is invalid, expired or revoked; request a new one")
+        request.state.auth_token = credentials.credentials
+        return user
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        user = resolve_token(session, cookie, kind=TokenKind.SESSION)
+        if user is None:
+            raise Unauthorized("your session has expired; sign in again")
+        if request.method not in SAFE_METHODS:
+            verify_csrf(request, cookie, settings)
+        request.state.auth_token = cookie
+        return user
+    raise Unauthorized("sign in first: POST /api/v1/auth/token, then send the bearer token")
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_role(role: Role) -> Callable[[User], User]:
+    """A dependency that admits users whose role includes `role`."""
+
+    def check(user: CurrentUser) -> User:
+        if not user.role.includes(role):
+            raise Forbidden(f"this needs the {role.value} role")
+        return user
+
+    return check
+
+
+MerchandiserUser = Annotated[User, Depends(require_role(Role.MERCHANDISER))]
+AdminUser = Annotated[User, Depends(require_role(Role.ADMIN))]

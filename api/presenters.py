@@ -1,0 +1,79 @@
+"""Turn models into response bodies (URLs signed, queue figures computed)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from accounts.models import User
+from accounts.service import jobs_today, quota_for, quota_resets_at
+from api.schemas import JobOut, QuotaOut, ResultOut, StyleOut, StyleRef, UserOut
+from catalog.models import Style
+from core.settings import Settings
+from core.storage import Storage
+from jobs.models import Job
+from jobs.stats import estimated_wait_s, queue_position
+
+
+def user_out(session: Session, user: User, settings: Settings) -> UserOut:
+    quota = QuotaOut(
+        limit=quota_for(user, settings),
+        used=jobs_today(session, user=user),
+        resets_at=quota_resets_at(),
+    )
+    return UserOut(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        role=user.role,
+        is_active=user.is_active,
+        quota=quota,
+    )
+
+
+def style_out(style: Style, storage: Storage) -> StyleOut:
+    return StyleOut(
+        slug=style.slug,
+        name=style.name,
+        description=style.description,
+        palette=list(style.palette),
+        room_types=list(style.room_types),
+        preview_url=storage.url(style.preview_image_key) if style.preview_image_key else None,
+    )
+
+
+def _at(values: list[int], index: int) -> int | None:
+    return values[index] if index < len(values) else None
+
+
+def job_out(session: Session, job: Job, storage: Storage, settings: Settings) -> JobOut:
+    seeds = list(job.result_seeds)
+    results = [
+        ResultOut(variant=index, url=storage.url(key), seed=_at(seeds, index))
+        for index, key in enumerate(job.result_keys)
+    ]
+    return JobOut(
+        id=job.id,
+        state=job.state,
+        progress=job.progress,
+        stage=job.stage,
+        queue_position=queue_position(session, job),
+        estimated_wait_s=estimated_wait_s(session, job, settings),
+        attempt=job.attempt,
+        max_attempts=job.max_attempts,
+        errors=list(job.errors),
+        style=StyleRef(slug=job.style_snapshot.get("slug"), name=job.style_snapshot.get("name")),
+        room_type=job.room_type,
+        variants=job.variants,
+        seed=job.seed,
+        listing=job.listing,
+        input_url=storage.url(job.input_key),
+        input_width=job.input_width,
+        input_height=job.input_height,
+        mask_url=storage.url(job.mask_key) if job.mask_key else None,
+        results=results,
+        seeds=seeds,
+        cancel_requested_at=job.cancel_requested_at,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+    )

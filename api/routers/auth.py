@@ -1,0 +1,54 @@
+"""Sign-in tokens for API clients, and who am I."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request, Response
+
+from accounts.models import TokenKind
+from accounts.service import authenticate, issue_token, revoke_token
+from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.errors import Unauthorized
+from api.presenters import user_out
+from api.schemas import ErrorOut, TokenOut, TokenRequest, UserOut
+from core.db import utcnow
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post(
+    "/auth/token",
+    response_model=TokenOut,
+    summary="Exchange email and password for a bearer token",
+    responses={401: {"model": ErrorOut}},
+)
+def create_token(body: TokenRequest, session: SessionDep, settings: SettingsDep) -> TokenOut:
+    user = authenticate(session, email=body.email, password=body.password)
+    if user is None:
+        raise Unauthorized("wrong email or password, or the account is deactivated")
+    ttl = timedelta(seconds=settings.api_token_ttl_s)
+    token = issue_token(session, user=user, kind=TokenKind.API, expires_in=ttl, name=body.name)
+    return TokenOut(access_token=token, expires_at=utcnow() + ttl)
+
+
+@router.delete(
+    "/auth/token",
+    status_code=204,
+    response_class=Response,
+    summary="Revoke the token this request is signed with",
+    responses={401: {"model": ErrorOut}},
+)
+def delete_token(request: Request, _user: CurrentUser, session: SessionDep) -> Response:
+    revoke_token(session, request.state.auth_token)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/me",
+    response_model=UserOut,
+    summary="The signed-in user and today's quota",
+    responses={401: {"model": ErrorOut}},
+)
+def me(user: CurrentUser, session: SessionDep, settings: SettingsDep) -> UserOut:
+    return user_out(session, user, settings)

@@ -1,0 +1,23 @@
+"""The styles and room types an agent can choose from."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import CurrentUser, SessionDep, StorageDep
+from api.presenters import style_out
+from api.schemas import ErrorOut, RoomTypeOut, StyleOut
+from catalog.models import ROOM_TYPES
+from catalog.service import list_active_styles
+
+router = APIRouter(tags=["catalog"], responses={401: {"model": ErrorOut}})
+
+
+@router.get("/styles", response_model=list[StyleOut], summary="Active styles, in catalog order")
+def styles(_user: CurrentUser, session: SessionDep, storage: StorageDep) -> list[StyleOut]:
+    return [style_out(style, storage) for style in list_active_styles(session)]
+
+
+@router.get("/room-types", response_model=list[RoomTypeOut], summary="Every room type")
+def room_types(_user: CurrentUser) -> list[RoomTypeOut]:
+    return [RoomTypeOut(slug=slug, label=label) for slug, label in ROOM_TYPES.items()]

@@ -1,0 +1,169 @@
+"""Submit, poll, list, cancel and retry staging jobs."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Header, Path, Query, Response, UploadFile
+from sqlalchemy.orm import Session
+
+from api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
+from api.presenters import job_out
+from api.schemas import ErrorOut, JobOut, JobPage
+from core.images import normalise_upload
+from core.settings import Settings
+from core.storage import Storage
+from jobs.models import Job, JobState
+from jobs.service import (
+    MAX_IDEMPOTENCY_KEY_CHARS,
+    MAX_LISTING_CHARS,
+    MAX_PER_PAGE,
+    MAX_SEED,
+    MAX_VARIANTS,
+    JobRequest,
+    cancel_job,
+    create_job,
+    get_job_for,
+    list_jobs,
+    retry_job,
+)
+
+router = APIRouter(tags=["jobs"], responses={401: {"model": ErrorOut}})
+
+JobId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The job's id")]
+_errors = {status: {"model": ErrorOut} for status in (404, 409)}
+
+
+@dataclass(frozen=True)
+class JobView:
+    """What rendering a job needs: the request's session, settings and storage."""
+
+    session: Session
+    settings: Settings
+    storage: Storage
+
+    def __call__(self, job: Job) -> JobOut:
+        return job_out(self.session, job, self.storage, self.settings)
+
+
+def _job_view(session: SessionDep, settings: SettingsDep, storage: StorageDep) -> JobView:
+    return JobView(session, settings, storage)
+
+
+JobViewDep = Annotated[JobView, Depends(_job_view)]
+
+
+@router.post(
+    "/jobs",
+    status_code=202,
+    response_model=JobOut,
+    summary="Submit a photo for staging",
+    description=(
+        "Multipart form. Answers 202 with the new job and a Location header; repeating a "
+        "request with the same Idempotency-Key answers 200 with the same job."
+    ),
+    responses={
+        200: {"model": JobOut, "description": "Replay of an earlier request (same key)"},
+        **{status: {"model": ErrorOut} for status in (409, 413, 415, 422, 429, 503)},
+    },
+)
+def submit_job(
+    response: Response,
+    user: CurrentUser,
+    view: JobViewDep,
+    photo: Annotated[UploadFile, File(description="JPEG, PNG or WebP photo of an empty room")],
+    room_type: Annotated[str, Form(max_length=40, description="See GET /room-types")],
+    style: Annotated[str, Form(max_length=60, description="A style slug from GET /styles")],
+    variants: Annotated[int, Form(ge=1, le=MAX_VARIANTS)] = 1,
+    seed: Annotated[int | None, Form(ge=0, le=MAX_SEED, description="Random if unset")] = None,
+    listing: Annotated[str | None, Form(max_length=MAX_LISTING_CHARS)] = None,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", max_length=MAX_IDEMPOTENCY_KEY_CHARS)
+    ] = None,
+) -> JobOut:
+    session, settings = view.session, view.settings
+    # Reading one byte past the limit tells "too large" without holding a huge upload.
+    image = normalise_upload(photo.file.read(settings.max_upload_bytes + 1), settings)
+    request = JobRequest(
+        style_slug=style, room_type=room_type, variants=variants, seed=seed, listing=listing
+    )
+    job, created = create_job(
+        session,
+        user=user,
+        request=request,
+        idempotency_key=idempotency_key,
+        image=image,
+        storage=view.storage,
+        settings=settings,
+    )
+    response.status_code = 202 if created else 200
+    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
+    return view(job)
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut, summary="One job", responses=_errors)
+def get_job(job_id: JobId, user: CurrentUser, view: JobViewDep) -> JobOut:
+    return view(get_job_for(view.session, user=user, job_id=job_id))
+
+
+@router.get(
+    "/jobs",
+    response_model=JobPage,
+    summary="Jobs, newest first",
+    description="Agents see their own jobs; merchandisers and admins see all and may filter more.",
+)
+def get_jobs(
+    user: CurrentUser,
+    view: JobViewDep,
+    state: JobState | None = None,
+    listing: Annotated[str | None, Query(max_length=MAX_LISTING_CHARS)] = None,
+    style: Annotated[str | None, Query(max_length=60)] = None,
+    user_id: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="Staff only")] = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 20,
+) -> JobPage:
+    result = list_jobs(
+        view.session,
+        user=user,
+        state=state,
+        listing=listing,
+        style_slug=style,
+        user_id=user_id,
+        created_from=created_from,
+        created_to=created_to,
+        page=page,
+        per_page=per_page,
+    )
+    return JobPage(
+        items=[view(job) for job in result.items],
+        total=result.total,
+        page=result.page,
+        per_page=result.per_page,
+        pages=math.ceil(result.total / result.per_page),
+    )
+
+
+@router.post(
+    "/jobs/{job_id}/cancel",
+    response_model=JobOut,
+    summary="Cancel a job",
+    description="A pending job is cancelled at once; a running one stops at the next step.",
+    responses=_errors,
+)
+def cancel(job_id: JobId, user: CurrentUser, view: JobViewDep) -> JobOut:
+    return view(cancel_job(view.session, user=user, job_id=job_id))
+
+
+@router.post(
+    "/jobs/{job_id}/retry",
+    response_model=JobOut,
+    summary="Queue a failed or cancelled job again",
+    responses=_errors,
+)
+def retry(job_id: JobId, user: CurrentUser, view: JobViewDep) -> JobOut:
+    return view(retry_job(view.session, user=user, job_id=job_id))

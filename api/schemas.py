@@ -1,0 +1,122 @@
+"""Request and response bodies of the JSON API (they make the OpenAPI document)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from accounts.models import Role
+from jobs.models import JobState
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Machine-readable reason, e.g. too_large, quota_exceeded")
+    message: str = Field(description="What went wrong and what to do about it")
+    field: str | None = Field(None, description="The input the error is about, if any")
+
+
+class ErrorOut(BaseModel):
+    """The shape of every error response."""
+
+    error: ErrorDetail
+
+
+class TokenRequest(BaseModel):
+    email: str = Field(max_length=254, examples=["agent@stagewright.local"])
+    password: str = Field(max_length=1024)
+    name: str = Field("", max_length=120, description="A label to recognise the token by")
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth 2 token type, not a secret
+    expires_at: datetime | None
+
+
+class QuotaOut(BaseModel):
+    limit: int = Field(description="Jobs allowed per UTC day")
+    used: int = Field(description="Jobs submitted since UTC midnight")
+    resets_at: datetime
+
+
+class UserOut(BaseModel):
+    id: int
+    email: str
+    name: str
+    role: Role
+    is_active: bool
+    quota: QuotaOut
+
+
+class StyleOut(BaseModel):
+    slug: str
+    name: str
+    description: str
+    palette: list[str]
+    room_types: list[str]
+    preview_url: str | None
+
+
+class RoomTypeOut(BaseModel):
+    slug: str
+    label: str
+
+
+class StyleRef(BaseModel):
+    slug: str | None
+    name: str | None
+
+
+class ResultOut(BaseModel):
+    variant: int
+    url: str
+    seed: int | None
+
+
+class JobOut(BaseModel):
+    """A staging job; poll it until `state` is final (completed, failed or cancelled)."""
+
+    id: int
+    state: JobState
+    progress: int = Field(description="0 to 100")
+    stage: str = Field(description="What the worker is doing now")
+    queue_position: int | None = Field(description="Pending jobs ahead of this one (0 = next)")
+    estimated_wait_s: float | None = Field(description="Seconds until results, roughly")
+    attempt: int
+    max_attempts: int
+    errors: list[dict[str, Any]]
+    style: StyleRef
+    room_type: str
+    variants: int
+    seed: int
+    listing: str | None
+    input_url: str
+    input_width: int
+    input_height: int
+    mask_url: str | None
+    results: list[ResultOut]
+    seeds: list[int]
+    cancel_requested_at: datetime | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class JobPage(BaseModel):
+    items: list[JobOut]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+class HealthOut(BaseModel):
+    status: str
+
+
+class ReadyOut(BaseModel):
+    status: str
+    schema_revision: str
+    storage: str

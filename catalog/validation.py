@@ -1,0 +1,110 @@
+"""The rules a style's fields follow, shared by the admin console, the API and the seed."""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+
+from catalog.models import ROOM_TYPES
+from core.errors import Invalid
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+HEX_COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+PROMPT_PLACEHOLDERS = {"room_type"}
+SCHEDULERS = ("dpmpp_2m_karras", "dpmpp_2m", "euler_a", "euler", "ddim", "unipc")
+
+ClassName = Annotated[str, StringConstraints(min_length=1, max_length=60)]
+HexColour = Annotated[str, StringConstraints(pattern=HEX_COLOUR_PATTERN, to_lower=True)]
+
+
+class StyleParams(BaseModel):
+    """Generation settings a style may override; SDXL_* settings fill the rest.
+
+    The names match worker.generators.sdxl_params.StyleParams, which ignores unknown keys, so
+    forbidding them here is what catches a misspelt knob.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    steps: int | None = Field(None, ge=1, le=100)
+    guidance_scale: float | None = Field(None, ge=0, le=30)
+    strength: float | None = Field(None, gt=0, le=1)
+    scheduler: str | None = None
+    fast_tier: bool | None = None
+    depth_scale: float | None = Field(None, ge=0, le=2)
+    mlsd_scale: float | None = Field(None, ge=0, le=2)
+    control_end: float | None = Field(None, gt=0, le=1)
+    ip_adapter_scale: float | None = Field(None, ge=0, le=2)
+    protected_classes: (
+        list[Annotated[str, StringConstraints(min_length=1, max_length=60)]] | None
+    ) = None
+
+    @field_validator("scheduler")
+    @classmethod
+    def _known_scheduler(cls, value: str | None) -> str | None:
+        if value is not None and value not in SCHEDULERS:
+            raise ValueError(f"unknown scheduler; use one of {', '.join(SCHEDULERS)}")
+        return value
+
+
+class StyleFields(BaseModel):
+    """Every editable field of a style, validated."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    slug: str = Field(min_length=2, max_length=60, pattern=SLUG_PATTERN)
+    name: str = Field(min_length=1, max_length=80)
+    description: str = Field("", max_length=2000)
+    prompt: str = Field(min_length=10, max_length=2000)
+    negative_prompt: str = Field("", max_length=2000)
+    palette: list[HexColour] = Field(min_length=1, max_length=8)
+    room_types: list[str] = Field(min_length=1)
+    params: StyleParams = Field(default_factory=StyleParams)
+    sort_order: int = Field(0, ge=-1_000_000, le=1_000_000)
+    is_active: bool = True
+
+    @field_validator("room_types")
+    @classmethod
+    def _known_room_types(cls, value: list[str]) -> list[str]:
+        unknown = [room for room in value if room not in ROOM_TYPES]
+        if unknown:
+            raise ValueError(f"unknown room type {', '.join(unknown)}; use {', '.join(ROOM_TYPES)}")
+        return list(dict.fromkeys(value))
+
+    @field_validator("prompt", "negative_prompt")
+    @classmethod
+    def _only_known_placeholders(cls, value: str) -> str:
+        try:
+            names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        except ValueError as exc:
+            raise ValueError(f"unbalanced braces: {exc}; write {{room_type}}") from exc
+        if names - PROMPT_PLACEHOLDERS:
+            raise ValueError("the only placeholder allowed is {room_type}")
+        return value
+
+    def to_columns(self) -> dict[str, Any]:
+        """The values to store, params without the unset keys."""
+        values = self.model_dump()
+        values["params"] = self.params.model_dump(exclude_none=True)
+        return values
+
+
+def validate_style_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """Checked column values for a style; raises Invalid naming the first bad field."""
+    try:
+        return StyleFields.model_validate(data).to_columns()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        message = re.sub(r"^Value error, ", "", first["msg"])
+        raise Invalid(f"{field}: {message}" if field else message, field=field) from exc

@@ -1,0 +1,124 @@
+"""Upload validation: decode, check limits, orient, strip metadata, normalise to sRGB JPEG."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from core.errors import ServiceError
+from core.settings import Settings
+
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
+WHITE = (255, 255, 255)
+_SRGB = ImageCms.createProfile("sRGB")
+
+
+class ImageRejected(ServiceError):
+    """An upload that is not an acceptable photo; `code` says why."""
+
+    STATUS_BY_CODE = {
+        "too_large": 413,
+        "too_many_pixels": 413,
+        "unsupported_format": 415,
+        "corrupt_image": 422,
+        "too_small": 422,
+        "empty_upload": 422,
+    }
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message, code=code, field="photo")
+        self.status = self.STATUS_BY_CODE[code]
+
+
+@dataclass(frozen=True)
+class NormalisedImage:
+    """An accepted photo: baseline sRGB JPEG without metadata, upright."""
+
+    data: bytes
+    width: int
+    height: int
+
+
+def normalise_upload(data: bytes, settings: Settings) -> NormalisedImage:
+    """Validate an uploaded photo and re-encode it; raises ImageRejected."""
+    if not data:
+        raise ImageRejected("empty_upload", "the photo is empty (0 bytes)")
+    if len(data) > settings.max_upload_bytes:
+        raise ImageRejected(
+            "too_large",
+            f"the photo is larger than {settings.max_upload_bytes // (1024 * 1024)} MB; "
+            "export it at a smaller size",
+        )
+    image = _open(data, settings)
+    image = _to_rgb(ImageOps.exif_transpose(image))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=settings.jpeg_quality)
+    return NormalisedImage(buffer.getvalue(), image.width, image.height)
+
+
+def _open(data: bytes, settings: Settings) -> Image.Image:
+    """Decode after checking the header's dimensions, so a decompression bomb is never loaded."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+        except UnidentifiedImageError as exc:
+            raise ImageRejected(
+                "unsupported_format", "the photo must be a JPEG, PNG or WebP image"
+            ) from exc
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise _too_many_pixels(settings) from exc
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise ImageRejected("corrupt_image", f"the photo could not be read: {exc}") from exc
+        width, height = image.size
+        if width * height > settings.max_upload_pixels:
+            raise _too_many_pixels(settings)
+        if min(width, height) < settings.min_upload_side_px:
+            raise ImageRejected(
+                "too_small",
+                f"the photo is {width}x{height} pixels; its shorter side must be at least "
+                f"{settings.min_upload_side_px} pixels",
+            )
+        try:
+            image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise _too_many_pixels(settings) from exc
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise ImageRejected(
+                "corrupt_image", f"the photo is truncated or corrupt: {exc}"
+            ) from exc
+    return image
+
+
+def _too_many_pixels(settings: Settings) -> ImageRejected:
+    return ImageRejected(
+        "too_many_pixels",
+        f"the photo has more than {settings.max_upload_pixels / 1e6:g} megapixels; "
+        "export it at a smaller size",
+    )
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """8-bit RGB in sRGB: alpha composited on white, ICC profiles applied, 16-bit scaled."""
+    icc = image.info.get("icc_profile")
+    if icc and image.mode in ("RGB", "CMYK"):
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            return ImageCms.profileToProfile(image, source, _SRGB, outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # an unreadable profile is dropped; the pixels are kept as they are
+    if image.mode.startswith("I;16") or image.mode in ("I", "F"):
+        pixels = np.asarray(image, dtype=np.float64)
+        image = Image.fromarray(np.clip(pixels / 257.0, 0, 255).astype(np.uint8), "L")
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, WHITE)
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")

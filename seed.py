@@ -1,0 +1,78 @@
+"""Load the style catalog and create the first users; safe to run again (it changes nothing).
+
+python seed.py                                  # the curated styles
+python seed.py --admin-email a@b.c --admin-password ...   # or SEED_ADMIN_EMAIL/_PASSWORD
+python seed.py --demo                           # demo agent and admin (APP_ENV=dev only)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from sqlalchemy.orm import Session
+
+from accounts.models import Role
+from accounts.service import create_user, get_user_by_email
+from catalog.seed import seed_styles
+from core.db import make_engine, make_sessionmaker, transaction
+from core.errors import ServiceError
+from core.migrations import SchemaNotAtHead, require_head
+from core.settings import AppEnv, Settings, get_settings
+
+DEMO_USERS = (
+    ("agent@stagewright.local", "stagewright-demo", Role.AGENT, "Demo Agent"),
+    ("admin@stagewright.local", "stagewright-admin", Role.ADMIN, "Demo Admin"),
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--admin-email", default=os.environ.get("SEED_ADMIN_EMAIL", ""))
+    parser.add_argument("--admin-password", default=os.environ.get("SEED_ADMIN_PASSWORD", ""))
+    parser.add_argument("--demo", action="store_true", help="demo users (APP_ENV=dev only)")
+    return parser
+
+
+def _ensure_user(session: Session, email: str, password: str, role: Role, name: str) -> str:
+    if get_user_by_email(session, email) is not None:
+        return f"user {email} already exists, left as it is"
+    create_user(session, email=email, password=password, name=name, role=role)
+    return f"created {role.value} {email}"
+
+
+def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = settings or get_settings()
+    if args.demo and settings.app_env is not AppEnv.DEV:
+        print("refusing --demo: demo users have public passwords; APP_ENV must be dev")
+        return 2
+    if bool(args.admin_email) != bool(args.admin_password):
+        print("give both --admin-email and --admin-password (or neither)")
+        return 2
+    engine = make_engine(settings.database_url)
+    try:
+        require_head(engine)
+        with transaction(make_sessionmaker(engine)) as session:
+            created, present = seed_styles(session)
+            print(f"styles: created {len(created)} {created}, already present {len(present)}")
+            if args.admin_email:
+                print(
+                    _ensure_user(
+                        session, args.admin_email, args.admin_password, Role.ADMIN, "Admin"
+                    )
+                )
+            if args.demo:
+                for email, password, role, name in DEMO_USERS:
+                    print(_ensure_user(session, email, password, role, name))
+    except (SchemaNotAtHead, ServiceError) as exc:
+        print(f"seed failed, nothing saved: {exc}")
+        return 1
+    finally:
+        engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

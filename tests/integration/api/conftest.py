@@ -1,0 +1,86 @@
+"""The real app on the test database (SQLite and PostgreSQL), with signed-in users."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from accounts.models import Role, TokenKind, User
+from accounts.service import issue_token
+from api.app import create_app
+from catalog.models import Style
+from core.db import transaction
+from core.settings import Settings
+from jobs.models import Job
+from tests.factories import make_style, make_user
+
+
+@pytest.fixture
+def api_settings(settings: Settings) -> Settings:
+    """Test settings that accept the factories' small photos."""
+    return settings.model_copy(update={"min_upload_side_px": 32})
+
+
+@pytest.fixture
+def client(api_settings: Settings, engine) -> Iterator[TestClient]:
+    app = create_app(api_settings)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@dataclass
+class Actor:
+    """A signed-in user and the headers that carry their bearer token."""
+
+    user: User
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def make_actor(session_factory: sessionmaker[Session]):
+    def make(role: Role = Role.AGENT, **fields) -> Actor:
+        with transaction(session_factory) as session:
+            user = make_user(session, role=role, **fields)
+            token = issue_token(
+                session, user=user, kind=TokenKind.API, expires_in=timedelta(hours=1)
+            )
+        return Actor(user, token)
+
+    return make
+
+
+@pytest.fixture
+def agent(make_actor) -> Actor:
+    return make_actor(Role.AGENT)
+
+
+@pytest.fixture
+def staff(make_actor) -> Actor:
+    return make_actor(Role.MERCHANDISER)
+
+
+@pytest.fixture
+def style(session_factory: sessionmaker[Session]) -> Style:
+    with transaction(session_factory) as session:
+        return make_style(session, slug="modern", name="Modern")
+
+
+def job_count(session_factory: sessionmaker[Session]) -> int:
+    with session_factory() as session:
+        return session.scalar(select(func.count()).select_from(Job)) or 0
+
+
+def stored_files(settings: Settings) -> list[Path]:
+    root = Path(settings.local_storage_dir)
+    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []

@@ -1,0 +1,46 @@
+"""Tiny random-weight models on disk, and sdxl generators loaded from them by production code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from core.settings import SdxlSettings, Settings
+from tests.support.tiny_models import TinyModels, build_tiny_models
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> TinyModels:
+    """Every tiny model, built once per test session."""
+    return build_tiny_models(tmp_path_factory.mktemp("tiny-models"))
+
+
+def tiny_settings(models: TinyModels, **overrides: Any) -> Settings:
+    """Settings pointing the sdxl generator at the tiny models, at tiny sizes."""
+    values: dict[str, Any] = {
+        "base_model": str(models.base),
+        "vae_model": "",
+        "variant": "",
+        "controlnet_depth_model": str(models.controlnet_depth),
+        "controlnet_mlsd_model": str(models.controlnet_mlsd),
+        "segmentation_model": "",
+        "depth_model": str(models.depth),
+        "mlsd_model": str(models.mlsd),
+        "mlsd_resolution": 64,
+        "target_pixels": 8192,
+        "steps": 4,
+        "strength": 1.0,
+        "prompt_suffix": "",
+        "negative_prompt": "blurry",
+    }
+    values.update(overrides)
+    return Settings(sdxl=SdxlSettings(**values))
+
+
+@pytest.fixture(scope="session")
+def sdxl_generator(tiny_models: TinyModels) -> Any:
+    """The sdxl generator on tiny models, geometric mask (no segmentation model)."""
+    from worker.generators.sdxl import SdxlGenerator
+
+    return SdxlGenerator.from_settings(tiny_settings(tiny_models))

@@ -1,0 +1,169 @@
+"""The sdxl generator end to end on tiny random-weight models loaded from settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.factories import room_photo
+from tests.integration.sdxl.conftest import tiny_settings
+from tests.support.tiny_models import TinyModels
+from worker.generators.base import (
+    BadInput,
+    GenerationRequest,
+    GenerationResult,
+    StopRequested,
+    variant_seeds,
+)
+
+STYLE = {"slug": "oak", "prompt": "a {room_type} with oak furniture", "params": {}}
+
+
+def request(**fields: Any) -> GenerationRequest:
+    values: dict[str, Any] = {
+        "job_id": 1,
+        "image": room_photo(96, 64),
+        "room_type": "living_room",
+        "style": STYLE,
+        "variants": 2,
+        "seed": 1234,
+    }
+    values.update(fields)
+    return GenerationRequest(**values)
+
+
+def run(generator: Any, req: GenerationRequest) -> tuple[GenerationResult, list]:
+    progress: list[tuple[float, str]] = []
+    result = generator.generate(req, lambda f, s: progress.append((f, s)), lambda: False)
+    return result, progress
+
+
+def test_variants_keep_size_and_every_pixel_outside_the_mask(sdxl_generator: Any) -> None:
+    req = request()
+    result, _ = run(sdxl_generator, req)
+    assert len(result.images) == 2 and result.clean_images is None
+    assert result.seeds == variant_seeds(1234, 2)
+    assert result.mask is not None and result.mask.size == req.image.size
+    outside = np.asarray(result.mask) == 0
+    assert outside.any() and (~outside).any()
+    photo = np.asarray(req.image)
+    for image in result.images:
+        assert image.size == req.image.size and image.mode == "RGB"
+        pixels = np.asarray(image)
+        assert (pixels[outside] == photo[outside]).all()
+        assert (pixels[~outside] != photo[~outside]).any()
+    assert result.images[0].tobytes() != result.images[1].tobytes()
+
+
+def test_same_seed_same_images(sdxl_generator: Any) -> None:
+    first, _ = run(sdxl_generator, request(variants=1, seed=7))
+    again, _ = run(sdxl_generator, request(variants=1, seed=7))
+    other, _ = run(sdxl_generator, request(variants=1, seed=8))
+    assert first.images[0].tobytes() == again.images[0].tobytes()
+    assert first.images[0].tobytes() != other.images[0].tobytes()
+
+
+def test_progress_rises_through_every_stage(sdxl_generator: Any) -> None:
+    _, progress = run(sdxl_generator, request(variants=1))
+    fractions = [fraction for fraction, _ in progress]
+    stages = [stage for _, stage in progress]
+    assert fractions == sorted(fractions) and fractions[0] > 0 and fractions[-1] < 1
+    assert stages[:3] == ["Segmenting", "Depth", "Lines"]
+    assert [s for s in stages if s.startswith("Denoising")] == [
+        "Denoising 1/4",
+        "Denoising 2/4",
+        "Denoising 3/4",
+        "Denoising 4/4",
+    ]
+    assert stages[-2:] == ["Decoding", "Compositing"]
+
+
+def test_stop_mid_run_stops_within_one_step(sdxl_generator: Any) -> None:
+    calls = {"unet": 0, "after_stop": 0}
+    stop = {"now": False}
+
+    def count(*_: Any) -> None:
+        calls["unet"] += 1
+        if stop["now"]:
+            calls["after_stop"] += 1
+
+    def on_progress(fraction: float, stage: str) -> None:
+        if stage == "Denoising 2/4":
+            stop["now"] = True
+
+    hook = sdxl_generator.pipe.unet.register_forward_pre_hook(count)
+    try:
+        with pytest.raises(StopRequested):
+            sdxl_generator.generate(request(), on_progress, lambda: stop["now"])
+    finally:
+        hook.remove()
+    assert calls == {"unet": 2, "after_stop": 0}
+
+
+def test_stop_before_denoising_runs_no_step(sdxl_generator: Any) -> None:
+    with pytest.raises(StopRequested):
+        sdxl_generator.generate(request(), lambda f, s: None, lambda: True)
+
+
+def test_pipeline_error_is_readable(sdxl_generator: Any) -> None:
+    from worker.generators.sdxl import GenerationFailed
+
+    def explode(*_: Any) -> None:
+        raise RuntimeError("kaboom in the unet")
+
+    hook = sdxl_generator.pipe.unet.register_forward_pre_hook(explode)
+    try:
+        with pytest.raises(GenerationFailed, match=r"failed at 128x64 x 2 variants: kaboom"):
+            run(sdxl_generator, request())
+    finally:
+        hook.remove()
+    result, _ = run(sdxl_generator, request(variants=1))
+    assert len(result.images) == 1
+
+
+def test_cuda_out_of_memory_becomes_a_retryable_error(sdxl_generator: Any) -> None:
+    import torch
+
+    from worker.generators.sdxl import GpuOutOfMemory
+
+    def out_of_memory(*_: Any) -> None:
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    hook = sdxl_generator.pipe.unet.register_forward_pre_hook(out_of_memory)
+    try:
+        with pytest.raises(GpuOutOfMemory, match=r"^GPU out of memory at 128x64 x 3 variants$"):
+            run(sdxl_generator, request(variants=3))
+    finally:
+        hook.remove()
+    assert not issubclass(GpuOutOfMemory, BadInput)
+
+
+@pytest.mark.parametrize("params", [{"steps": 0}, {"depth_scale": -1}, {"scheduler": "plms"}])
+def test_invalid_style_params_are_bad_input(sdxl_generator: Any, params: dict) -> None:
+    with pytest.raises(BadInput, match="invalid style params"):
+        run(sdxl_generator, request(style={**STYLE, "params": params}))
+
+
+def test_style_can_switch_scheduler_and_drop_a_control(sdxl_generator: Any) -> None:
+    style = {**STYLE, "params": {"scheduler": "euler_a", "mlsd_scale": 0, "steps": 3}}
+    result, progress = run(sdxl_generator, request(style=style, variants=1))
+    stages = [stage for _, stage in progress]
+    assert "Lines" not in stages and "Denoising 3/3" in stages
+    assert result.images[0].size == (96, 64)
+
+
+def test_disclosure_label_only_on_labelled_copies(tiny_models: TinyModels) -> None:
+    from worker.generators.sdxl import SdxlGenerator
+
+    settings = tiny_settings(tiny_models, label_enabled=True, label_size_fraction=0.1)
+    generator = SdxlGenerator.from_settings(settings)
+    req = request(image=room_photo(160, 100), variants=1)
+    result, _ = run(generator, req)
+    assert result.clean_images is not None
+    labelled, clean = np.asarray(result.images[0]), np.asarray(result.clean_images[0])
+    outside = np.asarray(result.mask) == 0
+    assert (clean[outside] == np.asarray(req.image)[outside]).all()
+    rows, cols = np.nonzero(np.any(labelled != clean, axis=2))
+    assert len(rows) and rows.min() > 50 and cols.max() > 140

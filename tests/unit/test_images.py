@@ -1,0 +1,130 @@
+"""Upload normalisation: accepted formats and conversions, every rejection with its code."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageCms
+
+from core.images import ImageRejected, normalise_upload
+from core.settings import Settings
+from tests.factories import (
+    encode,
+    photo_bytes,
+    png_header_only,
+    room_photo,
+    rotated_jpeg_with_gps,
+)
+
+
+@pytest.fixture
+def cfg(tmp_path) -> Settings:
+    return Settings(_env_file=None, min_upload_side_px=32, local_storage_dir=tmp_path)
+
+
+def noise(width: int, height: int) -> Image.Image:
+    rng = np.random.default_rng(0)
+    return Image.fromarray(rng.integers(0, 255, (height, width, 3), dtype=np.uint8))
+
+
+def decoded(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "JPEG"
+    assert image.mode == "RGB"
+    return image
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_accepts_jpeg_png_webp(cfg, fmt):
+    out = normalise_upload(photo_bytes(fmt), cfg)
+    image = decoded(out.data)
+    assert (out.width, out.height) == image.size == (96, 64)
+    # The floor colour survives re-encoding.
+    assert np.abs(np.array(image.getpixel((10, 60))) - (150, 111, 72)).max() < 20
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (photo_bytes("GIF"), "unsupported_format"),
+        (photo_bytes("BMP"), "unsupported_format"),
+        (b"just some text, named photo.jpg\n" * 10, "unsupported_format"),
+        (photo_bytes("JPEG")[:600], "corrupt_image"),
+        (photo_bytes("PNG")[:200], "corrupt_image"),
+        (png_header_only(10_000, 10_000), "too_many_pixels"),
+        (png_header_only(100_000, 100_000), "too_many_pixels"),
+        (photo_bytes("PNG", 40, 20), "too_small"),
+        (b"", "empty_upload"),
+    ],
+    ids=["gif", "bmp", "text", "cut-jpeg", "cut-png", "10kx10k", "bomb", "small", "empty"],
+)
+def test_rejects(cfg, data, code):
+    with pytest.raises(ImageRejected) as info:
+        normalise_upload(data, cfg)
+    assert info.value.code == code
+    assert 400 <= info.value.status < 500
+    assert info.value.message
+
+
+def test_rejects_oversize_bytes_before_decoding(cfg):
+    small = cfg.model_copy(update={"max_upload_bytes": 2048})
+    with pytest.raises(ImageRejected) as info:
+        normalise_upload(encode(noise(200, 200), "PNG"), small)
+    assert (info.value.code, info.value.status) == ("too_large", 413)
+
+
+def test_cmyk_jpeg_converted_to_rgb(cfg):
+    cmyk = room_photo().convert("CMYK")
+    out = normalise_upload(encode(cmyk, "JPEG"), cfg)
+    pixel = np.array(decoded(out.data).getpixel((10, 60)))
+    assert np.abs(pixel - (150, 111, 72)).max() < 25
+
+
+def test_icc_profile_applied_and_dropped(cfg):
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes()
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    out = normalise_upload(encode(room_photo(), "JPEG", icc_profile=srgb), cfg)
+    assert "icc_profile" not in Image.open(io.BytesIO(out.data)).info
+    # A profile that cannot convert RGB pixels is dropped, the photo still accepted.
+    out = normalise_upload(encode(room_photo(), "JPEG", icc_profile=profile), cfg)
+    assert decoded(out.data).size == (96, 64)
+
+
+def test_sixteen_bit_png_scaled_not_clipped(cfg):
+    grey = Image.fromarray(np.full((64, 96), 32768, dtype=np.uint16))
+    assert grey.mode.startswith("I")
+    out = normalise_upload(encode(grey, "PNG"), cfg)
+    value = decoded(out.data).getpixel((5, 5))
+    assert all(abs(channel - 127) <= 2 for channel in value)
+
+
+def test_palette_png_transparency_composited_on_white(cfg):
+    image = Image.new("P", (96, 64), 0)
+    image.putpalette([0, 0, 0, 200, 10, 10] + [0] * 762)
+    image.paste(1, (0, 0, 48, 64))
+    out = normalise_upload(encode(image, "PNG", transparency=0), cfg)
+    result = decoded(out.data)
+    assert np.abs(np.array(result.getpixel((80, 30))) - (255, 255, 255)).max() < 6
+    assert np.abs(np.array(result.getpixel((10, 30))) - (200, 10, 10)).max() < 20
+
+
+def test_rgba_png_composited_on_white(cfg):
+    image = Image.new("RGBA", (96, 64), (10, 200, 10, 0))
+    out = normalise_upload(encode(image, "PNG"), cfg)
+    assert np.abs(np.array(decoded(out.data).getpixel((50, 30))) - 255).max() < 6
+
+
+def test_exif_rotation_applied_and_metadata_stripped(cfg):
+    data = rotated_jpeg_with_gps(96, 64)
+    assert Image.open(io.BytesIO(data)).getexif().get_ifd(0x8825)
+    out = normalise_upload(data, cfg)
+    result = decoded(out.data)
+    assert (out.width, out.height) == result.size == (64, 96)
+    exif = result.getexif()
+    assert not exif.get_ifd(0x8825)
+    assert 0x0112 not in exif and 0x010F not in exif
+    assert b"TestCam" not in out.data
+    # Rotated 90° clockwise: the floor (bottom of the stored image) is now on the left.
+    assert np.abs(np.array(result.getpixel((5, 48))) - (150, 111, 72)).max() < 25

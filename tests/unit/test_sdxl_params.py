@@ -1,0 +1,56 @@
+"""Style params merged over SdxlSettings, and invalid ones refused as BadInput."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.settings import SdxlSettings
+from worker.generators.base import BadInput
+from worker.generators.sdxl_params import job_params, render_prompt
+from worker.vision.ade20k import PROTECTED_CLASSES
+
+
+def test_style_overrides_settings_and_prompt_names_the_room() -> None:
+    style = {
+        "prompt": "a {room_type} in oak",
+        "negative_prompt": "clutter",
+        "params": {"steps": 12, "scheduler": "euler", "depth_scale": 0.3, "palette": "ignored"},
+    }
+    params = job_params(style, "kids_room", SdxlSettings(), fast_tier_loaded=False)
+    assert params.prompt.startswith("a kids' room in oak, ")
+    assert params.negative_prompt.startswith("clutter, ")
+    assert (params.steps, params.scheduler, params.depth_scale) == (12, "euler", 0.3)
+    assert params.guidance_scale == SdxlSettings().guidance_scale
+    assert params.protected == PROTECTED_CLASSES
+
+
+def test_prompt_without_placeholder_is_prefixed() -> None:
+    assert render_prompt("scandinavian, light wood", "home_office") == (
+        "home office, scandinavian, light wood"
+    )
+
+
+def test_fast_tier_uses_lightning_steps_without_guidance_only_when_loaded() -> None:
+    style = {"prompt": "x", "params": {"fast_tier": True, "steps": 40}}
+    fast = job_params(style, "bedroom", SdxlSettings(), fast_tier_loaded=True)
+    assert (fast.steps, fast.guidance_scale, fast.scheduler) == (8, 0.0, "lightning")
+    slow = job_params(style, "bedroom", SdxlSettings(), fast_tier_loaded=False)
+    assert (slow.steps, slow.fast_tier) == (40, False)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"steps": 0}, "steps"),
+        ({"guidance_scale": 99}, "guidance_scale"),
+        ({"scheduler": "nope"}, "scheduler"),
+        ({"strength": 0.01, "steps": 10}, "no step"),
+        ({"protected_classes": ["unicorn"]}, "unicorn"),
+        ({"protected_classes": "floor"}, "protected_classes"),
+    ],
+)
+def test_invalid_params_are_bad_input(params: dict, message: str) -> None:
+    with pytest.raises(BadInput, match=message):
+        job_params(
+            {"prompt": "x", "params": params}, "bedroom", SdxlSettings(), fast_tier_loaded=False
+        )

@@ -1,0 +1,139 @@
+"""Loading the diffusers SDXL ControlNet inpainting pipeline once, with the speed settings."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from core.settings import SdxlSettings
+
+log = logging.getLogger(__name__)
+
+LIGHTNING_ADAPTER = "lightning"
+
+SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
+    "euler": ("EulerDiscreteScheduler", {}),
+    "euler_a": ("EulerAncestralDiscreteScheduler", {}),
+    "dpmpp_2m": ("DPMSolverMultistepScheduler", {}),
+    "dpmpp_2m_karras": ("DPMSolverMultistepScheduler", {"use_karras_sigmas": True}),
+    "ddim": ("DDIMScheduler", {}),
+    "unipc": ("UniPCMultistepScheduler", {}),
+    # SDXL-Lightning is distilled for Euler with trailing timesteps.
+    "lightning": ("EulerDiscreteScheduler", {"timestep_spacing": "trailing"}),
+}
+
+
+def control_kinds(settings: SdxlSettings) -> list[str]:
+    """The ControlNets this worker loads, in pipeline order ("depth", "mlsd")."""
+    kinds = []
+    if settings.controlnet_depth_model:
+        kinds.append("depth")
+    if settings.controlnet_mlsd_model:
+        kinds.append("mlsd")
+    if not kinds:
+        raise ValueError("set SDXL_CONTROLNET_DEPTH_MODEL and/or SDXL_CONTROLNET_MLSD_MODEL")
+    return kinds
+
+
+def resolve_device(name: str) -> str:
+    """ "auto" is cuda when available, else cpu."""
+    import torch
+
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return name
+
+
+def resolve_dtype(name: str, device: str) -> Any:
+    """The torch dtype; half precision only on a GPU (the CPU runs float32)."""
+    import torch
+
+    if not device.startswith("cuda"):
+        return torch.float32
+    return {"float16": torch.float16, "bfloat16": torch.bfloat16}.get(name, torch.float32)
+
+
+def make_schedulers(config: Any) -> dict[str, Any]:
+    """One scheduler per name, all from the base model's scheduler config."""
+    import diffusers
+
+    return {
+        name: getattr(diffusers, cls).from_config(config, **overrides)
+        for name, (cls, overrides) in SCHEDULERS.items()
+    }
+
+
+def fuse_attention(model: Any) -> None:
+    """Fuse QKV projections of every Attention module (what UNet.fuse_qkv_projections does)."""
+    from diffusers.models.attention_processor import Attention, FusedAttnProcessor2_0
+
+    for module in model.modules():
+        if isinstance(module, Attention):
+            module.fuse_projections(fuse=True)
+    model.set_attn_processor(FusedAttnProcessor2_0())
+
+
+def compile_blocks(model: Any, mode: str) -> int:
+    """Regional compilation: torch.compile each repeated transformer block; returns how many."""
+    blocks = [m for m in model.modules() if type(m).__name__ == "BasicTransformerBlock"]
+    for block in blocks:
+        block.compile(fullgraph=True, mode=mode)
+    return len(blocks)
+
+
+def load_pipeline(settings: SdxlSettings, *, device: str, dtype: Any) -> Any:
+    """Build the pipeline from the configured ids (HF cache or local dirs) and apply speed knobs."""
+    import torch
+    from diffusers import (
+        AutoencoderKL,
+        ControlNetModel,
+        StableDiffusionXLControlNetInpaintPipeline,
+    )
+
+    models = {"depth": settings.controlnet_depth_model, "mlsd": settings.controlnet_mlsd_model}
+    controlnets = [
+        ControlNetModel.from_pretrained(models[kind], dtype=dtype)
+        for kind in control_kinds(settings)
+    ]
+    extra: dict[str, Any] = {}
+    if settings.vae_model:
+        extra["vae"] = AutoencoderKL.from_pretrained(settings.vae_model, dtype=dtype)
+    if settings.variant:
+        extra["variant"] = settings.variant
+    pipe = StableDiffusionXLControlNetInpaintPipeline.from_pretrained(
+        settings.base_model,
+        controlnet=controlnets,
+        dtype=dtype,
+        add_watermarker=False,
+        **extra,
+    )
+    pipe.set_progress_bar_config(disable=True)
+    if settings.lightning_lora_model:
+        pipe.load_lora_weights(
+            settings.lightning_lora_model,
+            weight_name=settings.lightning_lora_weight,
+            adapter_name=LIGHTNING_ADAPTER,
+        )
+        pipe.disable_lora()
+    if settings.ip_adapter_model:
+        pipe.load_ip_adapter(
+            settings.ip_adapter_model,
+            subfolder=settings.ip_adapter_subfolder,
+            weight_name=settings.ip_adapter_weight,
+        )
+    pipe.to(device)
+    if settings.channels_last:
+        for model in (pipe.unet, pipe.controlnet, pipe.vae):
+            model.to(memory_format=torch.channels_last)
+    if settings.fuse_qkv:
+        # Fused to_qkv would bypass LoRA layers on to_q/to_k/to_v, and IP-Adapter replaces
+        # the UNet's attention processors: fuse the UNet only when neither is loaded.
+        unet = not (settings.lightning_lora_model or settings.ip_adapter_model)
+        pipe.fuse_qkv_projections(unet=unet, vae=True)
+        for net in pipe.controlnet.nets:
+            fuse_attention(net)
+    if settings.compile:
+        compiled = compile_blocks(pipe.unet, settings.compile_mode)
+        compiled += sum(compile_blocks(net, settings.compile_mode) for net in pipe.controlnet.nets)
+        log.info("compiled %d transformer blocks", compiled)
+    return pipe
