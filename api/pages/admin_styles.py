@@ -26,10 +26,11 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 
 NUMBER_PARAMS = (
     ("steps", "Steps", "1"),
-    ("guidance", "Guidance", "0.1"),
+    ("guidance_scale", "Guidance", "0.1"),
     ("strength", "Strength", "0.01"),
-    ("controlnet_depth_scale", "Depth control", "0.05"),
-    ("controlnet_mlsd_scale", "Line control", "0.05"),
+    ("depth_scale", "Depth control", "0.05"),
+    ("mlsd_scale", "Line control", "0.05"),
+    ("control_end", "Control ends at", "0.05"),
     ("ip_adapter_scale", "Reference strength", "0.05"),
 )
 LABELS = {

@@ -22,7 +22,7 @@ VALID_STYLE = {
     "room_types": ["living_room", "bedroom"],
     "is_active": "yes",
     "steps": "30",
-    "guidance": "6.5",
+    "guidance_scale": "6.5",
     "scheduler": "euler_a",
 }
 
@@ -46,7 +46,7 @@ def test_create_style_with_a_reference_image(make_web_user, session_factory, web
     assert response.status_code == 303, response.text
     with session_factory() as session:
         style = session.scalars(select(Style)).one()
-        assert style.params == {"steps": 30, "guidance": 6.5, "scheduler": "euler_a"}
+        assert style.params == {"steps": 30, "guidance_scale": 6.5, "scheduler": "euler_a"}
         assert style.palette == ["#d9c7a7", "#6b5b4b"]
         assert len(style.reference_image_keys) == 1
     storage = LocalStorage(web_settings.local_storage_dir, web_settings.secret_key)

@@ -18,6 +18,7 @@ PUBLIC = {
     ("POST", "/sign-in"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
+    ("GET", "/metrics"),  # Prometheus scrapes it; aggregate figures only, no user data
     ("GET", "/files/{key:path}"),
     ("POST", "/api/v1/auth/token"),
     ("GET", "/openapi.json"),
