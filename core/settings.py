@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     retry_cap_s: float = Field(300.0, ge=0)
     shutdown_grace_s: float = Field(30.0, ge=0)
     progress_interval_s: float = Field(0.25, gt=0, le=10)
+    worker_liveness_file: Path = Path("./var/worker.alive")
+    preview_step_delay_s: float = Field(0.05, ge=0, le=10)
+    log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
     max_upload_bytes: int = Field(25 * 1024 * 1024, ge=1024)
     max_upload_pixels: int = Field(40_000_000, ge=10_000)

@@ -56,7 +56,8 @@ def make_style(session: Session, **fields: Any) -> Style:
     return style
 
 
-def make_job(session: Session, *, user: User, style: Style, **fields: Any) -> Job:
+def job_values(user: User, style: Style, **fields: Any) -> dict[str, Any]:
+    """The columns of a pending job; `input_key="pending"` means "the job's own key"."""
     values: dict[str, Any] = {
         "user_id": user.id,
         "style_id": style.id,
@@ -70,7 +71,11 @@ def make_job(session: Session, *, user: User, style: Style, **fields: Any) -> Jo
         "state": JobState.PENDING,
     }
     values.update(fields)
-    job = Job(**values)
+    return values
+
+
+def make_job(session: Session, *, user: User, style: Style, **fields: Any) -> Job:
+    job = Job(**job_values(user, style, **fields))
     session.add(job)
     session.flush()
     if job.input_key == "pending":
@@ -103,6 +108,30 @@ def photo_bytes(fmt: str = "JPEG", width: int = 96, height: int = 64, **save: An
         image = image.convert("RGBA")
     image.save(buffer, fmt, **save)
     return buffer.getvalue()
+
+
+def stored_job(session: Session, storage: Any, **fields: Any) -> Job:
+    """A pending job whose input photo is in storage (a new user and style unless given)."""
+    user = fields.pop("user", None) or make_user(session, password_hash="x")
+    style = fields.pop("style", None) or make_style(session)
+    size = (fields.get("input_width", 64), fields.get("input_height", 48))
+    job = make_job(session, user=user, style=style, **fields)
+    storage.put(job.input_key, photo_bytes(width=size[0], height=size[1]), "image/jpeg")
+    session.flush()
+    return job
+
+
+def insert_jobs(
+    session: Session, storage: Any, count: int, *, user: User, style: Style, **fields: Any
+) -> list[int]:
+    """Many pending jobs at once, sharing one stored input photo; returns their ids."""
+    from sqlalchemy import insert
+
+    key = "test-inputs/room.jpg"
+    storage.put(key, photo_bytes(width=64, height=48), "image/jpeg")
+    row = job_values(user, style, input_key=key, **fields)
+    result = session.execute(insert(Job).returning(Job.id), [dict(row) for _ in range(count)])
+    return sorted(result.scalars())
 
 
 def png_header_only(width: int, height: int) -> bytes:

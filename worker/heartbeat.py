@@ -1,0 +1,122 @@
+"""The heartbeat thread of a running job: lease, progress, cancel and lease-loss detection."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.db import transaction
+from jobs import fleet, queue
+from worker.signals import Shutdown
+
+log = logging.getLogger(__name__)
+
+
+def touch_liveness(path: Path) -> None:
+    """Refresh the file whose age tells a pod health check that this worker is alive."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+
+
+class JobHeartbeat:
+    """Runs beside the generator; its should_stop() is the generator's StopCheck."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        *,
+        job_id: int,
+        worker_id: str,
+        lease_s: float,
+        interval_s: float,
+        shutdown: Shutdown,
+        liveness_file: Path,
+    ) -> None:
+        self._factory = factory
+        self._job_id = job_id
+        self._worker_id = worker_id
+        self._lease_s = lease_s
+        self._interval_s = interval_s
+        self._shutdown = shutdown
+        self._liveness_file = liveness_file
+        self._lock = threading.Lock()
+        self._progress, self._stage = 0, queue.STARTING_STAGE
+        self._saved: tuple[int, str] = (0, queue.STARTING_STAGE)
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
+        self.lease_lost = threading.Event()
+        self.cancel_requested = threading.Event()
+
+    def __enter__(self) -> JobHeartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, _t: type[BaseException] | None, _e: BaseException | None, _tb: TracebackType | None
+    ) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def on_progress(self, fraction: float, stage: str) -> None:
+        """The generator's ProgressCallback: progress only ever rises."""
+        percent = int(max(0.0, min(1.0, fraction)) * 100)
+        with self._lock:
+            self._progress = max(self._progress, percent)
+            self._stage = stage
+
+    def should_stop(self) -> bool:
+        """True once the job is cancelled, its lease is lost, or shutdown's grace is over."""
+        return (
+            self.lease_lost.is_set()
+            or self.cancel_requested.is_set()
+            or self._shutdown.job_must_stop()
+        )
+
+    def _run(self) -> None:
+        # The lease is renewed at a third of its length, so two missed beats are survivable.
+        keepalive_s = self._lease_s / 3
+        last_beat = time.monotonic()
+        while not self._done.wait(self._interval_s):
+            with self._lock:
+                current = (self._progress, self._stage)
+            if current == self._saved and time.monotonic() - last_beat < keepalive_s:
+                continue
+            if self._beat(*current):
+                self._saved, last_beat = current, time.monotonic()
+            if self.lease_lost.is_set():
+                return
+
+    def _beat(self, progress: int, stage: str) -> bool:
+        try:
+            with transaction(self._factory) as session:
+                beat = queue.heartbeat(
+                    session,
+                    job_id=self._job_id,
+                    worker_id=self._worker_id,
+                    lease_s=self._lease_s,
+                    progress=progress,
+                    stage=stage,
+                )
+                fleet.touch(session, worker_id=self._worker_id)
+            touch_liveness(self._liveness_file)
+        except SQLAlchemyError as exc:
+            # Keep going: the lease outlives a short outage, and a lost lease shows next beat.
+            log.warning("heartbeat failed: %s", exc, extra=self._extra())
+            return False
+        if beat is None:
+            log.warning("lease lost: stopping, writing nothing", extra=self._extra())
+            self.lease_lost.set()
+            return False
+        if beat.cancel_requested and not self.cancel_requested.is_set():
+            log.info("cancel requested: stopping", extra=self._extra())
+            self.cancel_requested.set()
+        return True
+
+    def _extra(self) -> dict[str, object]:
+        return {"job_id": self._job_id, "worker_id": self._worker_id}

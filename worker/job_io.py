@@ -1,0 +1,96 @@
+"""A job's inputs read from storage, and its outputs written back under the job's own keys."""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+
+from core.storage import (
+    ObjectNotFound,
+    Storage,
+    StorageError,
+    job_mask_key,
+    job_result_key,
+)
+from jobs.models import Job
+from worker.generators.base import BadInput, GenerationRequest, GenerationResult
+from worker.postprocess import encode_jpeg, encode_png
+
+log = logging.getLogger(__name__)
+
+
+def _decode(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image.convert("RGB")
+
+
+def load_request(storage: Storage, job: Job) -> GenerationRequest:
+    """The generator's request for a job; BadInput when the photo is missing or unreadable."""
+    try:
+        image = _decode(storage.get(job.input_key))
+    except ObjectNotFound as exc:
+        raise BadInput(f"input photo {job.input_key} is missing from storage") from exc
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
+        raise BadInput(f"input photo {job.input_key} is not a readable image: {exc}") from exc
+    style = job.style_snapshot or {}
+    return GenerationRequest(
+        job_id=job.id,
+        image=image,
+        room_type=job.room_type,
+        style=style,
+        variants=job.variants,
+        seed=job.seed,
+        reference_images=_references(storage, job, style.get("reference_image_keys") or []),
+    )
+
+
+def _references(storage: Storage, job: Job, keys: list[str]) -> list[Image.Image]:
+    """Reference images are a hint: one that cannot be read is skipped, not fatal."""
+    images = []
+    for key in keys:
+        try:
+            images.append(_decode(storage.get(key)))
+        except (StorageError, UnidentifiedImageError, OSError, ValueError) as exc:
+            log.warning("reference image %s skipped: %s", key, exc, extra={"job_id": job.id})
+    return images
+
+
+@dataclass(frozen=True)
+class StoredResults:
+    """The keys a completed job records."""
+
+    result_keys: list[str]
+    mask_key: str | None
+
+
+def store_results(
+    storage: Storage, job: Job, result: GenerationResult, *, size: tuple[int, int], quality: int
+) -> StoredResults:
+    """Write every output (StorageError on an outage); re-runs overwrite the same keys."""
+    if len(result.images) != job.variants or len(result.seeds) != job.variants:
+        raise RuntimeError(
+            f"generator returned {len(result.images)} images and {len(result.seeds)} seeds "
+            f"for {job.variants} variants"
+        )
+    keys = []
+    for variant, image in enumerate(result.images, start=1):
+        key = job_result_key(job.id, variant)
+        storage.put(key, encode_jpeg(_fit(image, size), quality), "image/jpeg")
+        keys.append(key)
+    for variant, image in enumerate(result.clean_images or [], start=1):
+        key = job_result_key(job.id, variant, labelled=False)
+        storage.put(key, encode_jpeg(_fit(image, size), quality), "image/jpeg")
+    mask_key = None
+    if result.mask is not None:
+        mask_key = job_mask_key(job.id)
+        storage.put(mask_key, encode_png(_fit(result.mask, size)), "image/png")
+    return StoredResults(result_keys=keys, mask_key=mask_key)
+
+
+def _fit(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Outputs always have the input photo's size."""
+    return image if image.size == size else image.resize(size, Image.Resampling.LANCZOS)

@@ -1,0 +1,216 @@
+"""The worker loop: claim, run, finish, claim again; wait only when the queue is empty."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.db import transaction
+from core.settings import Settings
+from core.storage import Storage, StorageError
+from core.version import __version__
+from jobs import fleet, queue
+from jobs.models import Job, JobState
+from worker.generators.base import BadInput, GenerationResult, Generator, StopRequested
+from worker.heartbeat import JobHeartbeat, touch_liveness
+from worker.job_io import StoredResults, load_request, store_results
+from worker.signals import Shutdown
+from worker.wakeup import Wakeup
+
+log = logging.getLogger(__name__)
+
+
+def default_worker_id() -> str:
+    """host-pid-random: unique across pods and restarts."""
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+class Worker:
+    """One worker process: its identity, its generator and storage, and the loop."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        generator: Generator,
+        storage: Storage,
+        factory: sessionmaker[Session],
+        shutdown: Shutdown,
+    ) -> None:
+        self.id = settings.worker_id or default_worker_id()
+        self.settings = settings
+        self.generator = generator
+        self.storage = storage
+        self.factory = factory
+        self.shutdown = shutdown
+        self.wakeup = Wakeup(
+            settings.database_url, poll_interval_s=settings.poll_interval_s, stop=shutdown.requested
+        )
+
+    def register(self) -> None:
+        """Add this worker's row to the fleet table."""
+        with transaction(self.factory) as session:
+            fleet.register(
+                session,
+                worker_id=self.id,
+                host=socket.gethostname(),
+                pid=os.getpid(),
+                generator=self.generator.name,
+                version=__version__,
+                gpu_name=getattr(self.generator, "gpu_name", None),
+                gpu_memory_mb=getattr(self.generator, "gpu_memory_mb", None),
+            )
+
+    def run(self) -> None:
+        """Serve jobs until shutdown is requested; the fleet row lives as long as the loop."""
+        self.register()
+        log.info("worker started (%s generator)", self.generator.name, extra=self._extra())
+        self.wakeup.start()
+        try:
+            while not self.shutdown.requested.is_set():
+                touch_liveness(self.settings.worker_liveness_file)
+                if not self.run_once():
+                    self.wakeup.wait()
+        finally:
+            self.wakeup.close()
+            self._record(lambda session: fleet.deregister(session, worker_id=self.id))
+            log.info("worker stopped", extra=self._extra())
+
+    def run_once(self) -> bool:
+        """Claim and run one job; False when the queue is empty or the database unreachable."""
+        try:
+            with transaction(self.factory) as session:
+                job = queue.claim(session, worker_id=self.id, lease_s=self.settings.lease_s)
+                running = job is not None and job.state is JobState.RUNNING
+                fleet.beat(session, worker_id=self.id, current_job_id=job.id if running else None)
+        except SQLAlchemyError as exc:
+            log.error("claim failed, retrying later: %s", exc, extra=self._extra())
+            return False
+        if job is None:
+            return False
+        if job.state is JobState.RUNNING:
+            self._run(job)
+        else:
+            log.warning("job failed: its last attempt was lost", extra=self._extra(job))
+        return True
+
+    def _run(self, job: Job) -> None:
+        log.info("job claimed (%s)", job.stage, extra=self._extra(job))
+        heartbeat = JobHeartbeat(
+            self.factory,
+            job_id=job.id,
+            worker_id=self.id,
+            lease_s=self.settings.lease_s,
+            interval_s=self.settings.progress_interval_s,
+            shutdown=self.shutdown,
+            liveness_file=self.settings.worker_liveness_file,
+        )
+        try:
+            request = load_request(self.storage, job)
+            with heartbeat:
+                result = self.generator.generate(
+                    request, heartbeat.on_progress, heartbeat.should_stop
+                )
+                if heartbeat.lease_lost.is_set():
+                    raise StopRequested
+                stored = store_results(
+                    self.storage,
+                    job,
+                    result,
+                    size=request.image.size,
+                    quality=self.settings.jpeg_quality,
+                )
+        except StopRequested:
+            self._stopped(job, heartbeat)
+        except BadInput as exc:
+            self._fail(job, f"bad input: {exc}", retryable=False)
+        except StorageError as exc:
+            self._fail(job, f"storage unavailable: {exc}", retryable=True)
+        except Exception as exc:
+            log.exception("generation failed", extra=self._extra(job))
+            self._fail(job, f"{type(exc).__name__}: {exc}", retryable=True)
+        else:
+            self._complete(job, result, stored)
+
+    def _complete(self, job: Job, result: GenerationResult, stored: StoredResults) -> None:
+        def write(session: Session) -> bool:
+            done = queue.complete(
+                session,
+                job=job,
+                worker_id=self.id,
+                result_keys=stored.result_keys,
+                mask_key=stored.mask_key,
+                seeds=result.seeds,
+                generator=self.generator.name,
+            )
+            fleet.finished(session, worker_id=self.id, failed=False)
+            return done
+
+        if self._record(write):
+            log.info("job completed", extra=self._extra(job, JobState.COMPLETED))
+        else:
+            log.warning(
+                "lease lost before completing: results left for the new owner to overwrite",
+                extra=self._extra(job),
+            )
+
+    def _fail(self, job: Job, error: str, *, retryable: bool) -> None:
+        def write(session: Session) -> JobState | None:
+            state = queue.fail(
+                session,
+                job=job,
+                worker_id=self.id,
+                error=error,
+                retryable=retryable,
+                base_s=self.settings.retry_base_s,
+                cap_s=self.settings.retry_cap_s,
+            )
+            fleet.finished(session, worker_id=self.id, failed=True)
+            return state
+
+        state = self._record(write)
+        if state is None:
+            log.warning("lease lost: error not recorded: %s", error, extra=self._extra(job))
+        else:
+            log.warning("job attempt failed: %s", error, extra=self._extra(job, state))
+
+    def _stopped(self, job: Job, heartbeat: JobHeartbeat) -> None:
+        if heartbeat.lease_lost.is_set():
+            log.warning("job abandoned: lease lost, nothing written", extra=self._extra(job))
+            end, state = None, None
+        elif heartbeat.cancel_requested.is_set():
+            end, state = queue.cancel, JobState.CANCELLED
+        else:
+            end, state = queue.release, JobState.PENDING
+
+        def write(session: Session) -> bool:
+            fleet.beat(session, worker_id=self.id, current_job_id=None)
+            return end is not None and end(session, job=job, worker_id=self.id)
+
+        if self._record(write):
+            log.info("job stopped", extra=self._extra(job, state))
+
+    def _record(self, write: Callable[[Session], Any]) -> Any:
+        """Run one write in its own transaction; None when the database refused it."""
+        try:
+            with transaction(self.factory) as session:
+                return write(session)
+        except SQLAlchemyError as exc:
+            # The job keeps its lease until it expires; then the claim hands it out again.
+            log.error("could not record the outcome: %s", exc, extra=self._extra())
+            return None
+
+    def _extra(self, job: Job | None = None, state: JobState | None = None) -> dict[str, Any]:
+        extra: dict[str, Any] = {"worker_id": self.id}
+        if job is not None:
+            extra.update(job_id=job.id, attempt=job.attempt)
+        if state is not None:
+            extra["state"] = state.value
+        return extra
