@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from accounts.models import Role, User
@@ -10,7 +12,7 @@ from core.db import transaction
 from core.storage import LocalStorage
 from jobs.models import Job, JobState
 from tests.factories import make_job, make_style, photo_bytes
-from tests.integration.pages.conftest import post_form, sign_in
+from tests.integration.pages.conftest import csrf_of, post_form, sign_in
 
 VALID_STYLE = {
     "name": "Warm Modern",
@@ -168,3 +170,21 @@ def test_users_admin(make_web_user, make_client, session_factory):
     post_form(client, f"/admin/users/{new.id}/active", {"active": "no"})
     assert other.get("/", follow_redirects=False).status_code == 303  # signed out everywhere
     assert sign_in(make_client(), "new@example.com", "another-pass-2").status_code == 401
+
+
+def test_every_form_carries_the_session_csrf_token(make_web_user, session_factory):
+    user, client = make_web_user(Role.ADMIN)
+    with transaction(session_factory) as session:
+        style = make_style(session)
+        job = make_job(session, user=user, style=style)
+    for url in (
+        "/admin/styles",
+        f"/admin/styles/{style.id}",
+        "/admin/users",
+        "/admin/jobs",
+        f"/admin/jobs/{job.id}",
+        f"/jobs/{job.id}",
+    ):
+        html = client.get(url).text
+        fields = re.findall(r'name="csrf_token" value="([^"]*)"', html)
+        assert fields and set(fields) == {csrf_of(html)}, url
