@@ -37,11 +37,13 @@ def test_merchandiser_creates_a_style_an_agent_then_uses(page: Page, browser: Br
     page.get_by_label("Living room").check()
     page.get_by_role("button", name="Create style").click()
     expect(page.locator(".alert-success")).to_contain_text("Saved")
+    screenshot(page, "style-saved", full_page=True)
 
     page.get_by_role("button", name="Try this style").click()
     page.wait_for_url(re.compile(r"/admin/jobs/\d+$"))
     expect(page.locator("#compare")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Attempt history")).to_be_visible()
+    screenshot(page, "try-result", full_page=True)
 
     page.goto("/admin/styles?q=harbour")
     expect(page.locator("tbody tr")).to_have_count(1)
@@ -78,6 +80,9 @@ def test_pages_are_light_and_local_on_first_load(page: Page, browser: Browser, l
             fresh.wait_for_load_state("networkidle")
             assert_light_and_local(log, live_server.url)
             assert log.urls(), path
+            screenshot(
+                fresh, "page" + (path.replace("/", "-") if path != "/" else "-home"), full_page=True
+            )
         finally:
             context.close()
     page.goto("/admin/styles")
