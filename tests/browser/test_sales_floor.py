@@ -43,6 +43,7 @@ def test_agent_stages_a_photo_and_compares_before_and_after(page: Page, live_ser
     expect(row.locator(".filename")).to_have_text("living-room.jpg")
     row.get_by_label("Room type").select_option("living_room")
     page.get_by_label("Variants per photo").select_option("2")
+    page.evaluate("window.scrollTo(0, document.getElementById('photo-list').offsetTop - 150)")
     save_docs_screenshot(page, "sales-floor")
     screenshot(page, "new-staging")
 
@@ -66,6 +67,8 @@ def test_agent_stages_a_photo_and_compares_before_and_after(page: Page, live_ser
     page.get_by_role("button", name="Show variant 2 in the comparison").click()
     expect(page.locator("#compare .after img")).to_have_attribute("alt", "Staged photo, variant 2")
     screenshot(page, "results", full_page=True)
+    page.set_viewport_size({"width": 768, "height": 1024})  # a tablet held upright
+    screenshot(page, "results-tablet")
 
     page.goto("/jobs?listing=harbour")
     expect(page.locator("tbody tr")).to_have_count(1)
