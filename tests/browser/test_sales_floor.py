@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 from playwright.sync_api import Page, expect
 
+from catalog.sample_photo import sample_room_jpeg
 from tests.browser.conftest import AGENT, RequestLog, save_docs_screenshot, screenshot, sign_in
-from tests.factories import room_photo
 
 MAX_PAGE_BYTES = 300 * 1024
 
 
-def jpeg(width: int = 640, height: int = 426) -> bytes:
-    buffer = io.BytesIO()
-    room_photo(width, height, seed=3).save(buffer, "JPEG", quality=85)
-    return buffer.getvalue()
+def jpeg() -> bytes:
+    """A photo of an empty room (the sample the admin console's test runs use)."""
+    return sample_room_jpeg()
 
 
 def add_photo(page: Page, name: str, data: bytes, mime: str = "image/jpeg") -> None:
@@ -43,8 +41,6 @@ def test_agent_stages_a_photo_and_compares_before_and_after(page: Page, live_ser
     expect(row.locator(".filename")).to_have_text("living-room.jpg")
     row.get_by_label("Room type").select_option("living_room")
     page.get_by_label("Variants per photo").select_option("2")
-    page.evaluate("window.scrollTo(0, document.getElementById('photo-list').offsetTop - 150)")
-    save_docs_screenshot(page, "sales-floor")
     screenshot(page, "new-staging")
 
     page.get_by_role("button", name="Stage photos").click()
@@ -56,6 +52,7 @@ def test_agent_stages_a_photo_and_compares_before_and_after(page: Page, live_ser
     page.reload()
     page.wait_for_load_state("networkidle")
     assert_light_and_local(requests_log, live_server.url)
+    save_docs_screenshot(page, "sales-floor")
 
     slider = page.get_by_label("Before/after split: how much of the staged photo to show")
     slider.focus()
