@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from math import ceil
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -12,7 +11,7 @@ from fastapi.responses import Response
 from accounts.models import User
 from accounts.service import list_users
 from api.deps import SessionDep, SettingsDep, StorageDep
-from api.pages.common import CsrfChecked, StaffPageUser, attempt, render
+from api.pages.common import CsrfChecked, StaffPageUser, attempt, paging, render
 from api.pages.floor import job_context, load_job
 from catalog import service as catalog
 from jobs import service as jobs
@@ -74,9 +73,6 @@ def jobs_page(
         "date_from": date_from.isoformat() if date_from else "",
         "date_to": date_to.isoformat() if date_to else "",
     }
-    query = "&".join(
-        f"{name}={value}" for name, value in filters.items() if value not in (None, "")
-    )
     context = {
         "nav": "admin-jobs",
         "jobs": found.items,
@@ -87,9 +83,7 @@ def jobs_page(
         "user_names": {u.id: u.name for u in users},
         "styles": styles,
         "filters": filters,
-        "page": found.page,
-        "pages": max(1, ceil(found.total / PER_PAGE)),
-        "base_query": f"{query}&" if query else "",
+        **paging(found, filters),
     }
     return render(request, "admin/jobs.html", context)
 

@@ -6,9 +6,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from math import ceil
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -31,6 +32,7 @@ from api.web_session import (
 from catalog.models import ROOM_TYPES
 from core.errors import ServiceError
 from core.settings import Settings
+from jobs.service import Page as JobsPage
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -106,6 +108,16 @@ def redirect(
     if message:
         add_flash(response, request.app.state.settings, kind, message)
     return response
+
+
+def paging(found: JobsPage, filters: dict[str, Any]) -> dict[str, Any]:
+    """What the pagination macro needs; the filters carry over to the other pages."""
+    query = urlencode({name: value for name, value in filters.items() if value not in (None, "")})
+    return {
+        "page": found.page,
+        "pages": max(1, ceil(found.total / found.per_page)),
+        "base_query": f"{query}&" if query else "",
+    }
 
 
 def attempt(

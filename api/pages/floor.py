@@ -5,9 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import datetime
-from math import ceil
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
@@ -15,7 +13,7 @@ from PIL import Image
 
 from accounts.service import jobs_today, quota_for, quota_resets_at
 from api.deps import SessionDep, SettingsDep, StorageDep
-from api.pages.common import CsrfChecked, PageError, PageUser, attempt, redirect, render
+from api.pages.common import CsrfChecked, PageError, PageUser, attempt, paging, redirect, render
 from catalog.models import ROOM_TYPES
 from catalog.service import list_active_styles
 from core.db import utcnow
@@ -125,7 +123,6 @@ def my_jobs(
         page=page,
         per_page=PER_PAGE,
     )
-    query = urlencode({k: v for k, v in {"state": state or "", "listing": listing}.items() if v})
     rows = [
         {
             "job": job,
@@ -134,14 +131,13 @@ def my_jobs(
         }
         for job in found.items
     ]
+    filters = {"state": state.value if state else "", "listing": listing}
     context = {
         "nav": "jobs",
         "jobs": rows,
         "states": list(JobState),
-        "filters": {"state": state.value if state else "", "listing": listing},
-        "page": found.page,
-        "pages": max(1, ceil(found.total / PER_PAGE)),
-        "base_query": f"{query}&" if query else "",
+        "filters": filters,
+        **paging(found, filters),
     }
     return render(request, "floor/jobs.html", context)
 
