@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api import pages
 from api.errors import error_response, install_error_handlers
 from api.routers import auth, catalog, files, health, jobs, metrics, workers
 from core.db import make_engine, make_sessionmaker
@@ -82,4 +83,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(files.router)
     app.include_router(metrics.router)
+    pages.install(app)
     return app

@@ -146,3 +146,8 @@ def search_styles(
     if room_type:
         styles = [style for style in styles if room_type in style.room_types]
     return styles
+
+
+def style_ids_in_use(session: Session) -> set[int]:
+    """Ids of the styles some job references (archived rather than deleted)."""
+    return set(session.scalars(select(Job.style_id).where(Job.style_id.is_not(None)).distinct()))

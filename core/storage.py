@@ -38,6 +38,10 @@ def job_mask_key(job_id: int) -> str:
     return f"jobs/{int(job_id)}/mask.png"
 
 
+def job_thumb_key(job_id: int) -> str:
+    return f"jobs/{int(job_id)}/thumb.jpg"
+
+
 def job_prefix(job_id: int) -> str:
     return f"jobs/{int(job_id)}/"
 

@@ -85,7 +85,8 @@ def _find_by_key(session: Session, user: User, key: str) -> Job | None:
     return session.scalar(select(Job).where(Job.user_id == user.id, Job.idempotency_key == key))
 
 
-def _available_style(session: Session, request: JobRequest) -> Style:
+def available_style(session: Session, request: JobRequest) -> Style:
+    """The requested style if new jobs may use it for the requested room type."""
     style = get_style(session, request.style_slug)
     if style is None or not is_available(style):
         raise Invalid(f"style '{request.style_slug}' is not available", field="style")
@@ -103,7 +104,8 @@ def _available_style(session: Session, request: JobRequest) -> Style:
     return style
 
 
-def _check_quota(session: Session, user: User, settings: Settings) -> None:
+def check_quota(session: Session, user: User, settings: Settings) -> None:
+    """Raise QuotaExceeded (429, with the reset time) when today's jobs are used up."""
     limit = quota_for(user, settings)
     if jobs_today(session, user=user) < limit:
         return
@@ -138,23 +140,12 @@ def create_job(
         existing = _find_by_key(session, user, idempotency_key)
         if existing is not None:
             return _replay(existing, request), False
-    style = _available_style(session, request)
-    _check_quota(session, user, settings)
-    job = Job(
-        user_id=user.id,
-        style_id=style.id,
-        style_snapshot=style.snapshot(),
-        room_type=request.room_type,
-        variants=request.variants,
-        seed=secrets.randbelow(MAX_SEED + 1) if request.seed is None else request.seed,
-        listing=request.listing or None,
-        idempotency_key=idempotency_key,
-        state=JobState.PENDING,
-        max_attempts=settings.max_attempts,
-        input_key="",
-        input_width=image.width,
-        input_height=image.height,
+    style = available_style(session, request)
+    check_quota(session, user, settings)
+    job = new_job(
+        user=user, style=style, request=request, size=(image.width, image.height), settings=settings
     )
+    job.idempotency_key = idempotency_key
     try:
         with session.begin_nested():
             session.add(job)
@@ -165,16 +156,41 @@ def create_job(
         if existing is None:
             raise
         return _replay(existing, request), False
+    store_input(session, job, image.data, storage)
+    return job, True
+
+
+def new_job(
+    *, user: User, style: Style, request: JobRequest, size: tuple[int, int], settings: Settings
+) -> Job:
+    """An unsaved pending job with the style's snapshot and the photo's size."""
+    return Job(
+        user_id=user.id,
+        style_id=style.id,
+        style_snapshot=style.snapshot(),
+        room_type=request.room_type,
+        variants=request.variants,
+        seed=secrets.randbelow(MAX_SEED + 1) if request.seed is None else request.seed,
+        listing=request.listing or None,
+        state=JobState.PENDING,
+        max_attempts=settings.max_attempts,
+        input_key="",
+        input_width=size[0],
+        input_height=size[1],
+    )
+
+
+def store_input(session: Session, job: Job, data: bytes, storage: Storage) -> None:
+    """Store a flushed job's photo under its key and wake a worker (503 if storage fails)."""
     job.input_key = job_input_key(job.id)
     try:
-        storage.put(job.input_key, image.data, "image/jpeg")
+        storage.put(job.input_key, data, "image/jpeg")
     except (StorageError, OSError) as exc:
         raise Unavailable(
             f"could not store the photo ({exc}); nothing was saved, try again shortly"
         ) from exc
     notify_job_available(session)
     session.flush()
-    return job, True
 
 
 def can_see_all_jobs(user: User) -> bool:

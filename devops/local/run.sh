@@ -21,10 +21,15 @@ pids+=($!)
 "$PY" worker.py &
 pids+=($!)
 
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
-  sleep 0.2
-done
+"$PY" - "$PORT" <<'PY'
+import sys, time, urllib.request
+for _ in range(100):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/healthz", timeout=1)
+        break
+    except OSError:
+        time.sleep(0.2)
+PY
 cat <<MSG
 
   Stagewright is running at $BASE_URL

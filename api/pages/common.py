@@ -1,0 +1,188 @@
+"""What every web page shares: templates, rendering, page errors and the sign-in guards."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from math import ceil
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from accounts.models import Role, TokenKind, User
+from accounts.security import csrf_token_for, new_token
+from accounts.service import resolve_token
+from api.deps import SessionDep, SettingsDep
+from api.web_session import (
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    add_flash,
+    clear_flashes,
+    csrf_seed,
+    csrf_valid,
+    read_flashes,
+    set_anon_seed,
+)
+from catalog.models import ROOM_TYPES
+from core.errors import ServiceError
+from core.settings import Settings
+from jobs.service import Page as JobsPage
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%d %b %Y, %H:%M UTC") if value else "—"
+
+
+def _hex_colour(value: object) -> str:
+    """Only a #rrggbb colour may reach a style attribute."""
+    return str(value) if _HEX.match(str(value)) else "#cccccc"
+
+
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+templates.env.filters.update(
+    when=_when,
+    hex_colour=_hex_colour,
+    room_label=lambda value: ROOM_TYPES.get(value, value),
+)
+templates.env.globals["Role"] = Role
+
+
+@dataclass(frozen=True)
+class NavUser:
+    """Who the header shows; plain values, so an error page can render after a rollback."""
+
+    name: str
+    role: Role
+
+
+class PageError(Exception):
+    """A page-level refusal shown as an HTML error page."""
+
+    def __init__(self, status: int, title: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.title, self.message = status, title, message
+
+
+class SignInRequired(Exception):
+    """An anonymous visitor asked for a page that needs a user."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200
+) -> HTMLResponse:
+    """A template with the user, the CSRF token and pending flash messages filled in."""
+    settings: Settings = request.app.state.settings
+    seed = csrf_seed(request) or new_token()
+    values = {
+        "user": getattr(request.state, "user", None),
+        "csrf_token": csrf_token_for(seed, settings.secret_key),
+        "flashes": read_flashes(request, settings),
+        **(context or {}),
+    }
+    response = templates.TemplateResponse(request, name, values, status_code=status)
+    clear_flashes(request, response)
+    if not csrf_seed(request):
+        set_anon_seed(response, seed, settings)
+    return response
+
+
+def redirect(
+    request: Request, url: str, message: str | None = None, *, kind: str = "success"
+) -> RedirectResponse:
+    """A 303 to `url` (after a form post), with an optional flash message."""
+    response = RedirectResponse(url, status_code=303)
+    if message:
+        add_flash(response, request.app.state.settings, kind, message)
+    return response
+
+
+def paging(found: JobsPage, filters: dict[str, Any]) -> dict[str, Any]:
+    """What the pagination macro needs; the filters carry over to the other pages."""
+    query = urlencode({name: value for name, value in filters.items() if value not in (None, "")})
+    return {
+        "page": found.page,
+        "pages": max(1, ceil(found.total / found.per_page)),
+        "base_query": f"{query}&" if query else "",
+    }
+
+
+def attempt(
+    request: Request, back: str, action: Callable[[], object], done: str | Callable[[], str]
+) -> RedirectResponse:
+    """Run a service call, then go back to `back` with its outcome as a flash message."""
+    try:
+        action()
+    except ServiceError as exc:
+        return redirect(request, back, exc.message, kind="error")
+    return redirect(request, back, done if isinstance(done, str) else done())
+
+
+def page_error_response(request: Request, error: PageError) -> Response:
+    return render(
+        request, "error.html", {"title": error.title, "message": error.message}, status=error.status
+    )
+
+
+def sign_in_redirect(request: Request, error: SignInRequired) -> Response:
+    return RedirectResponse(f"/sign-in?next={quote(error.next_url, safe='/')}", status_code=303)
+
+
+def _current_user(request: Request, session: SessionDep) -> User:
+    token = request.cookies.get(SESSION_COOKIE, "")
+    user = resolve_token(session, token, kind=TokenKind.SESSION) if token else None
+    if user is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise SignInRequired(target if request.method == "GET" else "/")
+    request.state.user = NavUser(user.name, user.role)
+    return user
+
+
+def _require(role: Role):
+    def check(user: Annotated[User, Depends(_current_user)]) -> User:
+        if not user.role.includes(role):
+            raise PageError(
+                403,
+                "Not allowed",
+                f"This part of Stagewright is for {role.value}s. Ask an admin if you need access.",
+            )
+        return user
+
+    return check
+
+
+async def _check_form_token(request: Request, settings: SettingsDep) -> None:
+    form = await request.form()
+    if not csrf_valid(request, settings, str(form.get(CSRF_FIELD, ""))):
+        raise PageError(
+            403,
+            "Form expired",
+            "This form expired or came from another site. Go back, reload the page and try again.",
+        )
+
+
+async def _check_session_form(request: Request, settings: SettingsDep) -> None:
+    """A signed-in form: no session is a sign-in redirect, not a CSRF refusal."""
+    if not request.cookies.get(SESSION_COOKIE):
+        raise SignInRequired("/")
+    await _check_form_token(request, settings)
+
+
+PageUser = Annotated[User, Depends(_current_user)]
+StaffPageUser = Annotated[User, Depends(_require(Role.MERCHANDISER))]
+AdminPageUser = Annotated[User, Depends(_require(Role.ADMIN))]
+CsrfChecked = Depends(_check_session_form)
+AnonCsrfChecked = Depends(_check_form_token)

@@ -1,0 +1,260 @@
+"""The sales floor: new staging, a job's progress and results, and the agent's job history."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response
+from PIL import Image
+
+from accounts.service import jobs_today, quota_for, quota_resets_at
+from api.deps import SessionDep, SettingsDep, StorageDep
+from api.pages.common import CsrfChecked, PageError, PageUser, attempt, paging, redirect, render
+from catalog.models import ROOM_TYPES
+from catalog.service import list_active_styles
+from core.db import utcnow
+from core.errors import NotFound, ServiceError
+from core.settings import Settings
+from core.storage import ObjectNotFound, Storage, job_result_key, job_thumb_key
+from jobs import service as jobs
+from jobs.derived import create_job_from
+from jobs.models import Job, JobState
+from jobs.stats import estimated_wait_s, queue_position
+
+router = APIRouter(include_in_schema=False)
+
+MAX_PHOTOS = 20
+PER_PAGE = 20
+THUMB_SIZE = (240, 180)
+
+
+def describe_wait(seconds: float | None) -> str:
+    """An estimated wait in words, like the progress script writes it."""
+    if seconds is None:
+        return "estimating…"
+    if seconds < 60:
+        return f"about {max(1, round(seconds))} s"
+    return f"about {round(seconds / 60)} min"
+
+
+def describe_reset(resets: datetime) -> str:
+    minutes = max(1, int((resets - utcnow()).total_seconds() // 60))
+    return f"at midnight UTC (in {minutes // 60} h {minutes % 60} min)"
+
+
+def load_job(session: SessionDep, user: PageUser, job_id: int) -> Job:
+    try:
+        return jobs.get_job_for(session, user=user, job_id=job_id)
+    except NotFound as exc:
+        raise PageError(404, "Job not found", f"There is no job #{job_id} for you.") from exc
+
+
+def job_context(
+    session: SessionDep, settings: Settings, storage: Storage, job: Job
+) -> dict[str, Any]:
+    """What the job page shows, for the sales floor and the admin console alike."""
+    results = [
+        {
+            "n": n,
+            "url": storage.url(key),
+            "seed": job.result_seeds[n - 1] if n <= len(job.result_seeds) else None,
+            "has_clean": job.generator not in (None, "preview"),
+        }
+        for n, key in enumerate(job.result_keys, start=1)
+    ]
+    failure = job.errors[-1].get("error", "") if job.errors else ""
+    live = not job.state.is_final
+    return {
+        "job": job,
+        "room_label": ROOM_TYPES.get(job.room_type, job.room_type),
+        "input_url": storage.url(job.input_key),
+        "results": results,
+        "mask_url": storage.url(job.mask_key) if job.mask_key else None,
+        "queue_position": queue_position(session, job),
+        "estimated_wait": describe_wait(estimated_wait_s(session, job, settings)) if live else "—",
+        "failure_message": f"We could not stage this photo. {failure}".strip(),
+    }
+
+
+@router.get("/")
+def new_staging(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    storage: StorageDep,
+    user: PageUser,
+) -> Response:
+    styles = list_active_styles(session)
+    context = {
+        "nav": "new",
+        "styles": styles,
+        "style_previews": {
+            s.id: storage.url(s.preview_image_key) for s in styles if s.preview_image_key
+        },
+        "room_types": ROOM_TYPES,
+        "max_files": MAX_PHOTOS,
+        "max_bytes": settings.max_upload_bytes,
+        "used_today": jobs_today(session, user=user),
+        "quota": quota_for(user, settings),
+        "quota_reset": describe_reset(quota_resets_at()),
+    }
+    return render(request, "floor/new.html", context)
+
+
+@router.get("/jobs")
+def my_jobs(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    state: Annotated[JobState | None, Query()] = None,
+    listing: Annotated[str, Query(max_length=200)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    found = jobs.list_jobs(
+        session,
+        user=user,
+        user_id=user.id,
+        state=state,
+        listing=listing or None,
+        page=page,
+        per_page=PER_PAGE,
+    )
+    rows = [
+        {
+            "job": job,
+            "room_label": ROOM_TYPES.get(job.room_type, job.room_type),
+            "thumb_url": f"/jobs/{job.id}/thumb.jpg",
+        }
+        for job in found.items
+    ]
+    filters = {"state": state.value if state else "", "listing": listing}
+    context = {
+        "nav": "jobs",
+        "jobs": rows,
+        "states": list(JobState),
+        "filters": filters,
+        **paging(found, filters),
+    }
+    return render(request, "floor/jobs.html", context)
+
+
+@router.get("/jobs/{job_id}")
+def job_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    storage: StorageDep,
+    user: PageUser,
+    job_id: int,
+) -> Response:
+    job = load_job(session, user, job_id)
+    context = job_context(session, settings, storage, job)
+    context.update(
+        nav="jobs",
+        base_path="/jobs",
+        back_url="/jobs",
+        restage_styles=[
+            s
+            for s in list_active_styles(session)
+            if s.id != job.style_id and job.room_type in s.room_types
+        ],
+    )
+    return render(request, "floor/job.html", context)
+
+
+@router.post("/jobs/{job_id}/cancel", dependencies=[CsrfChecked])
+def cancel(request: Request, session: SessionDep, user: PageUser, job_id: int) -> Response:
+    load_job(session, user, job_id)
+    return attempt(
+        request,
+        f"/jobs/{job_id}",
+        lambda: jobs.cancel_job(session, user=user, job_id=job_id),
+        "Cancel requested.",
+    )
+
+
+@router.post("/jobs/{job_id}/restage", dependencies=[CsrfChecked])
+def restage(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    storage: StorageDep,
+    user: PageUser,
+    job_id: int,
+    style: Annotated[str, Form(max_length=60)],
+) -> Response:
+    source = load_job(session, user, job_id)
+    try:
+        job = create_job_from(
+            session, user=user, source=source, style_slug=style, storage=storage, settings=settings
+        )
+    except ServiceError as exc:
+        return redirect(request, f"/jobs/{job_id}", exc.message, kind="error")
+    return redirect(request, f"/jobs/{job.id}", "Staging again in the new style.")
+
+
+def _attachment(data: bytes, filename: str, media_type: str) -> Response:
+    return Response(
+        data,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/jobs/{job_id}/download/{variant}")
+def download(
+    request: Request,
+    session: SessionDep,
+    storage: StorageDep,
+    user: PageUser,
+    job_id: int,
+    variant: int,
+    clean: bool = False,
+) -> Response:
+    job = load_job(session, user, job_id)
+    if not 1 <= variant <= len(job.result_keys):
+        raise PageError(404, "No such image", f"Job #{job.id} has no variant {variant}.")
+    key = job_result_key(job.id, variant, labelled=not clean)
+    try:
+        data = storage.get(key)
+    except ObjectNotFound:
+        return redirect(
+            request, f"/jobs/{job.id}", "This image has no unlabelled version.", kind="warning"
+        )
+    return _attachment(data, key.rpartition("/")[2], "image/jpeg")
+
+
+@router.get("/jobs/{job_id}/download.zip")
+def download_zip(session: SessionDep, storage: StorageDep, user: PageUser, job_id: int) -> Response:
+    job = load_job(session, user, job_id)
+    if job.state is not JobState.COMPLETED:
+        raise PageError(409, "Not ready yet", "The zip is available once staging has completed.")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("original.jpg", storage.get(job.input_key))
+        for key in job.result_keys:
+            archive.writestr(key.rpartition("/")[2], storage.get(key))
+    return _attachment(buffer.getvalue(), f"stagewright-job-{job.id}.zip", "application/zip")
+
+
+@router.get("/jobs/{job_id}/thumb.jpg")
+def thumbnail(session: SessionDep, storage: StorageDep, user: PageUser, job_id: int) -> Response:
+    """A small copy of the input photo, made once and kept next to it."""
+    job = load_job(session, user, job_id)
+    key = job_thumb_key(job.id)
+    try:
+        data = storage.get(key)
+    except ObjectNotFound:
+        with Image.open(io.BytesIO(storage.get(job.input_key))) as image:
+            image.thumbnail(THUMB_SIZE)
+            out = io.BytesIO()
+            image.convert("RGB").save(out, "JPEG", quality=80)
+        data = out.getvalue()
+        storage.put(key, data, "image/jpeg")
+    return Response(
+        data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"}
+    )

@@ -1,0 +1,69 @@
+"""Jobs made without an upload: an earlier job's photo in another style, and staff test runs."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from accounts.models import User
+from catalog.models import Style
+from catalog.sample_photo import SAMPLE_SIZE, sample_room_jpeg
+from core.errors import Conflict, Unavailable
+from core.settings import Settings
+from core.storage import Storage, StorageError
+from jobs.models import Job
+from jobs.service import JobRequest, available_style, check_quota, new_job, store_input
+
+# Test runs jump the queue a little: a merchandiser waits at the screen for them.
+TEST_JOB_PRIORITY = 50
+
+
+def create_job_from(
+    session: Session,
+    *,
+    user: User,
+    source: Job,
+    style_slug: str,
+    storage: Storage,
+    settings: Settings,
+) -> Job:
+    """Stage the photo of `source` again in another style; same room, variants and listing."""
+    request = JobRequest(
+        style_slug=style_slug,
+        room_type=source.room_type,
+        variants=source.variants,
+        listing=source.listing,
+    )
+    request.check()
+    style = available_style(session, request)
+    check_quota(session, user, settings)
+    try:
+        data = storage.get(source.input_key)
+    except (StorageError, OSError) as exc:
+        raise Unavailable(f"the photo of job {source.id} could not be read ({exc})") from exc
+    job = new_job(
+        user=user,
+        style=style,
+        request=request,
+        size=(source.input_width, source.input_height),
+        settings=settings,
+    )
+    session.add(job)
+    session.flush()
+    store_input(session, job, data, storage)
+    return job
+
+
+def create_test_job(
+    session: Session, *, user: User, style: Style, storage: Storage, settings: Settings
+) -> Job:
+    """A test run (is_test, outside quotas) of any style not archived, on the sample room."""
+    if style.is_archived:
+        raise Conflict(f"style '{style.slug}' is archived; restore it to try it")
+    request = JobRequest(style_slug=style.slug, room_type=style.room_types[0], variants=1)
+    job = new_job(user=user, style=style, request=request, size=SAMPLE_SIZE, settings=settings)
+    job.is_test = True
+    job.priority = TEST_JOB_PRIORITY
+    session.add(job)
+    session.flush()
+    store_input(session, job, sample_room_jpeg(), storage)
+    return job

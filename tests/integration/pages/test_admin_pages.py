@@ -1,0 +1,190 @@
+"""Admin console pages: styles (validation, references, order, archive, try), jobs, users."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from accounts.models import Role, User
+from catalog.models import Style
+from core.db import transaction
+from core.storage import LocalStorage
+from jobs.models import Job, JobState
+from tests.factories import make_job, make_style, photo_bytes
+from tests.integration.pages.conftest import csrf_of, post_form, sign_in
+
+VALID_STYLE = {
+    "name": "Warm Modern",
+    "slug": "warm-modern",
+    "description": "Soft woods and linen",
+    "prompt": "a {room_type} in warm modern style, photorealistic",
+    "negative_prompt": "clutter, people",
+    "palette": "#d9c7a7, #6b5b4b",
+    "room_types": ["living_room", "bedroom"],
+    "is_active": "yes",
+    "steps": "30",
+    "guidance_scale": "6.5",
+    "scheduler": "euler_a",
+}
+
+
+def test_style_form_shows_every_error_next_to_its_field(make_web_user, session_factory):
+    _, client = make_web_user(Role.MERCHANDISER)
+    bad = {**VALID_STYLE, "palette": "red", "steps": "500", "prompt": "short", "room_types": []}
+    response = post_form(client, "/admin/styles/new", bad)
+    assert response.status_code == 422
+    for field in ("palette", "steps", "prompt", "room_types"):
+        assert f'id="{field}-error"' in response.text, field
+    assert 'value="Warm Modern"' in response.text  # what was typed is kept
+    with session_factory() as session:
+        assert session.scalars(select(Style)).all() == []
+
+
+def test_create_style_with_a_reference_image(make_web_user, session_factory, web_settings):
+    _, client = make_web_user(Role.MERCHANDISER)
+    files = [("references", ("ref.png", photo_bytes("PNG"), "image/png"))]
+    response = post_form(client, "/admin/styles/new", VALID_STYLE, files=files)
+    assert response.status_code == 303, response.text
+    with session_factory() as session:
+        style = session.scalars(select(Style)).one()
+        assert style.params == {"steps": 30, "guidance_scale": 6.5, "scheduler": "euler_a"}
+        assert style.palette == ["#d9c7a7", "#6b5b4b"]
+        assert len(style.reference_image_keys) == 1
+    storage = LocalStorage(web_settings.local_storage_dir, web_settings.secret_key)
+    assert storage.get(style.reference_image_keys[0])[:2] == b"\xff\xd8"  # re-encoded JPEG
+    page = client.get(f"/admin/styles/{style.id}").text
+    assert 'alt="Reference image 1 of Warm Modern"' in page
+
+
+def test_a_bad_reference_image_is_refused_and_nothing_saved(make_web_user, session_factory):
+    _, client = make_web_user(Role.MERCHANDISER)
+    files = [("references", ("ref.jpg", b"not an image at all", "image/jpeg"))]
+    response = post_form(client, "/admin/styles/new", VALID_STYLE, files=files)
+    assert response.status_code == 422
+    assert 'id="references-error"' in response.text and "ref.jpg" in response.text
+    with session_factory() as session:
+        assert session.scalars(select(Style)).all() == []
+
+
+def test_edits_apply_to_new_jobs_only(make_web_user, session_factory):
+    user, client = make_web_user(Role.MERCHANDISER)
+    with transaction(session_factory) as session:
+        style = make_style(session, slug="modern", name="Modern")
+        job = make_job(session, user=user, style=style, state=JobState.RUNNING)
+    edit = {**VALID_STYLE, "slug": "modern", "name": "Modern v2", "room_types": ["bedroom"]}
+    assert post_form(client, f"/admin/styles/{style.id}", edit).status_code == 303
+    with session_factory() as session:
+        assert session.get(Style, style.id).name == "Modern v2"
+        assert session.get(Job, job.id).style_snapshot["name"] == "Modern"
+
+
+def test_toggle_reorder_archive_and_delete(make_web_user, session_factory):
+    user, client = make_web_user(Role.MERCHANDISER)
+    with transaction(session_factory) as session:
+        first = make_style(session, name="First")
+        second = make_style(session, name="Second")
+        make_job(session, user=user, style=second)
+    post_form(client, f"/admin/styles/{second.id}/move", {"direction": "up"})
+    post_form(client, f"/admin/styles/{first.id}/active", {"active": "no"})
+    with session_factory() as session:
+        order = session.scalars(select(Style.name).order_by(Style.sort_order)).all()
+        assert order == ["Second", "First"]
+        assert session.get(Style, first.id).is_active is False
+    assert "inactive" in client.get("/admin/styles?active=no").text
+
+    post_form(client, f"/admin/styles/{second.id}/archive")
+    post_form(client, f"/admin/styles/{first.id}/archive")
+    with session_factory() as session:
+        assert session.get(Style, first.id) is None  # no job used it: deleted
+        archived = session.get(Style, second.id)
+        assert archived.is_archived and not archived.is_active
+    assert "Second" in client.get("/admin/styles?active=archived").text
+
+
+def test_try_this_style_runs_a_test_job_on_the_sample_photo(
+    make_web_user, session_factory, web_settings
+):
+    user, client = make_web_user(Role.MERCHANDISER)
+    with transaction(session_factory) as session:
+        style = make_style(session, is_active=False, room_types=["bedroom"])
+    response = post_form(client, f"/admin/styles/{style.id}/try")
+    with session_factory() as session:
+        job = session.scalars(select(Job)).one()
+    assert response.headers["location"] == f"/admin/jobs/{job.id}"
+    assert job.is_test and job.user_id == user.id and job.room_type == "bedroom"
+    storage = LocalStorage(web_settings.local_storage_dir, web_settings.secret_key)
+    assert storage.get(job.input_key)[:2] == b"\xff\xd8"
+    assert "test" in client.get(f"/admin/jobs/{job.id}").text
+
+
+def test_admin_jobs_counts_filters_history_and_retry(make_web_user, session_factory):
+    staff, client = make_web_user(Role.MERCHANDISER)
+    agent, _ = make_web_user()
+    with transaction(session_factory) as session:
+        style = make_style(session)
+        make_job(session, user=agent, style=style)
+        failed = make_job(
+            session,
+            user=agent,
+            style=style,
+            state=JobState.FAILED,
+            attempt=3,
+            errors=[{"attempt": 3, "at": "2026-01-01T00:00:00+00:00", "error": "<b>CUDA OOM</b>"}],
+        )
+        make_job(session, user=staff, style=style, state=JobState.COMPLETED)
+    html = client.get("/admin/jobs").text
+    assert html.count('href="/admin/jobs/') == 3
+    assert client.get("/admin/jobs?state=failed").text.count('href="/admin/jobs/') == 1
+    assert client.get(f"/admin/jobs?user={staff.id}").text.count('href="/admin/jobs/') == 1
+    detail = client.get(f"/admin/jobs/{failed.id}").text
+    assert "&lt;b&gt;CUDA OOM&lt;/b&gt;" in detail
+
+    assert post_form(client, f"/admin/jobs/{failed.id}/retry").status_code == 303
+    with session_factory() as session:
+        assert session.get(Job, failed.id).state is JobState.PENDING
+
+
+def test_users_admin(make_web_user, make_client, session_factory):
+    _, client = make_web_user(Role.ADMIN)
+    bad = post_form(client, "/admin/users", {"email": "nope", "password": "short1"})
+    assert bad.status_code == 422 and 'id="email-error"' in bad.text
+
+    created = post_form(
+        client,
+        "/admin/users",
+        {"email": "New@Example.com", "name": "New", "password": "long-enough-1", "role": "agent"},
+    )
+    assert created.status_code == 303
+    with session_factory() as session:
+        new = session.scalars(select(User).where(User.email == "new@example.com")).one()
+    assert "new@example.com" in client.get("/admin/users").text
+    assert "0 / 50" in client.get("/admin/users").text
+
+    post_form(client, f"/admin/users/{new.id}/role", {"role": "merchandiser"})
+    post_form(client, f"/admin/users/{new.id}/password", {"password": "another-pass-2"})
+    other = make_client()
+    assert sign_in(other, "new@example.com", "another-pass-2").status_code == 303
+    assert other.get("/admin/styles").status_code == 200
+
+    post_form(client, f"/admin/users/{new.id}/active", {"active": "no"})
+    assert other.get("/", follow_redirects=False).status_code == 303  # signed out everywhere
+    assert sign_in(make_client(), "new@example.com", "another-pass-2").status_code == 401
+
+
+def test_every_form_carries_the_session_csrf_token(make_web_user, session_factory):
+    user, client = make_web_user(Role.ADMIN)
+    with transaction(session_factory) as session:
+        style = make_style(session)
+        job = make_job(session, user=user, style=style)
+    for url in (
+        "/admin/styles",
+        f"/admin/styles/{style.id}",
+        "/admin/users",
+        "/admin/jobs",
+        f"/admin/jobs/{job.id}",
+        f"/jobs/{job.id}",
+    ):
+        html = client.get(url).text
+        fields = re.findall(r'name="csrf_token" value="([^"]*)"', html)
+        assert fields and set(fields) == {csrf_of(html)}, url
