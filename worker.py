@@ -1,4 +1,4 @@
-"""The worker process: `python worker.py [run]` serves jobs until SIGTERM/SIGINT."""
+"""The worker process: `python worker.py [run|download-models|check-models]`."""
 
 from __future__ import annotations
 
@@ -50,8 +50,24 @@ def run(_args: argparse.Namespace) -> int:
     return 0
 
 
+def download_models(_args: argparse.Namespace) -> int:
+    """Fetch every configured sdxl model into the Hugging Face cache."""
+    from worker import models_cli
+
+    return models_cli.download_models(get_settings())
+
+
+def check_models(_args: argparse.Namespace) -> int:
+    """Check offline that every configured sdxl model is cached and loadable."""
+    from worker import models_cli
+
+    return models_cli.check_models(get_settings())
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "run": (run, "claim and run jobs until SIGTERM/SIGINT (the default)"),
+    "download-models": (download_models, "fetch every configured model into the HF cache"),
+    "check-models": (check_models, "check offline that every configured model is loadable"),
 }
 
 

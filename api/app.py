@@ -10,7 +10,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import pages
 from api.errors import error_response, install_error_handlers
-from api.routers import auth, catalog, files, health, jobs, metrics
+from api.pages import fleet as fleet_page
+from api.routers import auth, catalog, files, health, jobs, metrics, workers
 from core.db import make_engine, make_sessionmaker
 from core.settings import Settings, get_settings
 from core.storage import make_storage
@@ -77,11 +78,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, catalog, jobs):
+    for module in (auth, catalog, jobs, workers):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(files.router)
     app.include_router(metrics.router)
     pages.install(app)
+    app.include_router(fleet_page.router)
     return app

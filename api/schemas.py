@@ -120,3 +120,21 @@ class ReadyOut(BaseModel):
     status: str
     schema_revision: str
     storage: str
+
+
+class WorkerOut(BaseModel):
+    """One registered worker process, as it last reported itself."""
+
+    id: str
+    host: str
+    pid: int
+    generator: str
+    version: str
+    gpu_name: str | None
+    gpu_memory_mb: int | None
+    started_at: datetime
+    last_heartbeat_at: datetime
+    current_job_id: int | None
+    jobs_done: int
+    jobs_failed: int
+    stale: bool = Field(description="No heartbeat within 3 leases: the process is likely gone")

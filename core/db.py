@@ -9,7 +9,18 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, Enum, create_engine, event, func, literal
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    Enum,
+    create_engine,
+    event,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
@@ -55,6 +66,11 @@ def db_now(session: Session) -> ColumnElement[datetime]:
     if session.get_bind().dialect.name == "postgresql":
         return func.now()
     return literal(utcnow(), UTCDateTime())
+
+
+def db_clock(session: Session) -> datetime:
+    """The current time read from db_now(): tz-aware UTC, on the clock the workers write with."""
+    return session.scalar(select(type_coerce(db_now(session), UTCDateTime())))
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -43,7 +43,7 @@ class SdxlSettings(BaseSettings):
     vae_model: str = "madebyollin/sdxl-vae-fp16-fix"
     controlnet_depth_model: str = "diffusers/controlnet-depth-sdxl-1.0"
     controlnet_mlsd_model: str = ""
-    segmentation_model: str = "nvidia/segformer-b5-finetuned-ade-640-640"
+    segmentation_model: str = "openmmlab/upernet-convnext-small"
     depth_model: str = "depth-anything/Depth-Anything-V2-Small-hf"
     mlsd_model: str = "lllyasviel/Annotators"
     lightning_lora_model: str = ""
@@ -92,9 +92,7 @@ class SdxlSettings(BaseSettings):
 
     label_enabled: bool = False
     label_text: str = Field("Virtually staged", min_length=1, max_length=60)
-    label_position: str = Field(
-        "bottom_right", pattern="^(top_left|top_right|bottom_left|bottom_right)$"
-    )
+    label_position: str = Field("bottom_right", pattern="^(top|bottom)_(left|center|right)$")
     label_size_fraction: float = Field(0.035, gt=0, le=0.2)
 
 

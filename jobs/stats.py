@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.db import utcnow
+from core.db import db_clock, utcnow
 from core.settings import Settings
 from jobs.models import Job, JobState, WorkerRecord
 
@@ -54,17 +54,18 @@ def median_duration_s(session: Session) -> float | None:
     return statistics.median(durations) if durations else None
 
 
+def fleet_status(session: Session, settings: Settings) -> list[tuple[WorkerRecord, bool]]:
+    """Every registered worker, oldest first, with whether it is stale (no recent heartbeat)."""
+    live_after = db_clock(session) - timedelta(seconds=settings.lease_s * WORKER_LIVE_LEASES)
+    workers = session.scalars(
+        select(WorkerRecord).order_by(WorkerRecord.started_at, WorkerRecord.id)
+    ).all()
+    return [(worker, worker.last_heartbeat_at < live_after) for worker in workers]
+
+
 def live_workers(session: Session, settings: Settings) -> int:
     """Workers with a recent heartbeat."""
-    since = utcnow() - timedelta(seconds=settings.lease_s * WORKER_LIVE_LEASES)
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(WorkerRecord)
-            .where(WorkerRecord.last_heartbeat_at >= since)
-        )
-        or 0
-    )
+    return sum(not stale for _, stale in fleet_status(session, settings))
 
 
 def estimated_wait_s(session: Session, job: Job, settings: Settings) -> float | None:
@@ -92,8 +93,8 @@ def counts_by_state(session: Session) -> dict[JobState, int]:
 
 
 def oldest_pending_age_s(session: Session) -> float | None:
-    """Seconds the longest-waiting runnable pending job has waited; None when none."""
-    now = utcnow()
+    """Seconds since the run_after of the longest-waiting runnable pending job; None if none."""
+    now = db_clock(session)
     oldest = session.scalar(
         select(func.min(Job.run_after)).where(Job.state == JobState.PENDING, Job.run_after <= now)
     )

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from accounts.models import Role, User
 from catalog.models import Style
+from core.db import utcnow
 from core.storage import job_input_key
-from jobs.models import Job, JobState
+from jobs.models import Job, JobState, WorkerRecord
 
 _counter = itertools.count(1)
 PASSWORD = "password"
@@ -81,6 +82,22 @@ def make_job(session: Session, *, user: User, style: Style, **fields: Any) -> Jo
     if job.input_key == "pending":
         job.input_key = job_input_key(job.id)
     return job
+
+
+def make_worker_record(session: Session, worker_id: str, **fields: Any) -> WorkerRecord:
+    """A workers-table row as a preview worker registers it (heartbeat now unless given)."""
+    values: dict[str, Any] = {
+        "host": "pod-1",
+        "pid": 1,
+        "generator": "preview",
+        "version": "0.1.0",
+        **fields,
+    }
+    values.setdefault("started_at", values.get("last_heartbeat_at") or utcnow())
+    record = WorkerRecord(id=worker_id, **values)
+    session.add(record)
+    session.flush()
+    return record
 
 
 def room_photo(width: int = 96, height: int = 64, *, seed: int = 0) -> Image.Image:

@@ -1,4 +1,4 @@
-"""Finishing touches shared by every generator: labels, and encoding for storage."""
+"""Finishing touches shared by every generator: the disclosure label, and encoding for storage."""
 
 from __future__ import annotations
 
@@ -9,38 +9,41 @@ from PIL import Image, ImageDraw, ImageFont
 LABEL_TEXT_COLOUR = (255, 255, 255)
 LABEL_BOX_COLOUR = (20, 20, 20)
 MIN_FONT_PX = 8
-DEFAULT_SCALE = 1 / 24
-"""Text height as a fraction of the image height: readable, yet small on a 4K photo."""
+VERTICAL = ("top", "bottom")
+HORIZONTAL = ("left", "center", "right")
 
 
 def label_box(
-    size: tuple[int, int], text: str, *, where: str = "bottom-right", scale: float = DEFAULT_SCALE
+    size: tuple[int, int], text: str, *, position: str, size_fraction: float
 ) -> tuple[int, int, int, int]:
-    """Where draw_label puts its box: (left, top, right, bottom), inside the image."""
+    """Where draw_label puts its box: (left, top, right, bottom), inside the image.
+
+    position is "<top|bottom>_<left|center|right>"; the text height is size_fraction of the
+    image's short side.
+    """
+    vertical, _, horizontal = position.partition("_")
+    if vertical not in VERTICAL or horizontal not in HORIZONTAL:
+        raise ValueError(f"unknown label position {position!r}")
     width, height = size
-    font = _font(height, scale)
+    font = _font(size, size_fraction)
     left, top, right, bottom = font.getbbox(text)
     pad = max(2, font.size // 4)
     box_w = min(width, right - left + 2 * pad)
     box_h = min(height, bottom - top + 2 * pad)
-    margin = max(1, min(width, height) // 40)
-    y = height - box_h - margin
-    if where == "bottom-center":
-        x = (width - box_w) // 2
-    elif where == "bottom-left":
-        x = margin
-    else:
-        x = width - box_w - margin
-    return (max(0, x), max(0, y), max(0, x) + box_w, max(0, y) + box_h)
+    margin = max(1, min(size) // 40)
+    x = {"left": margin, "center": (width - box_w) // 2, "right": width - box_w - margin}
+    y = margin if vertical == "top" else height - box_h - margin
+    x0, y0 = max(0, x[horizontal]), max(0, y)
+    return (x0, y0, x0 + box_w, y0 + box_h)
 
 
 def draw_label(
-    image: Image.Image, text: str, *, where: str = "bottom-right", scale: float = DEFAULT_SCALE
+    image: Image.Image, text: str, *, position: str, size_fraction: float
 ) -> Image.Image:
-    """A copy of the image with `text` on a dark box near the bottom edge."""
+    """A copy of the image with `text` in white on a dark box at `position`."""
     labelled = image.convert("RGB")
-    box = label_box(labelled.size, text, where=where, scale=scale)
-    font = _font(labelled.height, scale)
+    box = label_box(labelled.size, text, position=position, size_fraction=size_fraction)
+    font = _font(labelled.size, size_fraction)
     draw = ImageDraw.Draw(labelled)
     draw.rectangle(box, fill=LABEL_BOX_COLOUR)
     left, top, _, _ = font.getbbox(text)
@@ -49,8 +52,8 @@ def draw_label(
     return labelled
 
 
-def _font(image_height: int, scale: float) -> ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=max(MIN_FONT_PX, round(image_height * scale)))
+def _font(size: tuple[int, int], size_fraction: float) -> ImageFont.FreeTypeFont:
+    return ImageFont.load_default(size=max(MIN_FONT_PX, round(min(size) * size_fraction)))
 
 
 def encode_jpeg(image: Image.Image, quality: int) -> bytes:

@@ -219,27 +219,30 @@ async def _save(
     storage: Storage,
     style: Style | None,
 ) -> Response:
-    form = await request.form()
-    values = _submitted(form)
-    fields = _to_fields(values, style.sort_order if style else None)
-    errors = field_errors(fields)
-    images, rejected = await _references(form, settings)
-    if rejected:
-        errors["references"] = rejected
-    if not errors:
-        try:
-            if style is None:
-                style = catalog.create_style(session, fields)
-            else:
-                catalog.update_style(session, style, fields)
-        except ServiceError as exc:
-            errors[exc.field or "name"] = exc.message
-    if errors:
-        return _form_page(request, storage, style if style and style.id else None, values, errors)
-    assert style is not None
-    removed = [str(key) for key in form.getlist("remove_reference")]
-    _store_references(storage, style, images, removed)
-    return redirect(request, f"/admin/styles/{style.id}", f"Saved “{style.name}”.")
+    # Closing the form closes its uploads' spooled temp files (Starlette leaves them open).
+    async with request.form() as form:
+        values = _submitted(form)
+        fields = _to_fields(values, style.sort_order if style else None)
+        errors = field_errors(fields)
+        images, rejected = await _references(form, settings)
+        if rejected:
+            errors["references"] = rejected
+        if not errors:
+            try:
+                if style is None:
+                    style = catalog.create_style(session, fields)
+                else:
+                    catalog.update_style(session, style, fields)
+            except ServiceError as exc:
+                errors[exc.field or "name"] = exc.message
+        if errors:
+            return _form_page(
+                request, storage, style if style and style.id else None, values, errors
+            )
+        assert style is not None
+        removed = [str(key) for key in form.getlist("remove_reference")]
+        _store_references(storage, style, images, removed)
+        return redirect(request, f"/admin/styles/{style.id}", f"Saved “{style.name}”.")
 
 
 @router.post("/styles/new", dependencies=[CsrfChecked])

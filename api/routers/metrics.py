@@ -15,7 +15,7 @@ import re
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,12 +23,13 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, InfoMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.db import db_now, transaction
+from core.db import db_clock, transaction
 from core.settings import Settings
-from jobs.models import Job, JobState, WorkerRecord
+from jobs.models import Job, JobState
+from jobs.stats import WORKER_LIVE_LEASES, counts_by_state, fleet_status, oldest_pending_age_s
 
 router = APIRouter(tags=["operations"])
 
@@ -36,7 +37,6 @@ WINDOW = timedelta(hours=24)
 DURATION_BUCKETS_S = (1, 2, 5, 10, 20, 30, 60, 120, 300, 600)
 MAX_FAILURE_REASONS = 20  # the rest are summed as "other": bounded label cardinality
 REASON_MAX_CHARS = 80
-LIVE_HEARTBEATS = 3  # a worker is alive while its last heartbeat is newer than 3 leases
 _NUMBERS = re.compile(r"0x[0-9a-fA-F]+|\d+(?:\.\d+)?")
 
 
@@ -79,7 +79,7 @@ class DatabaseCollector(Collector):
 
     def collect(self) -> Iterable[GaugeMetricFamily | HistogramMetricFamily | InfoMetricFamily]:
         session = self.session
-        now: datetime = session.scalar(select(db_now(session)))
+        now = db_clock(session)
         yield InfoMetricFamily(
             "stagewright_build",
             "Version of the API serving this scrape",
@@ -87,18 +87,14 @@ class DatabaseCollector(Collector):
         )
 
         by_state = GaugeMetricFamily("stagewright_jobs", "Jobs by state", labels=["state"])
-        counts = dict(session.execute(select(Job.state, func.count()).group_by(Job.state)).all())
-        for state in JobState:
-            by_state.add_metric([state.value], counts.get(state, 0))
+        for state, count in counts_by_state(session).items():
+            by_state.add_metric([state.value], count)
         yield by_state
 
-        oldest = session.scalar(
-            select(func.min(Job.created_at)).where(Job.state == JobState.PENDING)
-        )
         yield GaugeMetricFamily(
             "stagewright_oldest_pending_job_age_seconds",
-            "Seconds since the oldest pending job was created (0 when none)",
-            value=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
+            "Seconds the longest-waiting runnable pending job has waited (0 when none)",
+            value=oldest_pending_age_s(session) or 0.0,
         )
 
         since = now - WINDOW
@@ -128,18 +124,15 @@ class DatabaseCollector(Collector):
             failures.add_metric(["other"], rest)
         yield failures
 
-        live_after = now - timedelta(seconds=LIVE_HEARTBEATS * self.settings.lease_s)
-        total = session.scalar(select(func.count()).select_from(WorkerRecord)) or 0
-        alive = session.scalar(
-            select(func.count()).where(WorkerRecord.last_heartbeat_at >= live_after)
+        fleet = fleet_status(session, self.settings)
+        stale = sum(is_stale for _, is_stale in fleet)
+        yield GaugeMetricFamily(
+            "stagewright_workers_alive",
+            f"Workers with a heartbeat within {WORKER_LIVE_LEASES} leases",
+            value=len(fleet) - stale,
         )
         yield GaugeMetricFamily(
-            "stagewright_workers_alive", "Workers with a heartbeat within 3 leases", value=alive
-        )
-        yield GaugeMetricFamily(
-            "stagewright_workers_stale",
-            "Worker rows without a recent heartbeat",
-            value=total - alive,
+            "stagewright_workers_stale", "Worker rows without a recent heartbeat", value=stale
         )
 
 

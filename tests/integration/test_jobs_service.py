@@ -10,10 +10,10 @@ import pytest
 from core.db import transaction, utcnow
 from core.images import normalise_upload
 from core.storage import make_storage
-from jobs.models import JobState, WorkerRecord
+from jobs.models import JobState
 from jobs.service import JobRequest, create_job
 from jobs.stats import counts_by_state, live_workers, oldest_pending_age_s
-from tests.factories import make_job, make_style, make_user, photo_bytes
+from tests.factories import make_job, make_style, make_user, make_worker_record, photo_bytes
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
@@ -64,20 +64,8 @@ def test_queue_figures(session_factory, settings):
         make_job(session, user=user, style=style, run_after=now - timedelta(seconds=30))
         make_job(session, user=user, style=style, run_after=now + timedelta(hours=1))
         make_job(session, user=user, style=style, state=JobState.FAILED)
-        session.add_all(
-            [
-                WorkerRecord(id="live", host="h", pid=1, generator="preview", version="t"),
-                WorkerRecord(
-                    id="gone",
-                    host="h",
-                    pid=2,
-                    generator="preview",
-                    version="t",
-                    last_heartbeat_at=now - timedelta(hours=1),
-                ),
-            ]
-        )
-        session.flush()
+        make_worker_record(session, "live")
+        make_worker_record(session, "gone", last_heartbeat_at=now - timedelta(hours=1))
         counts = counts_by_state(session)
         assert counts[JobState.PENDING] == 2 and counts[JobState.FAILED] == 1
         assert counts[JobState.RUNNING] == 0

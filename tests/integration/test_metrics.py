@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.routers.metrics import failure_reason, router
 from core.db import transaction, utcnow
 from core.settings import Settings
-from jobs.models import JobState, WorkerRecord
-from tests.factories import make_job, make_style, make_user
+from jobs.models import JobState
+from tests.factories import make_job, make_style, make_user, make_worker_record
 
 
 def scrape(factory: sessionmaker[Session], settings: Settings) -> dict[tuple[str, tuple], float]:
@@ -41,8 +41,9 @@ def seed(factory: sessionmaker[Session]) -> None:
         def job(state: JobState, style=modern, **fields) -> None:
             make_job(session, user=user, style=style, state=state, **fields)
 
-        job(JobState.PENDING, created_at=now - timedelta(seconds=300))
-        job(JobState.PENDING, created_at=now - timedelta(seconds=30))
+        for waited in (300, 30):
+            since = now - timedelta(seconds=waited)
+            job(JobState.PENDING, created_at=since, run_after=since)
         job(JobState.RUNNING, started_at=now)
         for seconds, style in [(3, modern), (7, modern), (40, modern), (90, coastal)]:
             end = now - timedelta(minutes=5)
@@ -73,17 +74,8 @@ def seed(factory: sessionmaker[Session]) -> None:
                 ],
             )
         job(JobState.CANCELLED)
-        for worker_id, beat in [("fresh", now), ("stale", now - timedelta(minutes=10))]:
-            session.add(
-                WorkerRecord(
-                    id=worker_id,
-                    host="pod-1",
-                    pid=1,
-                    generator="preview",
-                    version="0.1.0",
-                    last_heartbeat_at=beat,
-                )
-            )
+        make_worker_record(session, "fresh", last_heartbeat_at=now)
+        make_worker_record(session, "stale", last_heartbeat_at=now - timedelta(minutes=10))
 
 
 def test_metrics_match_seeded_jobs_and_workers(

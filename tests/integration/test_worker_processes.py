@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 import collections
-import json
-import os
 import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -20,59 +14,9 @@ from core.version import __version__
 from jobs.models import Job, JobState, WorkerRecord
 from jobs.notify import notify_job_available
 from tests.factories import insert_jobs, make_style, make_user, stored_job
+from tests.support.processes import Fleet, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
-
-
-class Fleet:
-    """Worker processes started with the test's settings, stopped at the end of the test."""
-
-    def __init__(self, settings, tmp_path: Path) -> None:
-        self.settings = settings
-        self.tmp_path = tmp_path
-        self.procs: dict[str, subprocess.Popen] = {}
-
-    def start(self, worker_id: str, **env: object) -> subprocess.Popen:
-        values = {
-            "APP_ENV": "dev",
-            "DATABASE_URL": self.settings.database_url,
-            "LOCAL_STORAGE_DIR": str(self.settings.local_storage_dir),
-            "WORKER_ID": worker_id,
-            "WORKER_LIVENESS_FILE": str(self.tmp_path / f"{worker_id}.alive"),
-            "POLL_INTERVAL_S": "0.2",
-            "LEASE_S": "10",
-            "PREVIEW_STEP_DELAY_S": "0",
-            "PROGRESS_INTERVAL_S": "0.1",
-            "SHUTDOWN_GRACE_S": "10",
-            **{key: str(value) for key, value in env.items()},
-        }
-        log = (self.tmp_path / f"{worker_id}.log").open("wb")
-        proc = subprocess.Popen(
-            [sys.executable, "worker.py"],
-            cwd=ROOT,
-            env={"PATH": os.environ.get("PATH", ""), **values},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        self.procs[worker_id] = proc
-        return proc
-
-    def log_lines(self, worker_id: str) -> list[dict]:
-        text = (self.tmp_path / f"{worker_id}.log").read_text()
-        return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
-
-    def stop(self, sig: int = signal.SIGTERM) -> dict[str, int]:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.send_signal(sig)
-        return {worker_id: proc.wait(timeout=60) for worker_id, proc in self.procs.items()}
-
-    def kill_all(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
 
 
 @pytest.fixture
@@ -86,13 +30,6 @@ def count_states(session_factory) -> dict[JobState, int]:
     with session_factory() as session:
         rows = session.execute(select(Job.state, func.count()).group_by(Job.state)).all()
     return dict(rows)
-
-
-def wait_for(predicate, timeout_s=90.0, what="condition"):
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, f"{what} not reached in {timeout_s}s"
-        time.sleep(0.05)
 
 
 def job_state(session_factory, job_id) -> Job:

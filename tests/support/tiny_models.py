@@ -127,13 +127,33 @@ def ade_id2label(order: list[str] | None = None) -> dict[int, str]:
     return dict(enumerate(order or ADE20K_LABELS))
 
 
-def segformer(path: Path, *, id2label: dict[int, str] | None = None, force: str = "") -> None:
-    """A tiny SegFormer; with force, every pixel's logits favour that class."""
+def _labels(id2label: dict[int, str] | None) -> dict:
+    id2label = id2label or ade_id2label()
+    return {
+        "num_labels": len(id2label),
+        "id2label": id2label,
+        "label2id": {v: k for k, v in id2label.items()},
+    }
+
+
+def _save_segmenter(model, path: Path, force: str) -> None:
+    """Save model and an ADE-style image processor; with force, every pixel favours that class."""
     import torch
-    from transformers import SegformerConfig, SegformerForSemanticSegmentation
     from transformers.models.segformer import SegformerImageProcessor
 
-    id2label = id2label or ade_id2label()
+    if force:
+        with torch.no_grad():
+            model.decode_head.classifier.weight.zero_()
+            model.decode_head.classifier.bias.zero_()
+            model.decode_head.classifier.bias[model.config.label2id[force]] = 10.0
+    model.save_pretrained(path)
+    SegformerImageProcessor(size={"height": 64, "width": 64}).save_pretrained(path)
+
+
+def segformer(path: Path, *, id2label: dict[int, str] | None = None, force: str = "") -> None:
+    """A tiny SegFormer (the NVIDIA ADE20K checkpoints' architecture)."""
+    from transformers import SegformerConfig, SegformerForSemanticSegmentation
+
     config = SegformerConfig(
         num_encoder_blocks=2,
         depths=[1, 1],
@@ -144,19 +164,31 @@ def segformer(path: Path, *, id2label: dict[int, str] | None = None, force: str 
         num_attention_heads=[1, 2],
         mlp_ratios=[2, 2],
         decoder_hidden_size=16,
-        num_labels=len(id2label),
-        id2label=id2label,
-        label2id={v: k for k, v in id2label.items()},
+        **_labels(id2label),
     )
-    model = SegformerForSemanticSegmentation(config)
-    if force:
-        label2id = {v: k for k, v in id2label.items()}
-        with torch.no_grad():
-            model.decode_head.classifier.weight.zero_()
-            model.decode_head.classifier.bias.zero_()
-            model.decode_head.classifier.bias[label2id[force]] = 10.0
-    model.save_pretrained(path)
-    SegformerImageProcessor(size={"height": 64, "width": 64}).save_pretrained(path)
+    _save_segmenter(SegformerForSemanticSegmentation(config), path, force)
+
+
+def upernet(path: Path, *, id2label: dict[int, str] | None = None, force: str = "") -> None:
+    """A tiny UperNet on a ConvNeXt backbone (openmmlab/upernet-convnext-*'s architecture)."""
+    from transformers import ConvNextConfig, UperNetConfig, UperNetForSemanticSegmentation
+
+    backbone = ConvNextConfig(
+        num_stages=4,
+        hidden_sizes=[8, 8, 16, 16],
+        depths=[1, 1, 1, 1],
+        out_features=["stage1", "stage2", "stage3", "stage4"],
+    )
+    config = UperNetConfig(
+        backbone_config=backbone,
+        hidden_size=16,
+        pool_scales=[1, 2],
+        use_auxiliary_head=True,
+        auxiliary_in_channels=16,
+        auxiliary_channels=8,
+        **_labels(id2label),
+    )
+    _save_segmenter(UperNetForSemanticSegmentation(config), path, force)
 
 
 def dpt(path: Path) -> None:
@@ -209,14 +241,14 @@ def build_tiny_models(root: Path) -> TinyModels:
         base=root / "sdxl-inpaint",
         controlnet_depth=root / "controlnet-depth",
         controlnet_mlsd=root / "controlnet-mlsd",
-        segmentation=root / "segformer",
+        segmentation=root / "upernet",
         depth=root / "dpt",
         mlsd=root / "mlsd",
     )
     _sdxl_inpaint(models.base)
     _controlnet(models.controlnet_depth)
     _controlnet(models.controlnet_mlsd)
-    segformer(models.segmentation)
+    upernet(models.segmentation)
     dpt(models.depth)
     mlsd(models.mlsd)
     return models

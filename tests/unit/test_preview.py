@@ -7,7 +7,14 @@ import pytest
 
 from tests.factories import room_photo
 from worker.generators.base import GenerationRequest, StopRequested
-from worker.generators.preview import LABEL, LABEL_SCALE, PreviewGenerator, hex_to_rgb, staging_mask
+from worker.generators.preview import (
+    LABEL,
+    LABEL_POSITION,
+    LABEL_SIZE_FRACTION,
+    PreviewGenerator,
+    hex_to_rgb,
+    staging_mask,
+)
 from worker.postprocess import label_box
 
 PALETTE = ["#c0392b", "#27ae60", "#2980b9", "#f1c40f"]
@@ -70,7 +77,7 @@ def test_label_is_drawn_inside_the_mask():
     req = request(variants=1)
     result, _ = generate(req)
     left, top, right, bottom = label_box(
-        req.image.size, LABEL, where="bottom-center", scale=LABEL_SCALE
+        req.image.size, LABEL, position=LABEL_POSITION, size_fraction=LABEL_SIZE_FRACTION
     )
     mask = np.asarray(staging_mask(req.image.size))
     assert (mask[top:bottom, left:right] == 255).all()

@@ -7,9 +7,9 @@ import pytest
 from PIL import Image
 
 from tests.factories import room_photo
-from worker.disclosure import draw_label
 from worker.generators.buckets import nearest_bucket
 from worker.overlay import paste_back, photo_mask
+from worker.postprocess import draw_label, label_box
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,17 @@ def test_label_is_drawn_on_a_copy_in_the_chosen_corner() -> None:
     assert diff.any() and photo.tobytes() == room_photo(200, 120).tobytes()
     rows, cols = np.nonzero(diff)
     assert rows.min() > 60 and cols.min() > 60
+
+
+def test_label_box_follows_the_position_and_refuses_an_unknown_one() -> None:
+    size = (300, 200)
+    left, top, _, bottom = label_box(
+        size, "Virtually staged", position="top_left", size_fraction=0.1
+    )
+    assert left < 20 and top < 20 and bottom < 60
+    c_left, _, c_right, c_bottom = label_box(
+        size, "Virtually staged", position="bottom_center", size_fraction=0.1
+    )
+    assert abs((c_left + c_right) / 2 - 150) <= 1 and c_bottom > 180
+    with pytest.raises(ValueError, match="middle_left"):
+        label_box(size, "x", position="middle_left", size_fraction=0.1)

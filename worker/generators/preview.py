@@ -25,7 +25,8 @@ from worker.generators.base import (
 from worker.postprocess import draw_label, label_box
 
 LABEL = "PREVIEW"
-LABEL_SCALE = 1 / 12
+LABEL_POSITION = "bottom_center"
+LABEL_SIZE_FRACTION = 1 / 12
 """The PREVIEW label is large on purpose: nobody should mistake a preview for a staging."""
 DEFAULT_PALETTE = ["#d9c7a7", "#6b5b4b", "#2f4f4f", "#b5838d"]
 HORIZON = 0.60
@@ -55,7 +56,7 @@ def staging_mask(size: tuple[int, int]) -> Image.Image:
         fill=255,
     )
     ImageDraw.Draw(mask).rectangle(
-        label_box(size, LABEL, where="bottom-center", scale=LABEL_SCALE), fill=255
+        label_box(size, LABEL, position=LABEL_POSITION, size_fraction=LABEL_SIZE_FRACTION), fill=255
     )
     return mask
 
@@ -170,7 +171,9 @@ class PreviewGenerator:
             for layer in layers:
                 layer(draw)
                 step(f"Placing furniture (variant {number}/{len(plans)})")
-            labelled = draw_label(canvas, LABEL, where="bottom-center", scale=LABEL_SCALE)
+            labelled = draw_label(
+                canvas, LABEL, position=LABEL_POSITION, size_fraction=LABEL_SIZE_FRACTION
+            )
             images.append(Image.composite(labelled, source, mask))
             step(f"Labelling (variant {number}/{len(plans)})")
         return GenerationResult(images=images, seeds=seeds, mask=mask)

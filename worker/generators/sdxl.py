@@ -11,7 +11,6 @@ import numpy as np
 from PIL import Image
 
 from core.settings import SdxlSettings, Settings
-from worker.disclosure import draw_label
 from worker.generators.base import (
     BadInput,
     GenerationRequest,
@@ -32,6 +31,7 @@ from worker.generators.sdxl_pipeline import (
     resolve_dtype,
 )
 from worker.overlay import paste_back, photo_mask
+from worker.postprocess import draw_label
 from worker.vision.control import DepthEstimator, LineDetector
 from worker.vision.mask import Segmenter, geometric_mask, mask_image, staging_mask
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from accounts.models import Role
 from core.db import transaction, utcnow
-from jobs.models import Job, JobState, WorkerRecord
-from tests.factories import make_job, make_style
+from jobs.models import Job, JobState
+from tests.factories import make_job, make_style, make_worker_record
 from tests.integration.api.conftest import job_count, stored_files
 from tests.integration.api.helpers import error_of, submit
 
@@ -198,7 +198,7 @@ def test_queue_position_and_estimated_wait(client, agent, style, session_factory
         first = make_job(session, user=agent.user, style=style, run_after=now)
         second = make_job(session, user=agent.user, style=style, run_after=now)
         urgent = make_job(session, user=agent.user, style=style, run_after=now, priority=1)
-        session.add(WorkerRecord(id="w1", host="h", pid=1, generator="preview", version="t"))
+        make_worker_record(session, "w1")
 
     def job(job_id: int) -> dict:
         return client.get(f"/api/v1/jobs/{job_id}", headers=agent.headers).json()

@@ -26,7 +26,7 @@ PUBLIC = {
     ("GET", "/docs/oauth2-redirect"),
     ("GET", "/redoc"),
 }
-STAFF_PREFIXES = ("/admin", "/api/v1/admin")
+STAFF_PREFIXES = ("/admin", "/api/v1/admin", "/api/v1/workers")
 ADMIN_ONLY_PREFIXES = ("/admin/users", "/api/v1/admin/users")
 
 

@@ -1,4 +1,4 @@
-"""check-models offline against tiny saved models, and a missing model id."""
+"""worker.py check-models and download-models against tiny saved models, offline."""
 
 from __future__ import annotations
 
@@ -6,41 +6,59 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
 from tests.integration.sdxl.conftest import tiny_settings
 from tests.support.tiny_models import TinyModels
 from worker.models_cli import check_models, model_specs
 
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def worker_cli(command: str, settings: Settings, hf_home: Path) -> subprocess.CompletedProcess:
+    """`python worker.py <command>` offline, configured through SDXL_* environment variables."""
+    sdxl = {f"SDXL_{k.upper()}": str(v) for k, v in settings.sdxl.model_dump().items()}
+    env = {**os.environ, **sdxl, "HF_HUB_OFFLINE": "1", "HF_HOME": str(hf_home)}
+    return subprocess.run(
+        [sys.executable, "worker.py", command],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
 
 def test_check_models_passes_when_every_model_is_present(
-    tiny_models: TinyModels, capsys: pytest.CaptureFixture[str]
+    tiny_models: TinyModels, tmp_path: Path
 ) -> None:
-    assert check_models(tiny_settings(tiny_models)) == 0
-    out = capsys.readouterr().out
-    assert "all 5 models ready" in out
-    assert {spec.role for spec in model_specs(tiny_settings(tiny_models))} == {
+    settings = tiny_settings(tiny_models)
+    assert {spec.role for spec in model_specs(settings)} == {
         "base", "controlnet-depth", "controlnet-mlsd", "depth", "mlsd",
     }  # fmt: skip
+    result = worker_cli("check-models", settings, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all 5 models ready" in result.stdout
 
 
-def test_check_models_names_a_missing_model_offline(
-    tiny_models: TinyModels, tmp_path: pytest.TempPathFactory
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("check-models", [r"^vae +stagewright-test/no-such-vae +missing", "not ready: vae$"]),
+        ("download-models", ["^base: .* is a local directory", "^vae: FAILED stagewright-test"]),
+    ],
+)
+def test_a_missing_model_is_named_and_fails_the_command(
+    tiny_models: TinyModels, tmp_path: Path, command: str, expected: list[str]
 ) -> None:
     settings = tiny_settings(tiny_models, vae_model="stagewright-test/no-such-vae")
-    code = (
-        "import sys; from core.settings import Settings; "
-        "from worker.models_cli import check_models; "
-        f"sys.exit(check_models(Settings.model_validate_json({settings.model_dump_json()!r})))"
-    )
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
-    )
+    result = worker_cli(command, settings, tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert re.search(r"^vae +stagewright-test/no-such-vae +missing", result.stdout, re.M)
-    assert "1 model(s) not ready: vae" in result.stdout
+    for line in expected:
+        assert re.search(line, result.stdout, re.M), result.stdout
 
 
 def test_check_models_reports_a_broken_config(tiny_models: TinyModels, tmp_path) -> None:

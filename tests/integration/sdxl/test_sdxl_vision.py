@@ -10,28 +10,42 @@ import pytest
 
 from tests.factories import room_photo
 from tests.integration.sdxl.conftest import tiny_settings
-from tests.support.tiny_models import TinyModels, ade_id2label, segformer
+from tests.support.tiny_models import TinyModels, ade_id2label, segformer, upernet
 from worker.generators.base import BadInput, GenerationRequest
 from worker.vision.ade20k import ADE20K_LABELS
 
 SHUFFLED = list(reversed(ADE20K_LABELS))
 
 
+ARCHITECTURES = {"upernet": upernet, "segformer": segformer}
+
+
 @pytest.fixture(scope="module")
 def forced(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Tiny SegFormers (labels in reversed order) whose logits force one class everywhere."""
+    """Tiny UperNets and SegFormers (labels reversed) whose logits force one class everywhere."""
     root = tmp_path_factory.mktemp("forced-seg")
     paths = {}
-    for name in ("floor", "windowpane"):
-        segformer(root / name, id2label=ade_id2label(SHUFFLED), force=name)
-        paths[name] = root / name
+    for arch, build in ARCHITECTURES.items():
+        for name in ("floor", "windowpane"):
+            build(root / arch / name, id2label=ade_id2label(SHUFFLED), force=name)
+            paths[f"{arch}/{name}"] = root / arch / name
     return paths
 
 
-def test_forced_logits_map_to_classes_by_name(forced: dict[str, Path]) -> None:
+def test_default_architecture_segments_at_the_image_size(tiny_models: TinyModels) -> None:
     from worker.vision.mask import Segmenter
 
-    segmenter = Segmenter.from_pretrained(str(forced["windowpane"]), device="cpu")
+    segmenter = Segmenter.from_pretrained(str(tiny_models.segmentation), device="cpu")
+    assert type(segmenter.model).__name__ == "UperNetForSemanticSegmentation"
+    labels = segmenter.labels(room_photo(70, 50))
+    assert labels.shape == (50, 70) and set(np.unique(labels)) <= set(segmenter.id2label)
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_forced_logits_map_to_classes_by_name(forced: dict[str, Path], arch: str) -> None:
+    from worker.vision.mask import Segmenter
+
+    segmenter = Segmenter.from_pretrained(str(forced[f"{arch}/windowpane"]), device="cpu")
     labels = segmenter.labels(room_photo(70, 50))
     assert labels.shape == (50, 70)
     assert {segmenter.id2label[int(i)] for i in np.unique(labels)} == {"windowpane"}
@@ -49,13 +63,13 @@ def test_generator_stages_segmented_floor_and_refuses_a_photo_without_one(
     from worker.generators.sdxl import SdxlGenerator
 
     floor = SdxlGenerator.from_settings(
-        tiny_settings(tiny_models, segmentation_model=str(forced["floor"]), steps=2)
+        tiny_settings(tiny_models, segmentation_model=str(forced["upernet/floor"]), steps=2)
     )
     assert np.asarray(staging(floor, {}).mask).min() == 255
     with pytest.raises(BadInput, match="no floor"):
         staging(floor, {"protected_classes": ["floor"]})
     floor.segmenter = SdxlGenerator.from_settings(
-        tiny_settings(tiny_models, segmentation_model=str(forced["windowpane"]), steps=2)
+        tiny_settings(tiny_models, segmentation_model=str(forced["upernet/windowpane"]), steps=2)
     ).segmenter
     with pytest.raises(BadInput, match="no floor"):
         staging(floor, {})

@@ -1,0 +1,28 @@
+"""The worker fleet, read-only, for staff."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import MerchandiserUser, SessionDep, SettingsDep
+from api.schemas import ErrorOut, WorkerOut
+from jobs.models import WorkerRecord
+from jobs.stats import fleet_status
+
+router = APIRouter(
+    tags=["operations"], responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}}
+)
+
+
+@router.get(
+    "/workers",
+    response_model=list[WorkerOut],
+    summary="Registered workers, oldest first, with a stale flag (staff only)",
+)
+def workers(_user: MerchandiserUser, session: SessionDep, settings: SettingsDep) -> list[WorkerOut]:
+    return [_worker_out(worker, stale) for worker, stale in fleet_status(session, settings)]
+
+
+def _worker_out(worker: WorkerRecord, stale: bool) -> WorkerOut:
+    fields = {name: getattr(worker, name) for name in WorkerOut.model_fields if name != "stale"}
+    return WorkerOut(**fields, stale=stale)
