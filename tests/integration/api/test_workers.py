@@ -38,6 +38,7 @@ def test_staff_see_the_fleet_page_and_agents_are_refused(
     sign_in_page(session_factory, client, staff)
     page = client.get("/admin/fleet")
     assert page.status_code == 200 and "1 of 2 workers alive" in page.text
+    assert '<a href="/admin/fleet" aria-current="page">Workers</a>' in page.text
     rows = page.text.split("<tbody>")[1].split("</tr>")
     assert "gone" in rows[0] and ">stale<" in rows[0]
     assert "fresh" in rows[1] and ">alive<" in rows[1] and "idle" in rows[1]
