@@ -77,18 +77,26 @@ def _shade(colour: Rgb, factor: float) -> Rgb:
 
 
 def _box(draw: ImageDraw.ImageDraw, box: Box, colour: Rgb, depth: float) -> None:
-    """A shaded block: a lighter top face above a darker front face."""
+    """A shaded block: a lighter top face above a darker front face, with rounded corners."""
     left, top, right, bottom = box
     lid = top + (bottom - top) * depth
-    draw.rectangle((left, top, right, lid), fill=_shade(colour, 1.15))
-    draw.rectangle((left, lid, right, bottom), fill=_shade(colour, 0.8))
-    draw.line((left, lid, right, lid), fill=_shade(colour, 0.55))
+    radius = max(1, int(min(right - left, bottom - top) * 0.12))
+    draw.rounded_rectangle((left, top, right, bottom), radius, fill=_shade(colour, 0.8))
+    draw.rounded_rectangle((left, top, right, lid), radius, fill=_shade(colour, 1.15))
+
+
+def _legs(draw: ImageDraw.ImageDraw, box: Box, height: float, colour: Rgb) -> None:
+    """Two short legs under the front corners of a piece."""
+    left, _, right, bottom = box
+    leg = max(1.0, (right - left) * 0.03)
+    for x in (left + leg, right - 2 * leg):
+        draw.rectangle((x, bottom, x + leg, bottom + height), fill=colour)
 
 
 def _layers(room_type: str, size: tuple[int, int], palette: list[Rgb], rng: np.random.Generator):
-    """The drawing steps of one variant, placed at random on the floor."""
+    """The drawing steps of one variant, placed with a little randomness on the floor."""
     width, height = size
-    floor_top = HORIZON * height
+    dark = (45, 40, 36)
 
     def jitter(value: float, spread: float) -> float:
         return value + float(rng.uniform(-spread, spread))
@@ -96,40 +104,86 @@ def _layers(room_type: str, size: tuple[int, int], palette: list[Rgb], rng: np.r
     def colour(index: int) -> Rgb:
         return palette[(index + int(rng.integers(0, len(palette)))) % len(palette)]
 
-    cx = jitter(0.5, 0.08) * width
-    rug_w = jitter(0.55, 0.05) * width
-    rug = (cx - rug_w / 2, jitter(0.80, 0.03) * height, cx + rug_w / 2, 0.96 * height)
+    cx = jitter(0.5, 0.06) * width
+    main, soft, wood, accent = colour(1), colour(2), colour(3), colour(0)
+    rug_w = jitter(0.62, 0.05) * width
+    rug = (cx - rug_w / 2, 0.80 * height, cx + rug_w / 2, 0.97 * height)
 
     def draw_rug(draw: ImageDraw.ImageDraw) -> None:
-        draw.ellipse(rug, fill=colour(0), outline=_shade(colour(0), 0.7))
+        draw.ellipse(rug, fill=_shade(accent, 1.15), outline=_shade(accent, 0.8), width=2)
+
+    def sofa(draw: ImageDraw.ImageDraw) -> None:
+        w, top = jitter(0.44, 0.04) * width, 0.63 * height
+        left, right = cx - w / 2, cx + w / 2
+        arm = w * 0.09
+        _box(draw, (left + arm, top, right - arm, top + 0.09 * height), _shade(main, 0.9), 0.3)
+        seat = (left + arm, top + 0.08 * height, right - arm, top + 0.15 * height)
+        _box(draw, seat, main, 0.45)
+        for x in (left, right - arm):
+            _box(draw, (x, top + 0.04 * height, x + arm, top + 0.15 * height), main, 0.2)
+        _legs(draw, (left, top, right, top + 0.15 * height), 0.015 * height, dark)
+        for k in range(3):
+            cw = (w - 2 * arm) / 3
+            cushion = (left + arm + k * cw + cw * 0.1, top + 0.015 * height)
+            draw.rounded_rectangle(
+                (*cushion, cushion[0] + cw * 0.8, top + 0.075 * height),
+                max(1, int(cw * 0.1)),
+                fill=_shade(soft, 1.15) if k != 1 else _shade(accent, 1.0),
+            )
+
+    def bed(draw: ImageDraw.ImageDraw) -> None:
+        w, top = jitter(0.40, 0.03) * width, 0.61 * height
+        left, right = cx - w / 2, cx + w / 2
+        _box(draw, (left, top, right, top + 0.12 * height), _shade(wood, 0.9), 0.15)
+        mattress = (left - w * 0.04, top + 0.07 * height, right + w * 0.04, top + 0.26 * height)
+        _box(draw, mattress, soft, 0.55)
+        duvet = (mattress[0], top + 0.13 * height, mattress[2], mattress[3])
+        _box(draw, duvet, main, 0.35)
+        for x in (left + w * 0.06, cx + w * 0.04):
+            draw.rounded_rectangle(
+                (x, top + 0.085 * height, x + w * 0.4, top + 0.125 * height),
+                max(1, int(w * 0.02)),
+                fill=(245, 243, 238),
+            )
+        for x in (left - w * 0.26, right + w * 0.08):
+            _box(draw, (x, top + 0.10 * height, x + w * 0.18, top + 0.18 * height), wood, 0.3)
+
+    def dining(draw: ImageDraw.ImageDraw) -> None:
+        w, top = jitter(0.42, 0.03) * width, 0.70 * height
+        left, right = cx - w / 2, cx + w / 2
+        for k in range(4):
+            x = left + w * (0.06 + k * 0.24)
+            _box(draw, (x, top - 0.06 * height, x + w * 0.16, top + 0.02 * height), soft, 0.25)
+        table = (left, top, right, top + 0.035 * height)
+        _box(draw, table, wood, 0.5)
+        _legs(draw, table, 0.08 * height, _shade(wood, 0.55))
 
     def draw_main(draw: ImageDraw.ImageDraw) -> None:
-        main_w = jitter(0.42, 0.05) * width
-        top = floor_top + 0.02 * height
-        tone = colour(1)
         if room_type == "bedroom":
-            box = (cx - main_w / 2, top, cx + main_w / 2, top + 0.22 * height)
-            _box(draw, box, tone, 0.55)
-            draw.rectangle((box[0], box[1], box[2], box[1] + 0.04 * height), fill=colour(2))
+            bed(draw)
         elif room_type in {"dining_room", "kitchen"}:
-            box = (cx - main_w / 2, top + 0.08 * height, cx + main_w / 2, top + 0.2 * height)
-            _box(draw, box, tone, 0.35)
+            dining(draw)
         else:
-            back = (cx - main_w / 2, top, cx + main_w / 2, top + 0.08 * height)
-            seat = (cx - main_w / 2, top + 0.08 * height, cx + main_w / 2, top + 0.16 * height)
-            _box(draw, back, _shade(tone, 0.9), 0.4)
-            _box(draw, seat, tone, 0.5)
+            sofa(draw)
 
     def draw_side(draw: ImageDraw.ImageDraw) -> None:
-        side_w = 0.12 * width
-        for x in (jitter(0.2, 0.03) * width, jitter(0.8, 0.03) * width):
-            top = jitter(0.74, 0.02) * height
-            _box(draw, (x - side_w / 2, top, x + side_w / 2, top + 0.1 * height), colour(2), 0.4)
+        x = jitter(0.2, 0.02) * width
+        pot = (x - 0.025 * width, 0.80 * height, x + 0.025 * width, 0.86 * height)
+        for k in range(5):
+            dx, dy = (k - 2) * 0.012 * width, -abs(k - 2) * 0.01 * height
+            leaf = (x + dx - 0.02 * width, 0.70 * height + dy, x + dx + 0.02 * width)
+            draw.ellipse(
+                (*leaf, 0.80 * height + dy), fill=(74, 110, 70) if k % 2 else (92, 130, 84)
+            )
+        _box(draw, pot, wood, 0.3)
 
     def draw_accent(draw: ImageDraw.ImageDraw) -> None:
-        w = 0.16 * width
-        top = jitter(0.84, 0.02) * height
-        _box(draw, (cx - w / 2, top, cx + w / 2, top + 0.06 * height), colour(3), 0.5)
+        if room_type in {"dining_room", "kitchen", "bedroom"}:
+            return
+        w, top = 0.18 * width, jitter(0.84, 0.01) * height
+        table = (cx - w / 2, top, cx + w / 2, top + 0.03 * height)
+        _box(draw, table, wood, 0.5)
+        _legs(draw, table, 0.035 * height, _shade(wood, 0.55))
 
     return [draw_rug, draw_main, draw_side, draw_accent]
 
