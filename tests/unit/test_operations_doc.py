@@ -31,3 +31,21 @@ def test_every_runbook_is_there() -> None:
         "First deploy from scratch",
     ]:
         assert f" {title}" in DOC, title
+
+
+def _env_rows(text: str, heading: str) -> list[str]:
+    section = text[text.index(heading) :]
+    rows = []
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            rows.append(line)
+        elif rows and not line.startswith("|"):
+            break
+    return rows
+
+
+def test_readme_configuration_table_matches_operations() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    operations = _env_rows(DOC, "## 2. Environment variables")
+    assert len(operations) > 50
+    assert _env_rows(readme, "## Configuration") == operations
