@@ -10,7 +10,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import pages
 from api.errors import error_response, install_error_handlers
-from api.pages import fleet as fleet_page
 from api.routers import auth, catalog, files, health, jobs, metrics, workers
 from core.db import make_engine, make_sessionmaker
 from core.settings import Settings, get_settings
@@ -85,5 +84,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(files.router)
     app.include_router(metrics.router)
     pages.install(app)
-    app.include_router(fleet_page.router)
     return app
