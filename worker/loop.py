@@ -17,7 +17,8 @@ from core.settings import Settings
 from core.storage import Storage, StorageError
 from core.version import __version__
 from jobs import fleet, queue
-from jobs.models import Job, JobState
+from jobs.models import JobState
+from jobs.queue import ClaimedJob
 from worker.generators.base import BadInput, GenerationResult, Generator, StopRequested
 from worker.heartbeat import JobHeartbeat, touch_liveness
 from worker.job_io import StoredResults, load_request, store_results
@@ -101,7 +102,7 @@ class Worker:
             log.warning("job failed: its last attempt was lost", extra=self._extra(job))
         return True
 
-    def _run(self, job: Job) -> None:
+    def _run(self, job: ClaimedJob) -> None:
         log.info("job claimed (%s)", job.stage, extra=self._extra(job))
         heartbeat = JobHeartbeat(
             self.factory,
@@ -139,7 +140,7 @@ class Worker:
         else:
             self._complete(job, result, stored)
 
-    def _complete(self, job: Job, result: GenerationResult, stored: StoredResults) -> None:
+    def _complete(self, job: ClaimedJob, result: GenerationResult, stored: StoredResults) -> None:
         def write(session: Session) -> bool:
             done = queue.complete(
                 session,
@@ -161,7 +162,7 @@ class Worker:
                 extra=self._extra(job),
             )
 
-    def _fail(self, job: Job, error: str, *, retryable: bool) -> None:
+    def _fail(self, job: ClaimedJob, error: str, *, retryable: bool) -> None:
         def write(session: Session) -> JobState | None:
             state = queue.fail(
                 session,
@@ -181,7 +182,7 @@ class Worker:
         else:
             log.warning("job attempt failed: %s", error, extra=self._extra(job, state))
 
-    def _stopped(self, job: Job, heartbeat: JobHeartbeat) -> None:
+    def _stopped(self, job: ClaimedJob, heartbeat: JobHeartbeat) -> None:
         if heartbeat.lease_lost.is_set():
             log.warning("job abandoned: lease lost, nothing written", extra=self._extra(job))
             end, state = None, None
@@ -207,7 +208,9 @@ class Worker:
             log.error("could not record the outcome: %s", exc, extra=self._extra())
             return None
 
-    def _extra(self, job: Job | None = None, state: JobState | None = None) -> dict[str, Any]:
+    def _extra(
+        self, job: ClaimedJob | None = None, state: JobState | None = None
+    ) -> dict[str, Any]:
         extra: dict[str, Any] = {"worker_id": self.id}
         if job is not None:
             extra.update(job_id=job.id, attempt=job.attempt)
