@@ -9,6 +9,7 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,6 +20,7 @@ from core.version import __version__
 from jobs import fleet, queue
 from jobs.models import JobState
 from jobs.queue import ClaimedJob
+from worker.connection import DedicatedConnection
 from worker.generators.base import BadInput, GenerationResult, Generator, StopRequested
 from worker.heartbeat import JobHeartbeat, touch_liveness
 from worker.job_io import StoredResults, load_request, store_results
@@ -50,6 +52,7 @@ class Worker:
         self.generator = generator
         self.storage = storage
         self.factory = factory
+        self.db = DedicatedConnection(factory.kw["bind"])
         self.shutdown = shutdown
         self.wakeup = Wakeup(
             settings.database_url, poll_interval_s=settings.poll_interval_s, stop=shutdown.requested
@@ -81,16 +84,14 @@ class Worker:
                     self.wakeup.wait()
         finally:
             self.wakeup.close()
-            self._record(lambda session: fleet.deregister(session, worker_id=self.id))
+            self._record(lambda conn: fleet.deregister(conn, worker_id=self.id))
+            self.db.close()
             log.info("worker stopped", extra=self._extra())
 
     def run_once(self) -> bool:
         """Claim and run one job; False when the queue is empty or the database unreachable."""
         try:
-            with transaction(self.factory) as session:
-                job = queue.claim(session, worker_id=self.id, lease_s=self.settings.lease_s)
-                running = job is not None and job.state is JobState.RUNNING
-                fleet.beat(session, worker_id=self.id, current_job_id=job.id if running else None)
+            job = self.db.transaction(self._claim)
         except SQLAlchemyError as exc:
             log.error("claim failed, retrying later: %s", exc, extra=self._extra())
             return False
@@ -101,6 +102,12 @@ class Worker:
         else:
             log.warning("job failed: its last attempt was lost", extra=self._extra(job))
         return True
+
+    def _claim(self, conn: Connection) -> ClaimedJob | None:
+        job = queue.claim(conn, worker_id=self.id, lease_s=self.settings.lease_s)
+        running = job is not None and job.state is JobState.RUNNING
+        fleet.beat(conn, worker_id=self.id, current_job_id=job.id if running else None)
+        return job
 
     def _run(self, job: ClaimedJob) -> None:
         log.info("job claimed (%s)", job.stage, extra=self._extra(job))
@@ -141,9 +148,9 @@ class Worker:
             self._complete(job, result, stored)
 
     def _complete(self, job: ClaimedJob, result: GenerationResult, stored: StoredResults) -> None:
-        def write(session: Session) -> bool:
+        def write(conn: Connection) -> bool:
             done = queue.complete(
-                session,
+                conn,
                 job=job,
                 worker_id=self.id,
                 result_keys=stored.result_keys,
@@ -151,7 +158,7 @@ class Worker:
                 seeds=result.seeds,
                 generator=self.generator.name,
             )
-            fleet.finished(session, worker_id=self.id, failed=False)
+            fleet.finished(conn, worker_id=self.id, failed=False)
             return done
 
         if self._record(write):
@@ -163,9 +170,9 @@ class Worker:
             )
 
     def _fail(self, job: ClaimedJob, error: str, *, retryable: bool) -> None:
-        def write(session: Session) -> JobState | None:
+        def write(conn: Connection) -> JobState | None:
             state = queue.fail(
-                session,
+                conn,
                 job=job,
                 worker_id=self.id,
                 error=error,
@@ -173,7 +180,7 @@ class Worker:
                 base_s=self.settings.retry_base_s,
                 cap_s=self.settings.retry_cap_s,
             )
-            fleet.finished(session, worker_id=self.id, failed=True)
+            fleet.finished(conn, worker_id=self.id, failed=True)
             return state
 
         state = self._record(write)
@@ -191,18 +198,17 @@ class Worker:
         else:
             end, state = queue.release, JobState.PENDING
 
-        def write(session: Session) -> bool:
-            fleet.beat(session, worker_id=self.id, current_job_id=None)
-            return end is not None and end(session, job=job, worker_id=self.id)
+        def write(conn: Connection) -> bool:
+            fleet.beat(conn, worker_id=self.id, current_job_id=None)
+            return end is not None and end(conn, job=job, worker_id=self.id)
 
         if self._record(write):
             log.info("job stopped", extra=self._extra(job, state))
 
-    def _record(self, write: Callable[[Session], Any]) -> Any:
+    def _record(self, write: Callable[[Connection], Any]) -> Any:
         """Run one write in its own transaction; None when the database refused it."""
         try:
-            with transaction(self.factory) as session:
-                return write(session)
+            return self.db.transaction(write)
         except SQLAlchemyError as exc:
             # The job keeps its lease until it expires; then the claim hands it out again.
             log.error("could not record the outcome: %s", exc, extra=self._extra())
