@@ -41,8 +41,8 @@ DONE_POLL_S = 0.1
 def work_loop(url: str, worker_id: str, poll_s: float, listen: bool, events: dict, claims) -> None:
     """One worker process: the production loop's statements and transactions, no-op work.
 
-    As worker.loop.Worker does: on its dedicated connection, claim + fleet beat in one
-    transaction, then the fenced complete + fleet count in another; wait when the queue is empty.
+    As worker.loop.Worker does, on its dedicated connection: the fenced complete, the next
+    claim and the fleet row in one transaction; claim + fleet beat alone after a wait.
     """
     engine = make_engine(url)
     with transaction(make_sessionmaker(engine)) as session:
@@ -61,17 +61,22 @@ def work_loop(url: str, worker_id: str, poll_s: float, listen: bool, events: dic
         fleet.beat(conn, worker_id=worker_id, current_job_id=job and job.id)
         return job
 
-    def complete(conn):
+    def complete_and_claim(conn):
         queue.complete(conn, job=job, worker_id=worker_id, **NO_RESULTS)
-        fleet.finished(conn, worker_id=worker_id, failed=False)
+        following = queue.claim(conn, worker_id=worker_id, lease_s=LEASE_S)
+        fleet.finished(
+            conn, worker_id=worker_id, failed=False, current_job_id=following and following.id
+        )
+        return following
 
+    job = None
     while not events["stop"].is_set():
-        job = db.transaction(claim)
+        job = job or db.transaction(claim)
         if job is None:
             wakeup.wait()
             continue
         mine.append(job.id)
-        db.transaction(complete)
+        job = db.transaction(complete_and_claim)
     wakeup.close()
     db.close()
     claims.put(mine)

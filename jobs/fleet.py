@@ -55,11 +55,16 @@ def touch(session: Executor, *, worker_id: str) -> None:
     session.execute(st.fleet_touch, {"worker_id": worker_id, **times(st)})
 
 
-def finished(session: Executor, *, worker_id: str, failed: bool) -> None:
-    """Count an attempt that ended (`failed`: it ended in an error) and clear the current job."""
+def finished(
+    session: Executor, *, worker_id: str, failed: bool | None, current_job_id: int | None = None
+) -> None:
+    """An attempt ended: count it (`failed`: in an error; None: stopped, not counted).
+
+    current_job_id is the job claimed in the same transaction, if any.
+    """
     st = statements(session)
-    statement = st.fleet_failed if failed else st.fleet_done
-    session.execute(statement, {"worker_id": worker_id, **times(st)})
+    statement = {True: st.fleet_failed, False: st.fleet_done, None: st.fleet_beat}[failed]
+    session.execute(statement, {"worker_id": worker_id, "job_id": current_job_id, **times(st)})
 
 
 def deregister(session: Executor, *, worker_id: str) -> None:

@@ -217,11 +217,17 @@ class Statements:
         )
         # Fleet: the worker is alive (its current job unchanged).
         self.fleet_touch = update(workers).where(worker).values(last_heartbeat_at=now)
-        # Fleet: an attempt ended; count it and clear the current job.
+        # Fleet: an attempt ended; count it and note the next job claimed with it (or none).
         self.fleet_done, self.fleet_failed = (
             update(workers)
             .where(worker)
-            .values({counter: counter + 1, "last_heartbeat_at": now, "current_job_id": None})
+            .values(
+                {
+                    counter: counter + 1,
+                    "last_heartbeat_at": now,
+                    "current_job_id": bindparam("job_id"),
+                }
+            )
             for counter in (workers.c.jobs_done, workers.c.jobs_failed)
         )
         self.fleet_delete: Delete = delete(workers).where(worker)
