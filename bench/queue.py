@@ -24,42 +24,61 @@ from sqlalchemy import func, insert, select  # noqa: E402
 
 from core.db import make_engine, make_sessionmaker, transaction  # noqa: E402
 from core.migrations import upgrade  # noqa: E402
-from jobs import queue  # noqa: E402
-from jobs.models import Job, JobState  # noqa: E402
+from jobs import fleet, queue  # noqa: E402
+from jobs.models import Job, JobState, WorkerRecord  # noqa: E402
 from jobs.notify import notify_job_available  # noqa: E402
 from tests.factories import job_values, make_style, make_user  # noqa: E402
 from tests.support.pgcluster import throwaway_database  # noqa: E402
+from worker.connection import DedicatedConnection  # noqa: E402
 from worker.wakeup import Wakeup  # noqa: E402
 
 LEASE_S = 60.0
+NO_RESULTS = {"result_keys": [], "mask_key": None, "seeds": [], "generator": "noop"}
+DONE_POLL_S = 0.1
+"""How often the bench checks for completion; its figures come from database timestamps."""
 
 
 def work_loop(url: str, worker_id: str, poll_s: float, listen: bool, events: dict, claims) -> None:
-    """One worker process: claim, no-op, complete; wait (NOTIFY or poll) when the queue is empty."""
-    factory = make_sessionmaker(make_engine(url))
+    """One worker process: the production loop's statements and transactions, no-op work.
+
+    As worker.loop.Worker does, on its dedicated connection: the fenced complete, the next
+    claim and the fleet row in one transaction; claim + fleet beat alone after a wait.
+    """
+    engine = make_engine(url)
+    with transaction(make_sessionmaker(engine)) as session:
+        fleet.register(
+            session, worker_id=worker_id, host="bench", pid=0, generator="noop", version="bench"
+        )
+    db = DedicatedConnection(engine)
     wakeup = Wakeup(url if listen else "", poll_interval_s=poll_s, stop=events["stop"])
     wakeup.start()
     events["ready"].release()
     events["go"].wait()
     mine = []
+
+    def claim(conn):
+        job = queue.claim(conn, worker_id=worker_id, lease_s=LEASE_S)
+        fleet.beat(conn, worker_id=worker_id, current_job_id=job and job.id)
+        return job
+
+    def complete_and_claim(conn):
+        queue.complete(conn, job=job, worker_id=worker_id, **NO_RESULTS)
+        following = queue.claim(conn, worker_id=worker_id, lease_s=LEASE_S)
+        fleet.finished(
+            conn, worker_id=worker_id, failed=False, current_job_id=following and following.id
+        )
+        return following
+
+    job = None
     while not events["stop"].is_set():
-        with transaction(factory) as session:
-            job = queue.claim(session, worker_id=worker_id, lease_s=LEASE_S)
+        job = job or db.transaction(claim)
         if job is None:
             wakeup.wait()
             continue
         mine.append(job.id)
-        with transaction(factory) as session:
-            queue.complete(
-                session,
-                job=job,
-                worker_id=worker_id,
-                result_keys=[],
-                mask_key=None,
-                seeds=[],
-                generator="noop",
-            )
+        job = db.transaction(complete_and_claim)
     wakeup.close()
+    db.close()
     claims.put(mine)
 
 
@@ -104,6 +123,7 @@ class Bench:
     def reset(self) -> None:
         with transaction(self.factory) as session:
             session.execute(Job.__table__.delete())
+            session.execute(WorkerRecord.__table__.delete())
 
     def done(self) -> int:
         with self.factory() as session:
@@ -141,7 +161,7 @@ class Bench:
                 time.sleep(trickle_gap_s)
         deadline = time.monotonic() + 120 + jobs * 0.05
         while self.done() < jobs and time.monotonic() < deadline:
-            time.sleep(0.02)
+            time.sleep(DONE_POLL_S)
         events["stop"].set()
         counts = collections.Counter(job_id for _ in procs for job_id in claims.get())
         for proc in procs:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from core.db import db_now
 from jobs.models import WorkerRecord
+from jobs.queue import Executor, statements, times
 
 
 def register(
@@ -42,43 +43,30 @@ def register(
     session.flush()
 
 
-def beat(session: Session, *, worker_id: str, current_job_id: int | None) -> None:
+def beat(session: Executor, *, worker_id: str, current_job_id: int | None) -> None:
     """The worker is alive and runs this job (or none)."""
-    session.execute(
-        update(WorkerRecord)
-        .where(WorkerRecord.id == worker_id)
-        .values(last_heartbeat_at=db_now(session), current_job_id=current_job_id)
-        .execution_options(synchronize_session=False)
-    )
+    st = statements(session)
+    session.execute(st.fleet_beat, {"worker_id": worker_id, "job_id": current_job_id, **times(st)})
 
 
-def touch(session: Session, *, worker_id: str) -> None:
+def touch(session: Executor, *, worker_id: str) -> None:
     """The worker is alive (its current job unchanged)."""
-    session.execute(
-        update(WorkerRecord)
-        .where(WorkerRecord.id == worker_id)
-        .values(last_heartbeat_at=db_now(session))
-        .execution_options(synchronize_session=False)
-    )
+    st = statements(session)
+    session.execute(st.fleet_touch, {"worker_id": worker_id, **times(st)})
 
 
-def finished(session: Session, *, worker_id: str, failed: bool) -> None:
-    """Count an attempt that ended (`failed`: it ended in an error) and clear the current job."""
-    counter = WorkerRecord.jobs_failed if failed else WorkerRecord.jobs_done
-    session.execute(
-        update(WorkerRecord)
-        .where(WorkerRecord.id == worker_id)
-        .values(
-            {
-                counter: counter + 1,
-                WorkerRecord.last_heartbeat_at: db_now(session),
-                WorkerRecord.current_job_id: None,
-            }
-        )
-        .execution_options(synchronize_session=False)
-    )
+def finished(
+    session: Executor, *, worker_id: str, failed: bool | None, current_job_id: int | None = None
+) -> None:
+    """An attempt ended: count it (`failed`: in an error; None: stopped, not counted).
+
+    current_job_id is the job claimed in the same transaction, if any.
+    """
+    st = statements(session)
+    statement = {True: st.fleet_failed, False: st.fleet_done, None: st.fleet_beat}[failed]
+    session.execute(statement, {"worker_id": worker_id, "job_id": current_job_id, **times(st)})
 
 
-def deregister(session: Session, *, worker_id: str) -> None:
+def deregister(session: Executor, *, worker_id: str) -> None:
     """Remove this worker's row on a clean exit."""
-    session.execute(delete(WorkerRecord).where(WorkerRecord.id == worker_id))
+    session.execute(statements(session).fleet_delete, {"worker_id": worker_id})

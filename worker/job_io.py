@@ -15,7 +15,7 @@ from core.storage import (
     job_mask_key,
     job_result_key,
 )
-from jobs.models import Job
+from jobs.queue import ClaimedJob
 from worker.generators.base import BadInput, GenerationRequest, GenerationResult
 from worker.postprocess import encode_jpeg, encode_png
 
@@ -28,7 +28,7 @@ def _decode(data: bytes) -> Image.Image:
     return image.convert("RGB")
 
 
-def load_request(storage: Storage, job: Job) -> GenerationRequest:
+def load_request(storage: Storage, job: ClaimedJob) -> GenerationRequest:
     """The generator's request for a job; BadInput when the photo is missing or unreadable."""
     try:
         image = _decode(storage.get(job.input_key))
@@ -48,7 +48,7 @@ def load_request(storage: Storage, job: Job) -> GenerationRequest:
     )
 
 
-def _references(storage: Storage, job: Job, keys: list[str]) -> list[Image.Image]:
+def _references(storage: Storage, job: ClaimedJob, keys: list[str]) -> list[Image.Image]:
     """Reference images are a hint: one that cannot be read is skipped, not fatal."""
     images = []
     for key in keys:
@@ -68,7 +68,12 @@ class StoredResults:
 
 
 def store_results(
-    storage: Storage, job: Job, result: GenerationResult, *, size: tuple[int, int], quality: int
+    storage: Storage,
+    job: ClaimedJob,
+    result: GenerationResult,
+    *,
+    size: tuple[int, int],
+    quality: int,
 ) -> StoredResults:
     """Write every output (StorageError on an outage); re-runs overwrite the same keys."""
     if len(result.images) != job.variants or len(result.seeds) != job.variants:

@@ -9,6 +9,7 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,7 +18,9 @@ from core.settings import Settings
 from core.storage import Storage, StorageError
 from core.version import __version__
 from jobs import fleet, queue
-from jobs.models import Job, JobState
+from jobs.models import JobState
+from jobs.queue import ClaimedJob
+from worker.connection import DedicatedConnection
 from worker.generators.base import BadInput, GenerationResult, Generator, StopRequested
 from worker.heartbeat import JobHeartbeat, touch_liveness
 from worker.job_io import StoredResults, load_request, store_results
@@ -49,6 +52,7 @@ class Worker:
         self.generator = generator
         self.storage = storage
         self.factory = factory
+        self.db = DedicatedConnection(factory.kw["bind"])
         self.shutdown = shutdown
         self.wakeup = Wakeup(
             settings.database_url, poll_interval_s=settings.poll_interval_s, stop=shutdown.requested
@@ -73,35 +77,50 @@ class Worker:
         self.register()
         log.info("worker started (%s generator)", self.generator.name, extra=self._extra())
         self.wakeup.start()
+        job: ClaimedJob | None = None
         try:
             while not self.shutdown.requested.is_set():
                 touch_liveness(self.settings.worker_liveness_file)
-                if not self.run_once():
+                job = job or self._claim()
+                if job is None:
                     self.wakeup.wait()
+                else:
+                    job = self._serve(job, claim_next=True)
         finally:
             self.wakeup.close()
-            self._record(lambda session: fleet.deregister(session, worker_id=self.id))
+            if job is not None:  # claimed with the last finish, as the stop request came in
+                self._record(lambda conn: queue.release(conn, job=job, worker_id=self.id))
+            self._record(lambda conn: fleet.deregister(conn, worker_id=self.id))
+            self.db.close()
             log.info("worker stopped", extra=self._extra())
 
     def run_once(self) -> bool:
         """Claim and run one job; False when the queue is empty or the database unreachable."""
+        job = self._claim()
+        if job is not None:
+            self._serve(job, claim_next=False)
+        return job is not None
+
+    def _claim(self) -> ClaimedJob | None:
+        def claim(conn: Connection) -> ClaimedJob | None:
+            job = queue.claim(conn, worker_id=self.id, lease_s=self.settings.lease_s)
+            fleet.beat(conn, worker_id=self.id, current_job_id=_running_id(job))
+            return job
+
         try:
-            with transaction(self.factory) as session:
-                job = queue.claim(session, worker_id=self.id, lease_s=self.settings.lease_s)
-                running = job is not None and job.state is JobState.RUNNING
-                fleet.beat(session, worker_id=self.id, current_job_id=job.id if running else None)
+            return self.db.transaction(claim)
         except SQLAlchemyError as exc:
             log.error("claim failed, retrying later: %s", exc, extra=self._extra())
-            return False
-        if job is None:
-            return False
-        if job.state is JobState.RUNNING:
-            self._run(job)
-        else:
-            log.warning("job failed: its last attempt was lost", extra=self._extra(job))
-        return True
+            return None
 
-    def _run(self, job: Job) -> None:
+    def _serve(self, job: ClaimedJob, *, claim_next: bool) -> ClaimedJob | None:
+        """Run a claimed job and record its end; returns the next job when claim_next."""
+        if job.state is JobState.RUNNING:
+            return self._run(job, claim_next)
+        log.warning("job failed: its last attempt was lost", extra=self._extra(job))
+        return self._claim() if claim_next else None
+
+    def _run(self, job: ClaimedJob, claim_next: bool) -> ClaimedJob | None:
         log.info("job claimed (%s)", job.stage, extra=self._extra(job))
         heartbeat = JobHeartbeat(
             self.factory,
@@ -128,21 +147,22 @@ class Worker:
                     quality=self.settings.jpeg_quality,
                 )
         except StopRequested:
-            self._stopped(job, heartbeat)
+            return self._stopped(job, heartbeat, claim_next)
         except BadInput as exc:
-            self._fail(job, f"bad input: {exc}", retryable=False)
+            return self._fail(job, f"bad input: {exc}", False, claim_next)
         except StorageError as exc:
-            self._fail(job, f"storage unavailable: {exc}", retryable=True)
+            return self._fail(job, f"storage unavailable: {exc}", True, claim_next)
         except Exception as exc:
             log.exception("generation failed", extra=self._extra(job))
-            self._fail(job, f"{type(exc).__name__}: {exc}", retryable=True)
-        else:
-            self._complete(job, result, stored)
+            return self._fail(job, f"{type(exc).__name__}: {exc}", True, claim_next)
+        return self._complete(job, result, stored, claim_next)
 
-    def _complete(self, job: Job, result: GenerationResult, stored: StoredResults) -> None:
-        def write(session: Session) -> bool:
-            done = queue.complete(
-                session,
+    def _complete(
+        self, job: ClaimedJob, result: GenerationResult, stored: StoredResults, claim_next: bool
+    ) -> ClaimedJob | None:
+        def write(conn: Connection) -> bool:
+            return queue.complete(
+                conn,
                 job=job,
                 worker_id=self.id,
                 result_keys=stored.result_keys,
@@ -150,21 +170,23 @@ class Worker:
                 seeds=result.seeds,
                 generator=self.generator.name,
             )
-            fleet.finished(session, worker_id=self.id, failed=False)
-            return done
 
-        if self._record(write):
+        done, following = self._finish(write, failed=False, claim_next=claim_next)
+        if done:
             log.info("job completed", extra=self._extra(job, JobState.COMPLETED))
         else:
             log.warning(
                 "lease lost before completing: results left for the new owner to overwrite",
                 extra=self._extra(job),
             )
+        return following
 
-    def _fail(self, job: Job, error: str, *, retryable: bool) -> None:
-        def write(session: Session) -> JobState | None:
-            state = queue.fail(
-                session,
+    def _fail(
+        self, job: ClaimedJob, error: str, retryable: bool, claim_next: bool
+    ) -> ClaimedJob | None:
+        def write(conn: Connection) -> JobState | None:
+            return queue.fail(
+                conn,
                 job=job,
                 worker_id=self.id,
                 error=error,
@@ -172,16 +194,17 @@ class Worker:
                 base_s=self.settings.retry_base_s,
                 cap_s=self.settings.retry_cap_s,
             )
-            fleet.finished(session, worker_id=self.id, failed=True)
-            return state
 
-        state = self._record(write)
+        state, following = self._finish(write, failed=True, claim_next=claim_next)
         if state is None:
             log.warning("lease lost: error not recorded: %s", error, extra=self._extra(job))
         else:
             log.warning("job attempt failed: %s", error, extra=self._extra(job, state))
+        return following
 
-    def _stopped(self, job: Job, heartbeat: JobHeartbeat) -> None:
+    def _stopped(
+        self, job: ClaimedJob, heartbeat: JobHeartbeat, claim_next: bool
+    ) -> ClaimedJob | None:
         if heartbeat.lease_lost.is_set():
             log.warning("job abandoned: lease lost, nothing written", extra=self._extra(job))
             end, state = None, None
@@ -190,27 +213,57 @@ class Worker:
         else:
             end, state = queue.release, JobState.PENDING
 
-        def write(session: Session) -> bool:
-            fleet.beat(session, worker_id=self.id, current_job_id=None)
-            return end is not None and end(session, job=job, worker_id=self.id)
+        def write(conn: Connection) -> bool:
+            return end is not None and end(conn, job=job, worker_id=self.id)
 
-        if self._record(write):
+        done, following = self._finish(write, failed=None, claim_next=claim_next)
+        if done:
             log.info("job stopped", extra=self._extra(job, state))
+        return following
 
-    def _record(self, write: Callable[[Session], Any]) -> Any:
+    def _finish(
+        self, write: Callable[[Connection], Any], *, failed: bool | None, claim_next: bool
+    ) -> tuple[Any, ClaimedJob | None]:
+        """The fenced write that ends a job, plus the next claim, in ONE transaction.
+
+        Committed before the next job runs, so the claim is still committed at once; the
+        fenced write means the same as alone, and if the transaction fails, neither the end
+        nor the claim happened (the old job's lease then expires as with a failed write).
+        None for the write's result when the database refused it.
+        """
+
+        def work(conn: Connection) -> tuple[Any, ClaimedJob | None]:
+            outcome = write(conn)
+            following = None
+            if claim_next and not self.shutdown.requested.is_set():
+                following = queue.claim(conn, worker_id=self.id, lease_s=self.settings.lease_s)
+            fleet.finished(
+                conn, worker_id=self.id, failed=failed, current_job_id=_running_id(following)
+            )
+            return outcome, following
+
+        return self._record(work) or (None, None)
+
+    def _record(self, write: Callable[[Connection], Any]) -> Any:
         """Run one write in its own transaction; None when the database refused it."""
         try:
-            with transaction(self.factory) as session:
-                return write(session)
+            return self.db.transaction(write)
         except SQLAlchemyError as exc:
             # The job keeps its lease until it expires; then the claim hands it out again.
             log.error("could not record the outcome: %s", exc, extra=self._extra())
             return None
 
-    def _extra(self, job: Job | None = None, state: JobState | None = None) -> dict[str, Any]:
+    def _extra(
+        self, job: ClaimedJob | None = None, state: JobState | None = None
+    ) -> dict[str, Any]:
         extra: dict[str, Any] = {"worker_id": self.id}
         if job is not None:
             extra.update(job_id=job.id, attempt=job.attempt)
         if state is not None:
             extra["state"] = state.value
         return extra
+
+
+def _running_id(job: ClaimedJob | None) -> int | None:
+    """The fleet's current job: a claimed job that is running (not one failed at reclaim)."""
+    return job.id if job is not None and job.state is JobState.RUNNING else None

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from PIL import Image
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from core.db import transaction, utcnow
 from core.storage import LocalStorage, StorageError, job_mask_key, job_result_key, make_storage
@@ -199,3 +199,21 @@ def test_register_and_deregister(settings, session_factory):
     worker.run()  # shutdown already requested: deregisters at once
     with session_factory() as session:
         assert session.scalars(select(WorkerRecord.id)).all() == []
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_worker_reconnects_after_its_connection_is_killed(settings, session_factory):
+    worker = make_worker(settings, session_factory)
+    first = add_job(settings, session_factory)
+    assert worker.run_once()
+    with transaction(session_factory) as session:
+        killed = session.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    assert killed >= 1  # the worker's own connection, held between jobs
+    second = add_job(settings, session_factory)
+    assert worker.run_once()
+    assert [load(session_factory, i).state for i in (first, second)] == [JobState.COMPLETED] * 2

@@ -76,7 +76,7 @@ def run_many(fleet, settings, session_factory, *, workers: int, jobs: int) -> No
 def test_eight_workers_complete_each_job_exactly_once_on_postgresql(
     fleet, settings, session_factory
 ):
-    run_many(fleet, settings, session_factory, workers=8, jobs=500)
+    run_many(fleet, settings, session_factory, workers=8, jobs=8 * 500)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -1,0 +1,250 @@
+"""The queue's statements, built once per dialect at import and run with bound parameters.
+
+Built once, each statement compiles once (SQLAlchemy's compiled cache) and, on a connection
+that is reused, psycopg prepares it server-side after a few runs, so a claim costs a round
+trip and little Python. Parameter names never equal a column name: SQLAlchemy would add such
+a parameter to the SET clause.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    Delete,
+    Interval,
+    Update,
+    bindparam,
+    case,
+    delete,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from core.db import JSONType, UTCDateTime
+from jobs.models import Job, JobState, WorkerRecord
+
+STARTING_STAGE = "Starting"
+RECLAIMED_STAGE = "Restarting: the previous worker lost the job"
+
+jobs = Job.__table__
+workers = WorkerRecord.__table__
+
+CLAIMED_COLUMNS = (
+    jobs.c.id,
+    jobs.c.state,
+    jobs.c.attempt,
+    jobs.c.max_attempts,
+    jobs.c.locked_by,
+    jobs.c.lease_expires_at,
+    jobs.c.started_at,
+    jobs.c.stage,
+    jobs.c.errors,
+    jobs.c.input_key,
+    jobs.c.room_type,
+    jobs.c.style_snapshot,
+    jobs.c.variants,
+    jobs.c.seed,
+)
+"""What a claim hands to the worker: the job's identity, its attempt and its inputs."""
+
+
+@dataclass(frozen=True)
+class Clock:
+    """now() and now()+offset: the database's clock on PostgreSQL, bound values on SQLite.
+
+    On PostgreSQL an offset parameter is a timedelta; on SQLite every time parameter is an
+    absolute UTC datetime computed in Python (see queue._times).
+    """
+
+    now: ColumnElement
+    in_db: bool
+
+    def plus(self, name: str) -> ColumnElement:
+        if self.in_db:
+            return self.now + bindparam(name, type_=Interval())
+        return bindparam(name, type_=UTCDateTime())
+
+
+def _fenced() -> ColumnElement[bool]:
+    """Only the worker that holds the running job may write to it."""
+    return (
+        (jobs.c.id == bindparam("job_id"))
+        & (jobs.c.state == JobState.RUNNING)
+        & (jobs.c.locked_by == bindparam("worker_id"))
+    )
+
+
+class Statements:
+    """Every queue and fleet statement for one dialect."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        now = clock.now
+        expired = (
+            select(jobs.c.id)
+            .where(jobs.c.state == JobState.RUNNING, jobs.c.lease_expires_at < now)
+            .order_by(jobs.c.lease_expires_at)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        pending = (
+            select(jobs.c.id)
+            .where(jobs.c.state == JobState.PENDING, jobs.c.run_after <= now)
+            .order_by(jobs.c.priority, jobs.c.run_after, jobs.c.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        # Claim: one statement; the oldest expired lease first, else the next pending job.
+        # SET reads the old row, so the stage records a reclaim.
+        self.claim: Update = (
+            update(jobs)
+            .where(jobs.c.id == func.coalesce(expired, pending))
+            .values(
+                state=JobState.RUNNING,
+                attempt=jobs.c.attempt + 1,
+                locked_by=bindparam("worker_id"),
+                lease_expires_at=clock.plus("lease"),
+                started_at=func.coalesce(jobs.c.started_at, now),
+                updated_at=now,
+                progress=0,
+                stage=case(
+                    (jobs.c.state == JobState.RUNNING, RECLAIMED_STAGE), else_=STARTING_STAGE
+                ),
+            )
+            .returning(*CLAIMED_COLUMNS)
+        )
+        # Lost lease noted: append the previous attempt's error (the job stays running).
+        self.note_lost = (
+            update(jobs)
+            .where(_fenced())
+            .values(errors=bindparam("new_errors", type_=JSONType), updated_at=now)
+            .returning(*CLAIMED_COLUMNS)
+        )
+        # Lost lease, last attempt: fail the job with the error appended; attempt goes back.
+        self.fail_lost = (
+            update(jobs)
+            .where(_fenced())
+            .values(
+                errors=bindparam("new_errors", type_=JSONType),
+                attempt=jobs.c.attempt - 1,
+                stage="Failed",
+                **self._final(now, JobState.FAILED),
+            )
+            .returning(*CLAIMED_COLUMNS)
+        )
+        # Heartbeat: fenced lease extension + progress, reading cancel_requested_at back.
+        self.heartbeat = (
+            update(jobs)
+            .where(_fenced())
+            .values(
+                lease_expires_at=clock.plus("lease"),
+                progress=bindparam("new_progress"),
+                stage=bindparam("new_stage"),
+                updated_at=now,
+            )
+            .returning(jobs.c.cancel_requested_at)
+        )
+        # Complete: fenced; the results are already in storage under the job's own keys.
+        self.complete = (
+            update(jobs)
+            .where(_fenced())
+            .values(
+                result_keys=bindparam("new_result_keys", type_=JSONType),
+                mask_key=bindparam("new_mask_key"),
+                result_seeds=bindparam("new_seeds", type_=JSONType),
+                generator=bindparam("generator_name"),
+                progress=100,
+                stage="Done",
+                **self._final(now, JobState.COMPLETED),
+            )
+        )
+        # Retry: fenced; back to pending after the backoff, with the attempt's error appended.
+        self.retry = (
+            update(jobs)
+            .where(_fenced())
+            .values(
+                state=JobState.PENDING,
+                run_after=clock.plus("delay"),
+                updated_at=now,
+                locked_by=None,
+                lease_expires_at=None,
+                stage="Waiting to retry",
+                errors=bindparam("new_errors", type_=JSONType),
+            )
+        )
+        # Fail for good: fenced; the attempt's error is appended.
+        self.fail = (
+            update(jobs)
+            .where(_fenced())
+            .values(
+                stage="Failed",
+                errors=bindparam("new_errors", type_=JSONType),
+                **self._final(now, JobState.FAILED),
+            )
+        )
+        # Cancel: fenced; honours cancel_requested_at seen by the heartbeat.
+        self.cancel = (
+            update(jobs)
+            .where(_fenced())
+            .values(stage="Cancelled", **self._final(now, JobState.CANCELLED))
+        )
+        # Release on shutdown: fenced; attempt goes back down, no error is recorded.
+        self.release = (
+            update(jobs)
+            .where(_fenced())
+            .values(
+                state=JobState.PENDING,
+                attempt=jobs.c.attempt - 1,
+                run_after=now,
+                updated_at=now,
+                locked_by=None,
+                lease_expires_at=None,
+                progress=0,
+                stage="Queued",
+            )
+        )
+        worker = workers.c.id == bindparam("worker_id")
+        # Fleet: the worker is alive and runs this job (or none).
+        self.fleet_beat = (
+            update(workers)
+            .where(worker)
+            .values(last_heartbeat_at=now, current_job_id=bindparam("job_id"))
+        )
+        # Fleet: the worker is alive (its current job unchanged).
+        self.fleet_touch = update(workers).where(worker).values(last_heartbeat_at=now)
+        # Fleet: an attempt ended; count it and note the next job claimed with it (or none).
+        self.fleet_done, self.fleet_failed = (
+            update(workers)
+            .where(worker)
+            .values(
+                {
+                    counter: counter + 1,
+                    "last_heartbeat_at": now,
+                    "current_job_id": bindparam("job_id"),
+                }
+            )
+            for counter in (workers.c.jobs_done, workers.c.jobs_failed)
+        )
+        self.fleet_delete: Delete = delete(workers).where(worker)
+
+    @staticmethod
+    def _final(now: ColumnElement, state: str) -> dict[str, object]:
+        """Columns every end state sets: the state, the finish time, and no lock."""
+        return {
+            "state": state,
+            "finished_at": now,
+            "updated_at": now,
+            "locked_by": None,
+            "lease_expires_at": None,
+        }
+
+
+STATEMENTS = {
+    "postgresql": Statements(Clock(func.now(), in_db=True)),
+    "sqlite": Statements(Clock(bindparam("clock", type_=UTCDateTime()), in_db=False)),
+}
