@@ -185,7 +185,7 @@ start_workers() {
 devops/runpod/stop.sh then deploy.sh to restart"
       continue
     fi
-    run env CUDA_VISIBLE_DEVICES="$i" WORKER_LIVENESS_FILE="$RUN_DIR/worker-$i.alive" \
+    run env CUDA_VISIBLE_DEVICES="$i" WORKER_LIVENESS_FILE="$RUN_DIR/worker-$i.alive" HF_HUB_OFFLINE=1 \
       "$HERE/supervise.sh" --name "worker-$i" --log-dir "$LOG_DIR" --pid-file "$pidfile" \
       --daemon -- "$VENV/bin/python" "$REPO_DIR/worker.py"
   done

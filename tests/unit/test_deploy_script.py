@@ -213,6 +213,7 @@ def test_one_worker_per_gpu_or_as_asked(
     for i, command in enumerate(starts):
         assert command.startswith(f"env CUDA_VISIBLE_DEVICES={i} ")
         assert f"--name worker-{i} " in command
+        assert " HF_HUB_OFFLINE=1 " in command
 
 
 def test_bad_arguments_are_refused(fakes: dict[str, str]) -> None:
