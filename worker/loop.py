@@ -87,12 +87,16 @@ class Worker:
                 else:
                     job = self._serve(job, claim_next=True)
         finally:
-            self.wakeup.close()
             if job is not None:  # claimed with the last finish, as the stop request came in
                 self._record(lambda conn: queue.release(conn, job=job, worker_id=self.id))
             self._record(lambda conn: fleet.deregister(conn, worker_id=self.id))
-            self.db.close()
+            self.close()
             log.info("worker stopped", extra=self._extra())
+
+    def close(self) -> None:
+        """Let go of the listener and the held connection (run() does this on its way out)."""
+        self.wakeup.close()
+        self.db.close()
 
     def run_once(self) -> bool:
         """Claim and run one job; False when the queue is empty or the database unreachable."""

@@ -29,14 +29,28 @@ class UnreachableStore(LocalStorage):
         raise StorageError("R2 put_object failed: ServiceUnavailable")
 
 
+_workers: list[Worker] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_workers(session_factory):
+    """Workers driven with run_once keep their connection between jobs: close them before
+    the engine is disposed (this fixture depends on it, so it is torn down first)."""
+    yield
+    while _workers:
+        _workers.pop().close()
+
+
 def make_worker(settings, session_factory, *, storage=None, step_delay_s=0.0, grace_s=None):
-    return Worker(
+    worker = Worker(
         settings,
         generator=PreviewGenerator(step_delay_s=step_delay_s),
         storage=storage or make_storage(settings),
         factory=session_factory,
         shutdown=Shutdown(settings.shutdown_grace_s if grace_s is None else grace_s),
     )
+    _workers.append(worker)
+    return worker
 
 
 def add_job(settings, session_factory, **fields) -> int:

@@ -70,7 +70,10 @@ def run_job(settings, session_factory, generator) -> tuple[Job, Any]:
         shutdown=Shutdown(settings.shutdown_grace_s),
     )
     worker.register()
-    assert worker.run_once()
+    try:
+        assert worker.run_once()
+    finally:
+        worker.close()
     with session_factory() as session:
         return session.get(Job, job_id), storage
 
