@@ -8,36 +8,13 @@ import numpy as np
 import pytest
 
 from tests.factories import room_photo
-from tests.integration.sdxl.conftest import tiny_settings
+from tests.integration.sdxl.conftest import STYLE, request, run, tiny_settings
 from tests.support.tiny_models import TinyModels
 from worker.generators.base import (
     BadInput,
-    GenerationRequest,
-    GenerationResult,
     StopRequested,
     variant_seeds,
 )
-
-STYLE = {"slug": "oak", "prompt": "a {room_type} with oak furniture", "params": {}}
-
-
-def request(**fields: Any) -> GenerationRequest:
-    values: dict[str, Any] = {
-        "job_id": 1,
-        "image": room_photo(96, 64),
-        "room_type": "living_room",
-        "style": STYLE,
-        "variants": 2,
-        "seed": 1234,
-    }
-    values.update(fields)
-    return GenerationRequest(**values)
-
-
-def run(generator: Any, req: GenerationRequest) -> tuple[GenerationResult, list]:
-    progress: list[tuple[float, str]] = []
-    result = generator.generate(req, lambda f, s: progress.append((f, s)), lambda: False)
-    return result, progress
 
 
 def test_variants_keep_size_and_every_pixel_outside_the_mask(sdxl_generator: Any) -> None:
