@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import hashlib
 import logging
 from typing import Any
 
@@ -21,9 +20,9 @@ from worker.generators.base import (
     variant_seeds,
 )
 from worker.generators.buckets import nearest_bucket
+from worker.generators.sdxl_adapters import Adapters
 from worker.generators.sdxl_params import JobParams, job_params
 from worker.generators.sdxl_pipeline import (
-    LIGHTNING_ADAPTER,
     control_kinds,
     load_pipeline,
     make_schedulers,
@@ -72,7 +71,7 @@ class SdxlGenerator:
         self.lines = lines
         self.controls = control_kinds(settings)
         self.schedulers = make_schedulers(pipe.scheduler.config)
-        self.ip_embeds: dict[str, Any] = {}
+        self.adapters = Adapters(pipe, settings, device=device)
         self.gpu_name: str | None = None
         self.gpu_memory_mb: int | None = None
         if device.startswith("cuda"):
@@ -229,13 +228,7 @@ class SdxlGenerator:
         _check(should_stop)
         pipe = self.pipe
         pipe.scheduler = self.schedulers[params.scheduler]
-        if self.settings.lightning_lora_model:
-            if params.fast_tier:
-                pipe.enable_lora()
-                pipe.set_adapters([LIGHTNING_ADAPTER])
-            else:
-                pipe.disable_lora()
-        extra = self._ip_adapter(request, params)
+        extra = self.adapters.prepare(request, params)
 
         def on_step(pipe: Any, step: int, timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
             total = pipe.num_timesteps
@@ -281,21 +274,6 @@ class SdxlGenerator:
                 torch.cuda.empty_cache()
             raise GpuOutOfMemory(f"GPU out of memory at {where}")
         return list(output.images)
-
-    def _ip_adapter(self, request: GenerationRequest, params: JobParams) -> dict[str, Any]:
-        """IP-Adapter embeddings of the style's first reference image, cached per slug and image."""
-        if not self.settings.ip_adapter_model:
-            return {}
-        self.pipe.set_ip_adapter_scale(params.ip_adapter_scale if request.reference_images else 0.0)
-        # The UNet's IP-Adapter layers need embeddings even at scale 0: a black image then.
-        reference = (request.reference_images or [Image.new("RGB", (224, 224))])[0].convert("RGB")
-        digest = hashlib.sha1(reference.tobytes(), usedforsecurity=False).hexdigest()
-        key = (str(request.style.get("slug", "")), digest, params.guidance_scale > 1)
-        if key not in self.ip_embeds:
-            self.ip_embeds[key] = self.pipe.prepare_ip_adapter_image_embeds(
-                [reference], None, self.device, 1, key[2]
-            )
-        return {"ip_adapter_image_embeds": self.ip_embeds[key]}
 
 
 def _check(should_stop: StopCheck) -> None:

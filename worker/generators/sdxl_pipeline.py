@@ -81,6 +81,26 @@ def compile_blocks(model: Any, mode: str) -> int:
     return len(blocks)
 
 
+def load_base(pipeline_class: Any, settings: SdxlSettings, **kwargs: Any) -> Any:
+    """The base pipeline in SDXL_VARIANT, or in its plain files when the repo lacks the variant."""
+    if settings.variant:
+        try:
+            return pipeline_class.from_pretrained(
+                settings.base_model, variant=settings.variant, **kwargs
+            )
+        except ValueError as exc:
+            # diffusers 0.42.1 raises this before loading anything when no component has the
+            # variant; with some components in the variant it already mixes variant and plain files.
+            if f"`variant={settings.variant}`" not in str(exc):
+                raise
+            log.warning(
+                "%s has no %s files; loading its full-precision files",
+                settings.base_model,
+                settings.variant,
+            )
+    return pipeline_class.from_pretrained(settings.base_model, **kwargs)
+
+
 def load_pipeline(settings: SdxlSettings, *, device: str, dtype: Any) -> Any:
     """Build the pipeline from the configured ids (HF cache or local dirs) and apply speed knobs."""
     import torch
@@ -98,10 +118,9 @@ def load_pipeline(settings: SdxlSettings, *, device: str, dtype: Any) -> Any:
     extra: dict[str, Any] = {}
     if settings.vae_model:
         extra["vae"] = AutoencoderKL.from_pretrained(settings.vae_model, dtype=dtype)
-    if settings.variant:
-        extra["variant"] = settings.variant
-    pipe = StableDiffusionXLControlNetInpaintPipeline.from_pretrained(
-        settings.base_model,
+    pipe = load_base(
+        StableDiffusionXLControlNetInpaintPipeline,
+        settings,
         controlnet=controlnets,
         dtype=dtype,
         add_watermarker=False,

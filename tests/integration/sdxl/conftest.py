@@ -7,7 +7,32 @@ from typing import Any
 import pytest
 
 from core.settings import SdxlSettings, Settings
+from tests.factories import room_photo
 from tests.support.tiny_models import TinyModels, build_tiny_models
+from worker.generators.base import GenerationRequest, GenerationResult
+
+STYLE = {"slug": "oak", "prompt": "a {room_type} with oak furniture", "params": {}}
+
+
+def request(**fields: Any) -> GenerationRequest:
+    """A living-room request in the oak style, 2 variants, seed 1234, with fields overridden."""
+    values: dict[str, Any] = {
+        "job_id": 1,
+        "image": room_photo(96, 64),
+        "room_type": "living_room",
+        "style": STYLE,
+        "variants": 2,
+        "seed": 1234,
+    }
+    values.update(fields)
+    return GenerationRequest(**values)
+
+
+def run(generator: Any, req: GenerationRequest) -> tuple[GenerationResult, list]:
+    """Generate without stopping; the result and every (fraction, stage) reported."""
+    progress: list[tuple[float, str]] = []
+    result = generator.generate(req, lambda f, s: progress.append((f, s)), lambda: False)
+    return result, progress
 
 
 @pytest.fixture(scope="session")

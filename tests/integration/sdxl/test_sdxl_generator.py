@@ -2,42 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import shutil
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
 from tests.factories import room_photo
-from tests.integration.sdxl.conftest import tiny_settings
+from tests.integration.sdxl.conftest import STYLE, request, run, tiny_settings
 from tests.support.tiny_models import TinyModels
 from worker.generators.base import (
     BadInput,
-    GenerationRequest,
-    GenerationResult,
     StopRequested,
     variant_seeds,
 )
-
-STYLE = {"slug": "oak", "prompt": "a {room_type} with oak furniture", "params": {}}
-
-
-def request(**fields: Any) -> GenerationRequest:
-    values: dict[str, Any] = {
-        "job_id": 1,
-        "image": room_photo(96, 64),
-        "room_type": "living_room",
-        "style": STYLE,
-        "variants": 2,
-        "seed": 1234,
-    }
-    values.update(fields)
-    return GenerationRequest(**values)
-
-
-def run(generator: Any, req: GenerationRequest) -> tuple[GenerationResult, list]:
-    progress: list[tuple[float, str]] = []
-    result = generator.generate(req, lambda f, s: progress.append((f, s)), lambda: False)
-    return result, progress
 
 
 def test_variants_keep_size_and_every_pixel_outside_the_mask(sdxl_generator: Any) -> None:
@@ -167,3 +148,38 @@ def test_disclosure_label_only_on_labelled_copies(tiny_models: TinyModels) -> No
     assert (clean[outside] == np.asarray(req.image)[outside]).all()
     rows, cols = np.nonzero(np.any(labelled != clean, axis=2))
     assert len(rows) and rows.min() > 50 and cols.max() > 140
+
+
+def test_base_without_the_variant_loads_its_plain_files(
+    tiny_models: TinyModels, sdxl_generator: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from worker.generators.sdxl import SdxlGenerator
+
+    with caplog.at_level(logging.WARNING, logger="worker.generators.sdxl_pipeline"):
+        generator = SdxlGenerator.from_settings(tiny_settings(tiny_models, variant="fp16"))
+    assert f"{tiny_models.base} has no fp16 files" in caplog.text
+    loaded, _ = run(generator, request(variants=1))
+    plain, _ = run(sdxl_generator, request(variants=1))
+    assert loaded.images[0].tobytes() == plain.images[0].tobytes()
+
+
+def test_base_with_the_variant_loads_the_variant_files(
+    tiny_models: TinyModels, sdxl_generator: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import torch
+    from diffusers import UNet2DConditionModel
+
+    from worker.generators.sdxl import SdxlGenerator
+
+    base = tmp_path / "base"
+    shutil.copytree(tiny_models.base, base)
+    torch.manual_seed(3)
+    unet = UNet2DConditionModel.from_config(UNet2DConditionModel.load_config(base / "unet"))
+    unet.save_pretrained(base / "unet", variant="fp16")  # only the UNet has the variant
+    models = dataclasses.replace(tiny_models, base=base)
+    with caplog.at_level(logging.WARNING, logger="worker.generators.sdxl_pipeline"):
+        generator = SdxlGenerator.from_settings(tiny_settings(models, variant="fp16"))
+    assert "has no fp16 files" not in caplog.text
+    variant, _ = run(generator, request(variants=1))
+    plain, _ = run(sdxl_generator, request(variants=1))
+    assert variant.images[0].tobytes() != plain.images[0].tobytes()
