@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
 from api.presenters import job_out
-from api.schemas import ErrorOut, JobOut, JobPage
+from api.schemas import COMMON_ERRORS, JobOut, JobPage, error_responses
 from core.images import normalise_upload
 from core.settings import Settings
 from core.storage import Storage
@@ -31,10 +31,10 @@ from jobs.service import (
     retry_job,
 )
 
-router = APIRouter(tags=["jobs"], responses={401: {"model": ErrorOut}})
+router = APIRouter(tags=["jobs"], responses=COMMON_ERRORS)
 
 JobId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The job's id")]
-_errors = {status: {"model": ErrorOut} for status in (404, 409)}
+_errors = error_responses(404, 409)
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ JobViewDep = Annotated[JobView, Depends(_job_view)]
     ),
     responses={
         200: {"model": JobOut, "description": "Replay of an earlier request (same key)"},
-        **{status: {"model": ErrorOut} for status in (409, 413, 415, 422, 429, 503)},
+        **error_responses(409, 413, 415, 429, 503),
     },
 )
 def submit_job(
