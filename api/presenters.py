@@ -11,7 +11,7 @@ from catalog.models import Style
 from core.settings import Settings
 from core.storage import Storage
 from jobs.models import Job
-from jobs.stats import estimated_wait_s, queue_position
+from jobs.stats import QueueFigures
 
 
 def user_out(session: Session, user: User, settings: Settings) -> UserOut:
@@ -45,7 +45,15 @@ def _at(values: list[int], index: int) -> int | None:
     return values[index] if index < len(values) else None
 
 
-def job_out(session: Session, job: Job, storage: Storage, settings: Settings) -> JobOut:
+def job_out(
+    session: Session,
+    job: Job,
+    storage: Storage,
+    settings: Settings,
+    queue: QueueFigures | None = None,
+) -> JobOut:
+    """The job's body; pass `queue` read once for a whole page of jobs."""
+    queue = queue or QueueFigures.read(session, [job], settings)
     seeds = list(job.result_seeds)
     results = [
         ResultOut(variant=index, url=storage.url(key), seed=_at(seeds, index))
@@ -56,8 +64,8 @@ def job_out(session: Session, job: Job, storage: Storage, settings: Settings) ->
         state=job.state,
         progress=job.progress,
         stage=job.stage,
-        queue_position=queue_position(session, job),
-        estimated_wait_s=estimated_wait_s(session, job, settings),
+        queue_position=queue.position(job),
+        estimated_wait_s=queue.wait_s(job),
         attempt=job.attempt,
         max_attempts=job.max_attempts,
         errors=list(job.errors),

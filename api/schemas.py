@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from http import HTTPStatus
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -11,16 +12,36 @@ from accounts.models import Role
 from jobs.models import JobState
 
 
+class FieldError(BaseModel):
+    field: str | None = Field(description="The input, e.g. variants or photo")
+    message: str
+
+
 class ErrorDetail(BaseModel):
     code: str = Field(description="Machine-readable reason, e.g. too_large, quota_exceeded")
     message: str = Field(description="What went wrong and what to do about it")
     field: str | None = Field(None, description="The input the error is about, if any")
+    details: list[FieldError] | None = Field(
+        None, description="Every invalid input (validation errors only)"
+    )
 
 
 class ErrorOut(BaseModel):
     """The shape of every error response."""
 
     error: ErrorDetail
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries saying that these statuses answer with ErrorOut."""
+    return {
+        status: {"model": ErrorOut, "description": HTTPStatus(status).phrase} for status in statuses
+    }
+
+
+# Any request can be malformed (400), unsigned (401) or invalid (422); listing 422 here also
+# replaces FastAPI's default HTTPValidationError schema, which is not what we answer.
+COMMON_ERRORS = error_responses(400, 401, 422)
 
 
 class TokenRequest(BaseModel):

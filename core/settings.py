@@ -174,10 +174,6 @@ class Settings(BaseSettings):
         return self
 
     @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
-    @property
     def r2_endpoint(self) -> str:
         return self.r2_endpoint_url or f"https://{self.r2_account_id}.r2.cloudflarestorage.com"
 

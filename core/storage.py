@@ -50,10 +50,6 @@ def style_reference_key(style_id: int, index: int) -> str:
     return f"styles/{int(style_id)}/reference-{int(index)}.jpg"
 
 
-def style_preview_key(style_id: int) -> str:
-    return f"styles/{int(style_id)}/preview.jpg"
-
-
 class Storage(Protocol):
     """What the API and the worker need of a store."""
 

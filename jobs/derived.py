@@ -11,7 +11,7 @@ from core.errors import Conflict, Unavailable
 from core.settings import Settings
 from core.storage import Storage, StorageError
 from jobs.models import Job
-from jobs.service import JobRequest, available_style, check_quota, new_job, store_input
+from jobs.submit import JobRequest, available_style, check_quota, new_job, store_input
 
 # Test runs jump the queue a little: a merchandiser waits at the screen for them.
 TEST_JOB_PRIORITY = 50

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.db import db_clock, utcnow
@@ -17,25 +19,27 @@ DURATION_SAMPLE = 20
 WORKER_LIVE_LEASES = 3
 
 
+def queue_positions(session: Session, job_ids: Collection[int]) -> dict[int, int]:
+    """For each pending job among `job_ids`, how many pending jobs a worker claims before it."""
+    if not job_ids:
+        return {}
+    ranked = (
+        select(
+            Job.id,
+            (func.row_number().over(order_by=(Job.priority, Job.run_after, Job.id)) - 1).label(
+                "ahead"
+            ),
+        )
+        .where(Job.state == JobState.PENDING)
+        .subquery()
+    )
+    rows = session.execute(select(ranked.c.id, ranked.c.ahead).where(ranked.c.id.in_(job_ids)))
+    return {job_id: ahead for job_id, ahead in rows}
+
+
 def queue_position(session: Session, job: Job) -> int | None:
     """Pending jobs that a worker will claim before this one (0 = next); None unless pending."""
-    if job.state is not JobState.PENDING:
-        return None
-    ahead = and_(
-        Job.state == JobState.PENDING,
-        Job.id != job.id,
-        or_(
-            Job.priority < job.priority,
-            and_(
-                Job.priority == job.priority,
-                or_(
-                    Job.run_after < job.run_after,
-                    and_(Job.run_after == job.run_after, Job.id < job.id),
-                ),
-            ),
-        ),
-    )
-    return session.scalar(select(func.count()).select_from(Job).where(ahead)) or 0
+    return QueueFigures.read(session, [job], settings=None).position(job)
 
 
 def median_duration_s(session: Session) -> float | None:
@@ -70,17 +74,42 @@ def live_workers(session: Session, settings: Settings) -> int:
 
 def estimated_wait_s(session: Session, job: Job, settings: Settings) -> float | None:
     """Seconds until the results are likely ready; None for final jobs or without history."""
-    if job.state.is_final:
-        return None
-    median = median_duration_s(session)
-    if median is None:
-        return None
-    if job.state is JobState.RUNNING:
-        elapsed = (utcnow() - job.started_at).total_seconds() if job.started_at else 0.0
-        return round(max(0.0, median - elapsed), 1)
-    position = queue_position(session, job) or 0
-    workers = max(1, live_workers(session, settings))
-    return round(median * (position / workers + 1), 1)
+    return QueueFigures.read(session, [job], settings).wait_s(job)
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    """Queue positions and wait estimates for a set of jobs, read in a fixed number of queries."""
+
+    positions: dict[int, int]
+    median_s: float | None
+    workers: int
+
+    @classmethod
+    def read(cls, session: Session, jobs: Sequence[Job], settings: Settings | None) -> QueueFigures:
+        """Read what `jobs` need; settings None skips the wait estimate's figures."""
+        pending = [job.id for job in jobs if job.state is JobState.PENDING]
+        positions = queue_positions(session, pending)
+        waiting = settings is not None and any(not job.state.is_final for job in jobs)
+        median = median_duration_s(session) if waiting else None
+        workers = live_workers(session, settings) if median is not None and settings else 0
+        return cls(positions, median, max(1, workers))
+
+    def position(self, job: Job) -> int | None:
+        """Pending jobs a worker claims before this one (0 = next); None unless pending."""
+        if job.state is not JobState.PENDING:
+            return None
+        return self.positions.get(job.id, 0)
+
+    def wait_s(self, job: Job) -> float | None:
+        """Seconds until the results are likely ready; None for final jobs or without history."""
+        if job.state.is_final or self.median_s is None:
+            return None
+        if job.state is JobState.RUNNING:
+            elapsed = (utcnow() - job.started_at).total_seconds() if job.started_at else 0.0
+            return round(max(0.0, self.median_s - elapsed), 1)
+        position = self.position(job) or 0
+        return round(self.median_s * (position / self.workers + 1), 1)
 
 
 def counts_by_state(session: Session) -> dict[JobState, int]:

@@ -11,17 +11,16 @@ from accounts.service import authenticate, issue_token, revoke_token
 from api.deps import CurrentUser, SessionDep, SettingsDep
 from api.errors import Unauthorized
 from api.presenters import user_out
-from api.schemas import ErrorOut, TokenOut, TokenRequest, UserOut
+from api.schemas import COMMON_ERRORS, TokenOut, TokenRequest, UserOut
 from core.db import utcnow
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], responses=COMMON_ERRORS)
 
 
 @router.post(
     "/auth/token",
     response_model=TokenOut,
     summary="Exchange email and password for a bearer token",
-    responses={401: {"model": ErrorOut}},
 )
 def create_token(body: TokenRequest, session: SessionDep, settings: SettingsDep) -> TokenOut:
     user = authenticate(session, email=body.email, password=body.password)
@@ -37,7 +36,6 @@ def create_token(body: TokenRequest, session: SessionDep, settings: SettingsDep)
     status_code=204,
     response_class=Response,
     summary="Revoke the token this request is signed with",
-    responses={401: {"model": ErrorOut}},
 )
 def delete_token(request: Request, _user: CurrentUser, session: SessionDep) -> Response:
     revoke_token(session, request.state.auth_token)
@@ -48,7 +46,6 @@ def delete_token(request: Request, _user: CurrentUser, session: SessionDep) -> R
     "/me",
     response_model=UserOut,
     summary="The signed-in user and today's quota",
-    responses={401: {"model": ErrorOut}},
 )
 def me(user: CurrentUser, session: SessionDep, settings: SettingsDep) -> UserOut:
     return user_out(session, user, settings)

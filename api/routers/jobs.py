@@ -12,29 +12,26 @@ from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
 from api.presenters import job_out
-from api.schemas import ErrorOut, JobOut, JobPage
+from api.schemas import COMMON_ERRORS, JobOut, JobPage, error_responses
 from core.images import normalise_upload
 from core.settings import Settings
 from core.storage import Storage
 from jobs.models import Job, JobState
-from jobs.service import (
+from jobs.service import MAX_PER_PAGE, cancel_job, get_job_for, list_jobs, retry_job
+from jobs.stats import QueueFigures
+from jobs.submit import (
     MAX_IDEMPOTENCY_KEY_CHARS,
     MAX_LISTING_CHARS,
-    MAX_PER_PAGE,
     MAX_SEED,
     MAX_VARIANTS,
     JobRequest,
-    cancel_job,
     create_job,
-    get_job_for,
-    list_jobs,
-    retry_job,
 )
 
-router = APIRouter(tags=["jobs"], responses={401: {"model": ErrorOut}})
+router = APIRouter(tags=["jobs"], responses=COMMON_ERRORS)
 
 JobId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The job's id")]
-_errors = {status: {"model": ErrorOut} for status in (404, 409)}
+_errors = error_responses(404, 409)
 
 
 @dataclass(frozen=True)
@@ -47,6 +44,11 @@ class JobView:
 
     def __call__(self, job: Job) -> JobOut:
         return job_out(self.session, job, self.storage, self.settings)
+
+    def many(self, jobs: list[Job]) -> list[JobOut]:
+        """Bodies for a page of jobs, with the queue figures read once for all of them."""
+        queue = QueueFigures.read(self.session, jobs, self.settings)
+        return [job_out(self.session, job, self.storage, self.settings, queue) for job in jobs]
 
 
 def _job_view(session: SessionDep, settings: SettingsDep, storage: StorageDep) -> JobView:
@@ -67,7 +69,7 @@ JobViewDep = Annotated[JobView, Depends(_job_view)]
     ),
     responses={
         200: {"model": JobOut, "description": "Replay of an earlier request (same key)"},
-        **{status: {"model": ErrorOut} for status in (409, 413, 415, 422, 429, 503)},
+        **error_responses(409, 413, 415, 429, 503),
     },
 )
 def submit_job(
@@ -140,7 +142,7 @@ def get_jobs(
         per_page=per_page,
     )
     return JobPage(
-        items=[view(job) for job in result.items],
+        items=view.many(result.items),
         total=result.total,
         page=result.page,
         per_page=result.per_page,

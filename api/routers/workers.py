@@ -5,13 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import MerchandiserUser, SessionDep, SettingsDep
-from api.schemas import ErrorOut, WorkerOut
+from api.schemas import COMMON_ERRORS, WorkerOut, error_responses
 from jobs.models import WorkerRecord
 from jobs.stats import fleet_status
 
-router = APIRouter(
-    tags=["operations"], responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}}
-)
+router = APIRouter(tags=["operations"], responses={**COMMON_ERRORS, **error_responses(403)})
 
 
 @router.get(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from accounts.models import Role
 from core.db import transaction, utcnow
@@ -207,3 +207,47 @@ def test_queue_position_and_estimated_wait(client, agent, style, session_factory
     # Median duration 20 s, one live worker: the third in line waits 2 jobs, then runs.
     assert job(second.id)["estimated_wait_s"] == 60.0
     assert job(urgent.id)["estimated_wait_s"] == 20.0
+
+
+def test_listing_reads_a_fixed_number_of_queries_whatever_the_page_size(
+    client, agent, style, session_factory
+):
+    now = utcnow()
+    statements: list[str] = []
+    event.listen(
+        client.app.state.engine,
+        "before_cursor_execute",
+        lambda _conn, _cursor, statement, *_: statements.append(statement),
+    )
+
+    def add_jobs(count: int) -> None:
+        with transaction(session_factory) as session:
+            for n in range(count):
+                make_job(
+                    session,
+                    user=agent.user,
+                    style=style,
+                    state=(JobState.PENDING, JobState.RUNNING, JobState.COMPLETED)[n % 3],
+                    started_at=now - timedelta(seconds=30),
+                    finished_at=now if n % 3 == 2 else None,
+                    run_after=now,
+                )
+
+    def list_once() -> tuple[int, dict]:
+        statements.clear()
+        body = client.get("/api/v1/jobs?per_page=20", headers=agent.headers).json()
+        return len(statements), body
+
+    add_jobs(3)
+    list_once()  # the first request also records when the token was last used
+    few, _ = list_once()
+    add_jobs(17)
+    many, body = list_once()
+    assert len(body["items"]) == 20
+    assert many == few
+    for item in body["items"]:
+        alone = client.get(f"/api/v1/jobs/{item['id']}", headers=agent.headers).json()
+        assert (item["queue_position"], item["estimated_wait_s"]) == (
+            alone["queue_position"],
+            alone["estimated_wait_s"],
+        )
