@@ -163,14 +163,6 @@ def set_active(session: Session, *, user: User, active: bool) -> None:
     session.flush()
 
 
-def set_daily_quota(session: Session, *, user: User, daily_quota: int | None) -> None:
-    """None falls back to the DAILY_QUOTA setting."""
-    if daily_quota is not None and daily_quota < 0:
-        raise Invalid("the daily quota cannot be negative", field="daily_quota")
-    user.daily_quota = daily_quota
-    session.flush()
-
-
 def reset_password(session: Session, *, user: User, password: str) -> None:
     """Set a new password and sign the user out everywhere."""
     _check_password(password)

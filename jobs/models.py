@@ -62,6 +62,8 @@ class Job(Base):
         ),
         Index("ix_jobs_user_created", "user_id", "created_at"),
         Index("ix_jobs_state_created", "state", "created_at"),
+        # Never reuse a job id on SQLite: storage keys and links are made from it.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

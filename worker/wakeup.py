@@ -33,10 +33,6 @@ class Wakeup:
         self._conn: psycopg.Connection | None = None
         self._next_connect = 0.0
 
-    @property
-    def listening(self) -> bool:
-        return self._conn is not None
-
     def start(self) -> None:
         """Open the LISTEN connection before the first claim, so no NOTIFY is missed."""
         self._connect()
