@@ -7,7 +7,14 @@ import re
 from playwright.sync_api import Page, expect
 
 from catalog.sample_photo import sample_room_jpeg
-from tests.browser.conftest import AGENT, RequestLog, save_docs_screenshot, screenshot, sign_in
+from tests.browser.conftest import (
+    AGENT,
+    RequestLog,
+    axe_violations,
+    save_docs_screenshot,
+    screenshot,
+    sign_in,
+)
 
 MAX_PAGE_BYTES = 300 * 1024
 
@@ -89,6 +96,7 @@ def test_bad_upload_shows_its_error_next_to_the_photo(page: Page, live_server):
     expect(rows.nth(1).locator(".photo-status a")).to_contain_text("view job")
     expect(page.locator("#form-status")).to_contain_text("need attention")
     screenshot(page, "bad-upload")
+    assert not axe_violations(page)
     assert "/jobs/" not in page.url
 
 
@@ -102,4 +110,5 @@ def test_agent_is_refused_the_admin_console(page: Page, live_server):
     response = page.goto("/admin/styles")
     assert response is not None and response.status == 403
     expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+    assert not axe_violations(page)
     screenshot(page, "agent-refused")
