@@ -59,7 +59,6 @@ def test_agent_stages_a_photo_and_compares_before_and_after(page: Page, live_ser
     page.reload()
     page.wait_for_load_state("networkidle")
     assert_light_and_local(requests_log, live_server.url)
-    save_docs_screenshot(page, "sales-floor")
 
     slider = page.get_by_label("Before/after split: how much of the staged photo to show")
     slider.focus()
@@ -68,6 +67,10 @@ def test_agent_stages_a_photo_and_compares_before_and_after(page: Page, live_ser
     expect(slider).to_have_value("55")
     position = page.locator("#compare").evaluate("el => el.style.getPropertyValue('--pos')")
     assert position == "55%"
+    slider.fill("30")  # most of the staged furniture in view for the README picture
+    expect(page.locator("#compare")).to_have_attribute("style", re.compile(r"--pos: ?30%"))
+    slider.blur()
+    save_docs_screenshot(page, "sales-floor")
     page.get_by_role("button", name="Show variant 2 in the comparison").click()
     expect(page.locator("#compare .after img")).to_have_attribute("alt", "Staged photo, variant 2")
     screenshot(page, "results", full_page=True)
