@@ -11,14 +11,14 @@ from fastapi.responses import Response
 from accounts.models import User
 from accounts.service import list_users
 from api.deps import SessionDep, SettingsDep, StorageDep
-from api.pages.common import CsrfChecked, StaffPageUser, attempt, paging, render
+from api.pages.common import CsrfChecked, PageRoute, StaffPageUser, attempt, paging, render
 from api.pages.floor import job_context, load_job
 from catalog import service as catalog
 from jobs import service as jobs
 from jobs.models import JobState
 from jobs.stats import counts_by_state, oldest_pending_age_s
 
-router = APIRouter(prefix="/admin/jobs", include_in_schema=False)
+router = APIRouter(prefix="/admin/jobs", include_in_schema=False, route_class=PageRoute)
 
 PER_PAGE = 25
 MAX_USERS_LISTED = 500

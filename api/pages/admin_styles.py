@@ -12,7 +12,15 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from api.deps import SessionDep, SettingsDep, StorageDep
-from api.pages.common import CsrfChecked, PageError, StaffPageUser, attempt, redirect, render
+from api.pages.common import (
+    CsrfChecked,
+    PageError,
+    PageRoute,
+    StaffPageUser,
+    attempt,
+    redirect,
+    render,
+)
 from catalog import service as catalog
 from catalog.models import ROOM_TYPES, Style
 from catalog.validation import SCHEDULERS, StyleFields
@@ -22,7 +30,7 @@ from core.settings import Settings
 from core.storage import Storage, style_reference_key
 from jobs.derived import create_test_job
 
-router = APIRouter(prefix="/admin", include_in_schema=False)
+router = APIRouter(prefix="/admin", include_in_schema=False, route_class=PageRoute)
 
 NUMBER_PARAMS = (
     ("steps", "Steps", "1"),

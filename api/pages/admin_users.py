@@ -10,11 +10,19 @@ from fastapi.responses import Response
 from accounts import service as accounts
 from accounts.models import Role, User
 from api.deps import SessionDep, SettingsDep
-from api.pages.common import AdminPageUser, CsrfChecked, PageError, attempt, redirect, render
+from api.pages.common import (
+    AdminPageUser,
+    CsrfChecked,
+    PageError,
+    PageRoute,
+    attempt,
+    redirect,
+    render,
+)
 from core.errors import ServiceError
 from core.settings import Settings
 
-router = APIRouter(prefix="/admin/users", include_in_schema=False)
+router = APIRouter(prefix="/admin/users", include_in_schema=False, route_class=PageRoute)
 
 MAX_USERS_LISTED = 500
 BLANK_FORM = {"name": "", "email": "", "role": Role.AGENT.value, "daily_quota": ""}

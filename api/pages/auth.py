@@ -12,10 +12,10 @@ from accounts.models import TokenKind
 from accounts.security import verify_password
 from accounts.service import authenticate, get_user_by_email, issue_token, revoke_token
 from api.deps import SessionDep, SettingsDep
-from api.pages.common import AnonCsrfChecked, CsrfChecked, redirect, render
+from api.pages.common import AnonCsrfChecked, CsrfChecked, PageRoute, redirect, render
 from api.web_session import SESSION_COOKIE, clear_session_cookie, set_session_cookie
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 WRONG_CREDENTIALS = "Wrong email or password. Check both and try again."
 DEACTIVATED = "This account has been deactivated. Ask an admin to reactivate it."

@@ -12,7 +12,9 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from accounts.models import Role, TokenKind, User
@@ -66,11 +68,47 @@ class NavUser:
 
 
 class PageError(Exception):
-    """A page-level refusal shown as an HTML error page."""
+    """A page-level refusal shown as an HTML error page, with an optional way back."""
 
-    def __init__(self, status: int, title: str, message: str) -> None:
+    def __init__(
+        self, status: int, title: str, message: str, *, retry_url: str | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.title, self.message = status, title, message
+        self.retry_url = retry_url
+
+
+def _bad_address(request: Request, exc: RequestValidationError) -> PageError:
+    """A bad value sent to a page, told in words; a bad path is a page that is not there."""
+    errors = list(exc.errors())
+    places = {error.get("loc", ("",))[0] for error in errors}
+    if "path" in places:
+        return PageError(404, "Page not found", "There is no page at this address.")
+    problems = "; ".join(
+        f"{error['loc'][-1]} “{str(error.get('input'))[:40]}” ({error.get('msg', 'invalid')})"
+        for error in errors
+        if len(error.get("loc", ())) > 1
+    )
+    if "body" in places:
+        return PageError(400, "Form not accepted", f"Go back and check the form: {problems}.")
+    return PageError(
+        400, "Bad address", f"This page cannot use {problems}.", retry_url=request.url.path
+    )
+
+
+class PageRoute(APIRoute):
+    """A page route: a bad path, query or form value gets an HTML error page, not JSON."""
+
+    def get_route_handler(self) -> Callable[[Request], Any]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                raise _bad_address(request, exc) from exc
+
+        return route
 
 
 class SignInRequired(Exception):
@@ -132,9 +170,8 @@ def attempt(
 
 
 def page_error_response(request: Request, error: PageError) -> Response:
-    return render(
-        request, "error.html", {"title": error.title, "message": error.message}, status=error.status
-    )
+    context = {"title": error.title, "message": error.message, "retry_url": error.retry_url}
+    return render(request, "error.html", context, status=error.status)
 
 
 def sign_in_redirect(request: Request, error: SignInRequired) -> Response:

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.deps import SessionDep, SettingsDep
-from api.pages.common import StaffPageUser, render
+from api.pages.common import PageRoute, StaffPageUser, render
 from jobs.stats import WORKER_LIVE_LEASES, fleet_status
 
-router = APIRouter(prefix="/admin/fleet", include_in_schema=False)
+router = APIRouter(prefix="/admin/fleet", include_in_schema=False, route_class=PageRoute)
 
 
 @router.get("")

@@ -13,7 +13,16 @@ from PIL import Image
 
 from accounts.service import jobs_today, quota_for, quota_resets_at
 from api.deps import SessionDep, SettingsDep, StorageDep
-from api.pages.common import CsrfChecked, PageError, PageUser, attempt, paging, redirect, render
+from api.pages.common import (
+    CsrfChecked,
+    PageError,
+    PageRoute,
+    PageUser,
+    attempt,
+    paging,
+    redirect,
+    render,
+)
 from catalog.models import ROOM_TYPES
 from catalog.service import list_active_styles
 from core.db import utcnow
@@ -25,7 +34,7 @@ from jobs.derived import create_job_from
 from jobs.models import Job, JobState
 from jobs.stats import estimated_wait_s, queue_position
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 MAX_PHOTOS = 20
 PER_PAGE = 20

@@ -240,3 +240,20 @@ def save_docs_screenshot(page: Page, name: str) -> None:
 
     image = Image.open(io.BytesIO(page.screenshot()))
     image.convert("RGB").quantize(colors=128).save(DOCS / f"{name}.png", optimize=True)
+
+
+AXE_SCRIPT = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def axe_violations(page: Page) -> list[str]:
+    """Runs the vendored axe-core on the page; one line per serious or critical violation."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_SCRIPT))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{page.url}: {violation['id']} ({violation['impact']}) "
+        + "; ".join(node["target"][0] if node["target"] else "?" for node in violation["nodes"][:5])
+        for violation in result["violations"]
+        if violation["impact"] in BLOCKING_IMPACTS
+    ]

@@ -11,6 +11,7 @@ from tests.browser.conftest import (
     AGENT,
     MERCHANDISER,
     RequestLog,
+    axe_violations,
     save_docs_screenshot,
     screenshot,
     sign_in,
@@ -32,6 +33,7 @@ def test_merchandiser_creates_a_style_an_agent_then_uses(page: Page, browser: Br
     page.get_by_role("button", name="Create style").click()
     expect(page.locator("#palette-error")).to_be_visible()
     expect(page.get_by_label("Palette")).to_have_attribute("aria-invalid", "true")
+    assert not axe_violations(page)
 
     page.get_by_label("Palette").fill("#1f3a5f, #c8a165, #e9e4da")
     page.get_by_label("Living room").check()

@@ -7,7 +7,14 @@ import re
 from playwright.sync_api import Page, expect
 
 from catalog.sample_photo import sample_room_jpeg
-from tests.browser.conftest import AGENT, RequestLog, save_docs_screenshot, screenshot, sign_in
+from tests.browser.conftest import (
+    AGENT,
+    RequestLog,
+    axe_violations,
+    save_docs_screenshot,
+    screenshot,
+    sign_in,
+)
 
 MAX_PAGE_BYTES = 300 * 1024
 
@@ -52,7 +59,6 @@ def test_agent_stages_a_photo_and_compares_before_and_after(page: Page, live_ser
     page.reload()
     page.wait_for_load_state("networkidle")
     assert_light_and_local(requests_log, live_server.url)
-    save_docs_screenshot(page, "sales-floor")
 
     slider = page.get_by_label("Before/after split: how much of the staged photo to show")
     slider.focus()
@@ -61,6 +67,10 @@ def test_agent_stages_a_photo_and_compares_before_and_after(page: Page, live_ser
     expect(slider).to_have_value("55")
     position = page.locator("#compare").evaluate("el => el.style.getPropertyValue('--pos')")
     assert position == "55%"
+    slider.fill("30")  # most of the staged furniture in view for the README picture
+    expect(page.locator("#compare")).to_have_attribute("style", re.compile(r"--pos: ?30%"))
+    slider.blur()
+    save_docs_screenshot(page, "sales-floor")
     page.get_by_role("button", name="Show variant 2 in the comparison").click()
     expect(page.locator("#compare .after img")).to_have_attribute("alt", "Staged photo, variant 2")
     screenshot(page, "results", full_page=True)
@@ -89,6 +99,7 @@ def test_bad_upload_shows_its_error_next_to_the_photo(page: Page, live_server):
     expect(rows.nth(1).locator(".photo-status a")).to_contain_text("view job")
     expect(page.locator("#form-status")).to_contain_text("need attention")
     screenshot(page, "bad-upload")
+    assert not axe_violations(page)
     assert "/jobs/" not in page.url
 
 
@@ -102,4 +113,5 @@ def test_agent_is_refused_the_admin_console(page: Page, live_server):
     response = page.goto("/admin/styles")
     assert response is not None and response.status == 403
     expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+    assert not axe_violations(page)
     screenshot(page, "agent-refused")
