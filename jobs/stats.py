@@ -109,7 +109,9 @@ class QueueFigures:
             elapsed = (utcnow() - job.started_at).total_seconds() if job.started_at else 0.0
             return round(max(0.0, self.median_s - elapsed), 1)
         position = self.position(job) or 0
-        return round(self.median_s * (position / self.workers + 1), 1)
+        # A job waiting out a retry backoff cannot start before its run_after.
+        not_before = max(0.0, (job.run_after - utcnow()).total_seconds())
+        return round(not_before + self.median_s * (position / self.workers + 1), 1)
 
 
 def counts_by_state(session: Session) -> dict[JobState, int]:

@@ -208,6 +208,13 @@ def test_queue_position_and_estimated_wait(client, agent, style, session_factory
     assert job(second.id)["estimated_wait_s"] == 60.0
     assert job(urgent.id)["estimated_wait_s"] == 20.0
 
+    with transaction(session_factory) as session:
+        backing_off = make_job(
+            session, user=agent.user, style=style, run_after=utcnow() + timedelta(hours=1)
+        )
+    # Last in line (3 ahead), and it cannot start before its run_after, an hour away.
+    assert 3600 + 80 - 2 <= job(backing_off.id)["estimated_wait_s"] <= 3600 + 80
+
 
 def test_listing_reads_a_fixed_number_of_queries_whatever_the_page_size(
     client, agent, style, session_factory
