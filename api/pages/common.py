@@ -32,13 +32,14 @@ from api.web_session import (
     set_anon_seed,
 )
 from catalog.models import ROOM_TYPES
+from catalog.validation import HEX_COLOUR_PATTERN
 from core.errors import ServiceError
 from core.settings import Settings
 from jobs.service import Page as JobsPage
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+_HEX = re.compile(HEX_COLOUR_PATTERN)
 
 
 def _when(value: datetime | None) -> str:

@@ -17,6 +17,7 @@ from core.version import __version__
 from jobs import queue
 from jobs.models import Job, JobState, WorkerRecord
 from tests.factories import stored_job
+from tests.support.processes import wait_for
 from worker.generators.preview import PreviewGenerator
 from worker.loop import Worker
 from worker.signals import Shutdown
@@ -61,13 +62,6 @@ def add_job(settings, session_factory, **fields) -> int:
 def load(session_factory, job_id) -> Job:
     with session_factory() as session:
         return session.get(Job, job_id)
-
-
-def wait_for(predicate, timeout_s=30.0):
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.02)
 
 
 def in_thread(worker) -> threading.Thread:

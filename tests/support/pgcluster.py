@@ -21,6 +21,8 @@ from pathlib import Path
 
 import psycopg
 
+from worker.wakeup import libpq_url
+
 
 def _bin_dir() -> Path:
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
@@ -100,7 +102,7 @@ def throwaway_database() -> Iterator[str]:
         if not server:
             server = stack.enter_context(throwaway_cluster())
         name = f"stagewright_test_{uuid.uuid4().hex[:12]}"
-        admin = server.replace("postgresql+psycopg://", "postgresql://")
+        admin = libpq_url(server)
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         try:

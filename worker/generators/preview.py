@@ -62,9 +62,8 @@ def staging_mask(size: tuple[int, int]) -> Image.Image:
 
 
 def hex_to_rgb(value: str) -> Rgb:
-    value = value.strip().lstrip("#")
-    if len(value) == 3:
-        value = "".join(ch * 2 for ch in value)
+    """'#rrggbb' (the only form catalog validation accepts) as an RGB tuple."""
+    value = value.lstrip("#")
     return (int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16))
 
 
