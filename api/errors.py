@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.errors import ServiceError
+from core.faults import RETRY_AFTER_S, Fault, classify, unavailable_faults
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,16 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=422)
 
 
+async def _fault(request: Request, exc: Exception) -> JSONResponse:
+    """A named fault (a database that cannot be reached, ...) answered with its status."""
+    fault = classify(exc)
+    if fault is None:
+        return await _unexpected_error(request, exc)
+    log.warning("%s on %s %s: %s", fault.label, request.method, request.url.path, fault)
+    retry = {"Retry-After": str(RETRY_AFTER_S)} if fault.status == 503 else None
+    return error_response(fault.status, fault.code, fault.public_message, headers=retry)
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal_error", "something went wrong on our side; try again")
@@ -95,4 +106,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    for kind in (Fault, *unavailable_faults):
+        app.add_exception_handler(kind, _fault)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -73,6 +73,16 @@ def db_clock(session: Session) -> datetime:
     return session.scalar(select(type_coerce(db_now(session), UTCDateTime())))
 
 
+PG_CONNECT_ARGS = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+}
+"""An unreachable server fails a connect in seconds, and a dead peer a query in about 11 s."""
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the per-dialect settings the job queue relies on."""
     if url.startswith("sqlite"):
@@ -85,6 +95,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("connect_args", PG_CONNECT_ARGS)
     return create_engine(url, **kwargs)
 
 

@@ -118,11 +118,12 @@ class Settings(BaseSettings):
     r2_connect_timeout_s: float = Field(5.0, gt=0, le=120)
     r2_read_timeout_s: float = Field(30.0, gt=0, le=600)
     r2_max_attempts: int = Field(5, ge=1, le=10)
+    r2_call_timeout_s: float = Field(30.0, gt=0, le=600)
 
     generator: GeneratorName = GeneratorName.PREVIEW
     worker_id: str = ""
     poll_interval_s: float = Field(3.0, gt=0, le=60)
-    lease_s: float = Field(60.0, ge=3, le=3600)
+    lease_s: float = Field(20.0, ge=3, le=3600)
     max_attempts: int = Field(3, ge=1, le=20)
     retry_base_s: float = Field(5.0, ge=0)
     retry_cap_s: float = Field(300.0, ge=0)

@@ -8,34 +8,64 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import tempfile
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as CallTimeout
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import quote
 
+from core.faults import StorageUnavailable
 from core.settings import Settings, StorageBackend
 
+StorageError = StorageUnavailable
+"""The storage modules' name for the fault: the store could not be reached or refused."""
 
-class StorageError(Exception):
-    """The store could not be reached or refused the operation."""
+PROBE_TIMEOUT_S = 2.0
+"""How long a readiness probe waits for the store."""
 
 
 class ObjectNotFound(StorageError):
     """No object under that key."""
+
+    status = 404
+    code = "not_found"
+    public_message = "no such file"
+
+
+RENDITIONS = {"labelled": "", "clean": "-clean"}
+"""Each stored version of a result image and its key's suffix (result-<n><suffix>.jpg)."""
 
 
 def job_input_key(job_id: int) -> str:
     return f"jobs/{int(job_id)}/input.jpg"
 
 
-def job_result_key(job_id: int, variant: int, *, labelled: bool = True) -> str:
-    suffix = "" if labelled else "-clean"
-    return f"jobs/{int(job_id)}/result-{int(variant)}{suffix}.jpg"
+def attempt_prefix(job_id: int, attempt: int) -> str:
+    """Where one attempt writes its outputs: only a fenced complete makes them the job's."""
+    return f"jobs/{int(job_id)}/a{int(attempt)}/"
 
 
-def job_mask_key(job_id: int) -> str:
-    return f"jobs/{int(job_id)}/mask.png"
+def attempt_of(key: str) -> int | None:
+    """The attempt whose prefix holds `key`, if any."""
+    match = re.match(r"jobs/\d+/a(\d+)/", key)
+    return int(match.group(1)) if match else None
+
+
+def job_result_key(job_id: int, attempt: int, variant: int, rendition: str = "labelled") -> str:
+    return rendition_key(f"{attempt_prefix(job_id, attempt)}result-{int(variant)}.jpg", rendition)
+
+
+def rendition_key(result_key: str, rendition: str) -> str:
+    """The key of another rendition of a recorded result image (its sibling in storage)."""
+    return result_key.removesuffix(".jpg") + RENDITIONS[rendition] + ".jpg"
+
+
+def job_mask_key(job_id: int, attempt: int) -> str:
+    return f"{attempt_prefix(job_id, attempt)}mask.png"
 
 
 def job_thumb_key(job_id: int) -> str:
@@ -59,13 +89,18 @@ class Storage(Protocol):
 
     def delete_prefix(self, prefix: str) -> int: ...
 
+    def keys(self, prefix: str) -> list[str]: ...
+
     def url(self, key: str) -> str: ...
 
-    def check(self) -> None: ...
+    def check(self, timeout_s: float | None = None) -> None: ...
 
 
 class LocalStorage:
-    """Files under one directory; URLs point at the API's signed /files route."""
+    """Files under one directory; URLs point at the API's signed /files route.
+
+    Every OSError (a full or read-only disk, a lost mount) is a StorageError.
+    """
 
     def __init__(self, root: Path, secret_key: str, url_expiry_s: int = 3600) -> None:
         self.root = root.resolve()
@@ -80,15 +115,20 @@ class LocalStorage:
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Write then rename, so a reader never sees half a file and a crash leaves none.
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Write then rename, so a reader never sees half a file and a crash leaves none.
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        except OSError as exc:
+            raise StorageError(f"cannot write {key}: {exc}") from exc
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             os.replace(tmp, path)
-        except BaseException:
+        except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise StorageError(f"cannot write {key}: {exc}") from exc
             raise
 
     def get(self, key: str) -> bytes:
@@ -96,20 +136,30 @@ class LocalStorage:
             return self._path(key).read_bytes()
         except FileNotFoundError as exc:
             raise ObjectNotFound(key) from exc
+        except OSError as exc:
+            raise StorageError(f"cannot read {key}: {exc}") from exc
 
     def delete_prefix(self, prefix: str) -> int:
         base = self._path(prefix.rstrip("/"))
         if not base.exists():
             return 0
         count = 0
-        for path in sorted(base.rglob("*"), reverse=True):
-            if path.is_file():
-                path.unlink()
-                count += 1
-            else:
-                path.rmdir()
-        base.rmdir()
+        try:
+            for path in sorted(base.rglob("*"), reverse=True):
+                if path.is_file():
+                    path.unlink()
+                    count += 1
+                else:
+                    path.rmdir()
+            base.rmdir()
+        except OSError as exc:
+            raise StorageError(f"cannot delete {prefix}: {exc}") from exc
         return count
+
+    def keys(self, prefix: str) -> list[str]:
+        base = self._path(prefix.rstrip("/"))
+        files = sorted(path for path in base.rglob("*") if path.is_file())
+        return [path.relative_to(self.root).as_posix() for path in files]
 
     def sign(self, key: str, expires: int) -> str:
         return hmac.new(self._secret, f"{key}:{expires}".encode(), hashlib.sha256).hexdigest()
@@ -121,14 +171,24 @@ class LocalStorage:
         expires = int(time.time()) + self._expiry_s
         return f"/files/{quote(key)}?expires={expires}&sig={self.sign(key, expires)}"
 
-    def check(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        if not os.access(self.root, os.W_OK):
-            raise StorageError(f"storage directory is not writable: {self.root}")
+    def check(self, timeout_s: float | None = None) -> None:
+        """Write and remove a small file: a full or read-only disk fails here."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"storage directory unusable: {exc}") from exc
+        probe = f".probe-{os.getpid()}"
+        self.put(probe, os.urandom(4096), "application/octet-stream")
+        (self.root / probe).unlink(missing_ok=True)
 
 
 class R2Storage:
-    """A private bucket on R2 (or any S3-compatible endpoint); URLs are presigned GETs."""
+    """A private bucket on R2 (or any S3-compatible endpoint); URLs are presigned GETs.
+
+    Each call, botocore's retries included, is bounded by R2_CALL_TIMEOUT_S: it runs on a
+    small thread pool and is given up (StorageError) when the time is over; a stalled
+    thread ends when botocore's own timeouts do.
+    """
 
     def __init__(self, settings: Settings) -> None:
         import boto3
@@ -136,6 +196,8 @@ class R2Storage:
 
         self.bucket = settings.r2_bucket
         self._expiry_s = settings.r2_url_expiry_s
+        self._timeout_s = settings.r2_call_timeout_s
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="r2")
         self._client = boto3.client(
             "s3",
             endpoint_url=settings.r2_endpoint,
@@ -150,24 +212,37 @@ class R2Storage:
             ),
         )
 
-    def _call(self, operation: str, **kwargs: object) -> dict:
+    def _call(
+        self,
+        operation: str,
+        then: Callable[[dict], Any] = lambda answer: answer,
+        timeout_s: float | None = None,
+        **kwargs: object,
+    ) -> Any:
+        """One S3 operation (and `then` on its answer, e.g. reading the body) in bounded time."""
         from botocore.exceptions import BotoCoreError, ClientError
 
+        def run() -> Any:
+            return then(getattr(self._client, operation)(Bucket=self.bucket, **kwargs))
+
+        limit_s = timeout_s or self._timeout_s
         try:
-            return getattr(self._client, operation)(Bucket=self.bucket, **kwargs)
+            return self._pool.submit(run).result(timeout=limit_s)
+        except CallTimeout as exc:
+            raise StorageError(f"R2 {operation} gave no answer within {limit_s:g}s") from exc
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in {"NoSuchKey", "404", "NotFound"}:
                 raise ObjectNotFound(str(kwargs.get("Key", ""))) from exc
             raise StorageError(f"R2 {operation} failed: {code or exc}") from exc
-        except BotoCoreError as exc:
+        except (BotoCoreError, OSError) as exc:
             raise StorageError(f"R2 {operation} failed: {exc}") from exc
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self._call("put_object", Key=key, Body=data, ContentType=content_type)
 
     def get(self, key: str) -> bytes:
-        return self._call("get_object", Key=key)["Body"].read()
+        return self._call("get_object", lambda answer: answer["Body"].read(), Key=key)
 
     def delete_prefix(self, prefix: str) -> int:
         count = 0
@@ -179,13 +254,23 @@ class R2Storage:
             self._call("delete_objects", Delete={"Objects": keys, "Quiet": True})
             count += len(keys)
 
+    def keys(self, prefix: str) -> list[str]:
+        found: list[str] = []
+        token: dict[str, object] = {}
+        while True:
+            listing = self._call("list_objects_v2", Prefix=prefix, MaxKeys=1000, **token)
+            found += [item["Key"] for item in listing.get("Contents", [])]
+            if not listing.get("IsTruncated"):
+                return found
+            token = {"ContinuationToken": listing["NextContinuationToken"]}
+
     def url(self, key: str) -> str:
         return self._client.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=self._expiry_s
         )
 
-    def check(self) -> None:
-        self._call("head_bucket")
+    def check(self, timeout_s: float | None = None) -> None:
+        self._call("head_bucket", timeout_s=timeout_s)
 
 
 def make_storage(settings: Settings) -> Storage:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from core.db import db_now
+from core.db import db_clock, db_now
 from jobs.models import WorkerRecord
 from jobs.queue import Executor, statements, times
 
@@ -43,10 +45,11 @@ def register(
     session.flush()
 
 
-def beat(session: Executor, *, worker_id: str, current_job_id: int | None) -> None:
-    """The worker is alive and runs this job (or none)."""
+def beat(session: Executor, *, worker_id: str, current_job_id: int | None) -> bool:
+    """The worker is alive and runs this job (or none); False when its row is gone."""
     st = statements(session)
-    session.execute(st.fleet_beat, {"worker_id": worker_id, "job_id": current_job_id, **times(st)})
+    params = {"worker_id": worker_id, "job_id": current_job_id, **times(st)}
+    return session.execute(st.fleet_beat, params).rowcount == 1
 
 
 def touch(session: Executor, *, worker_id: str) -> None:
@@ -65,6 +68,13 @@ def finished(
     st = statements(session)
     statement = {True: st.fleet_failed, False: st.fleet_done, None: st.fleet_beat}[failed]
     session.execute(statement, {"worker_id": worker_id, "job_id": current_job_id, **times(st)})
+
+
+def prune_stale(session: Session, *, silent_s: float) -> int:
+    """Delete the rows of workers silent for silent_s (killed without deregistering)."""
+    cutoff = db_clock(session) - timedelta(seconds=silent_s)
+    stale = delete(WorkerRecord).where(WorkerRecord.last_heartbeat_at < cutoff)
+    return session.execute(stale).rowcount
 
 
 def deregister(session: Executor, *, worker_id: str) -> None:

@@ -16,7 +16,9 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
+from core.faults import Retry
 from jobs.models import JobState
+from jobs.notify import notify_job_available
 from jobs.queue_sql import RECLAIMED_STAGE as RECLAIMED_STAGE
 from jobs.queue_sql import STARTING_STAGE as STARTING_STAGE
 from jobs.queue_sql import STATEMENTS, Statements
@@ -156,18 +158,27 @@ def fail(
     job: ClaimedJob,
     worker_id: str,
     error: str,
-    retryable: bool,
+    retry: Retry,
     base_s: float,
     cap_s: float,
 ) -> JobState | None:
-    """Record the attempt's error; back off to pending or fail for good. None: lease lost."""
+    """Record the attempt's error; back off to pending or fail for good. None: lease lost.
+
+    RETRY uses up the attempt; POSTPONE gives it back (the backoff grows with each error
+    recorded, so an outage of minutes is outlasted); FAIL, or no attempt left, is final.
+    """
     errors = [*job.errors, _error_entry(job.attempt, error)]
-    if retryable and job.attempt < job.max_attempts:
-        delay = backoff_s(job.attempt, base_s=base_s, cap_s=cap_s)
-        st = statements(session)
-        params = {"job_id": job.id, "worker_id": worker_id, "new_errors": errors}
-        done = session.execute(st.retry, {**params, **times(st, delay=delay)}).rowcount == 1
-        return JobState.PENDING if done else None
+    st = statements(session)
+    params = {"job_id": job.id, "worker_id": worker_id, "new_errors": errors}
+    if retry is Retry.POSTPONE or (retry is Retry.RETRY and job.attempt < job.max_attempts):
+        statement, tries = (
+            (st.postpone, len(errors)) if retry is Retry.POSTPONE else (st.retry, job.attempt)
+        )
+        delay = backoff_s(tries, base_s=base_s, cap_s=cap_s)
+        if session.execute(statement, {**params, **times(st, delay=delay)}).rowcount != 1:
+            return None
+        notify_job_available(session)
+        return JobState.PENDING
     done = _fenced(session, "fail", job, worker_id, new_errors=errors)
     return JobState.FAILED if done else None
 
@@ -179,4 +190,7 @@ def cancel(session: Executor, *, job: ClaimedJob, worker_id: str) -> bool:
 
 def release(session: Executor, *, job: ClaimedJob, worker_id: str) -> bool:
     """Hand a running job back to the queue at once, without using up an attempt."""
-    return _fenced(session, "release", job, worker_id)
+    done = _fenced(session, "release", job, worker_id)
+    if done:
+        notify_job_available(session)
+    return done

@@ -149,7 +149,7 @@ class Statements:
             )
             .returning(jobs.c.cancel_requested_at)
         )
-        # Complete: fenced; the results are already in storage under the job's own keys.
+        # Complete: fenced; makes the attempt's keys, already in storage, the job's results.
         self.complete = (
             update(jobs)
             .where(_fenced())
@@ -174,6 +174,22 @@ class Statements:
                 locked_by=None,
                 lease_expires_at=None,
                 stage="Waiting to retry",
+                errors=bindparam("new_errors", type_=JSONType),
+            )
+        )
+        # Postpone: fenced; like retry, but the attempt goes back down (an outage, not the job).
+        self.postpone = (
+            update(jobs)
+            .where(_fenced())
+            .values(
+                state=JobState.PENDING,
+                attempt=jobs.c.attempt - 1,
+                run_after=clock.plus("delay"),
+                updated_at=now,
+                locked_by=None,
+                lease_expires_at=None,
+                progress=0,
+                stage="Waiting for storage or database",
                 errors=bindparam("new_errors", type_=JSONType),
             )
         )

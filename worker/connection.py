@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from core.faults import DatabaseUnavailable, classify
+
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+FIRST_PAUSE_S, MAX_PAUSE_S = 0.2, 2.0
+"""Backoff between tries of a write that must not be lost: doubled from first to max."""
 
 
 class DedicatedConnection:
@@ -32,6 +40,25 @@ class DedicatedConnection:
             if not exc.connection_invalidated:
                 raise
         return self._once(work)
+
+    def transaction_until(
+        self, work: Callable[[Connection], T], *, deadline: float, what: str
+    ) -> T:
+        """Like transaction, but tried again with backoff while the database is unavailable,
+        until the monotonic `deadline` (the end of the lease); then DatabaseUnavailable."""
+        pause_s = FIRST_PAUSE_S
+        while True:
+            try:
+                return self.transaction(work)
+            except SQLAlchemyError as exc:
+                fault = classify(exc)
+                if not isinstance(fault, DatabaseUnavailable):
+                    raise
+                if time.monotonic() + pause_s >= deadline:
+                    raise fault from exc
+                log.warning("%s failed, trying again in %.1fs: %s", what, pause_s, fault)
+            time.sleep(pause_s)
+            pause_s = min(MAX_PAUSE_S, pause_s * 2)
 
     def _once(self, work: Callable[[Connection], T]) -> T:
         if self._conn is None:

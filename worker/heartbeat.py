@@ -1,4 +1,4 @@
-"""The heartbeat thread of a running job: lease, progress, cancel and lease-loss detection."""
+"""The heartbeat thread of a running job, from its claim on: lease, progress, cancel, lease loss."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import transaction
+from core.settings import Settings
 from jobs import fleet, queue
 from worker.signals import Shutdown
 
@@ -30,25 +31,25 @@ class JobHeartbeat:
     def __init__(
         self,
         factory: sessionmaker[Session],
+        settings: Settings,
         *,
         job_id: int,
         worker_id: str,
-        lease_s: float,
-        interval_s: float,
         shutdown: Shutdown,
-        liveness_file: Path,
     ) -> None:
         self._factory = factory
         self._job_id = job_id
         self._worker_id = worker_id
-        self._lease_s = lease_s
-        self._interval_s = interval_s
+        self._lease_s = settings.lease_s
+        self._interval_s = settings.progress_interval_s
         self._shutdown = shutdown
-        self._liveness_file = liveness_file
+        self._liveness_file = settings.worker_liveness_file
         self._lock = threading.Lock()
         self._progress, self._stage = 0, queue.STARTING_STAGE
         self._saved: tuple[int, str] = (0, queue.STARTING_STAGE)
         self._done = threading.Event()
+        # The lease runs from the claim, just before this; renewals move its end on.
+        self._renewed_at = time.monotonic()
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
         self.lease_lost = threading.Event()
         self.cancel_requested = threading.Event()
@@ -70,6 +71,10 @@ class JobHeartbeat:
             self._progress = max(self._progress, percent)
             self._stage = stage
 
+    def lease_deadline(self) -> float:
+        """When (time.monotonic) the lease ends unless renewed: the last write may wait until."""
+        return self._renewed_at + self._lease_s
+
     def should_stop(self) -> bool:
         """True once the job is cancelled, its lease is lost, or shutdown's grace is over."""
         return (
@@ -81,14 +86,22 @@ class JobHeartbeat:
     def _run(self) -> None:
         # The lease is renewed at a third of its length, so two missed beats are survivable.
         keepalive_s = self._lease_s / 3
-        last_beat = time.monotonic()
         while not self._done.wait(self._interval_s):
             with self._lock:
                 current = (self._progress, self._stage)
-            if current == self._saved and time.monotonic() - last_beat < keepalive_s:
+            if current == self._saved and time.monotonic() - self._renewed_at < keepalive_s:
                 continue
+            sent_at = time.monotonic()
             if self._beat(*current):
-                self._saved, last_beat = current, time.monotonic()
+                self._saved, self._renewed_at = current, sent_at
+            elif time.monotonic() > self.lease_deadline() and not self.lease_lost.is_set():
+                # Another worker may hold the job by now: stop rather than run on blind.
+                log.warning(
+                    "heartbeat failing for longer than the lease (%gs): stopping, writing nothing",
+                    self._lease_s,
+                    extra=self._extra(),
+                )
+                self.lease_lost.set()
             if self.lease_lost.is_set():
                 return
 

@@ -1,4 +1,4 @@
-"""A job's inputs read from storage, and its outputs written back under the job's own keys."""
+"""A job's inputs read from storage, and its outputs written back under the attempt's own keys."""
 
 from __future__ import annotations
 
@@ -75,7 +75,11 @@ def store_results(
     size: tuple[int, int],
     quality: int,
 ) -> StoredResults:
-    """Write every output (StorageError on an outage); re-runs overwrite the same keys."""
+    """Write every output under this attempt's keys (StorageError on an outage).
+
+    Another attempt never writes here, so a worker that lost its lease cannot change a
+    delivered result: only the fenced complete makes these keys the job's.
+    """
     if len(result.images) != job.variants or len(result.seeds) != job.variants:
         raise RuntimeError(
             f"generator returned {len(result.images)} images and {len(result.seeds)} seeds "
@@ -83,15 +87,15 @@ def store_results(
         )
     keys = []
     for variant, image in enumerate(result.images, start=1):
-        key = job_result_key(job.id, variant)
+        key = job_result_key(job.id, job.attempt, variant)
         storage.put(key, encode_jpeg(_fit(image, size), quality), "image/jpeg")
         keys.append(key)
     for variant, image in enumerate(result.clean_images or [], start=1):
-        key = job_result_key(job.id, variant, labelled=False)
+        key = job_result_key(job.id, job.attempt, variant, "clean")
         storage.put(key, encode_jpeg(_fit(image, size), quality), "image/jpeg")
     mask_key = None
     if result.mask is not None:
-        mask_key = job_mask_key(job.id)
+        mask_key = job_mask_key(job.id, job.attempt)
         storage.put(mask_key, encode_png(_fit(result.mask, size)), "image/png")
     return StoredResults(result_keys=keys, mask_key=mask_key)
 

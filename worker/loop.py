@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -14,20 +15,26 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import transaction
+from core.faults import DatabaseUnavailable, Fault, LeaseLost, classify
 from core.settings import Settings
-from core.storage import Storage, StorageError
+from core.storage import Storage
 from core.version import __version__
 from jobs import fleet, queue
 from jobs.models import JobState
 from jobs.queue import ClaimedJob
 from worker.connection import DedicatedConnection
-from worker.generators.base import BadInput, GenerationResult, Generator, StopRequested
+from worker.generators.base import GenerationResult, Generator, StopRequested
 from worker.heartbeat import JobHeartbeat, touch_liveness
 from worker.job_io import StoredResults, load_request, store_results
 from worker.signals import Shutdown
 from worker.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
+
+NOT_RECORDED = object()
+"""A finishing write's outcome when the database stayed unavailable for the whole lease."""
+STALE_AFTER_LEASES = 10
+"""A fleet row silent for this many leases belongs to a killed worker; the next start prunes it."""
 
 
 def default_worker_id() -> str:
@@ -59,8 +66,9 @@ class Worker:
         )
 
     def register(self) -> None:
-        """Add this worker's row to the fleet table."""
+        """Add this worker's row to the fleet table, and prune the rows of killed workers."""
         with transaction(self.factory) as session:
+            fleet.prune_stale(session, silent_s=STALE_AFTER_LEASES * self.settings.lease_s)
             fleet.register(
                 session,
                 worker_id=self.id,
@@ -106,16 +114,19 @@ class Worker:
         return job is not None
 
     def _claim(self) -> ClaimedJob | None:
-        def claim(conn: Connection) -> ClaimedJob | None:
+        def claim(conn: Connection) -> tuple[ClaimedJob | None, bool]:
             job = queue.claim(conn, worker_id=self.id, lease_s=self.settings.lease_s)
-            fleet.beat(conn, worker_id=self.id, current_job_id=_running_id(job))
-            return job
+            return job, fleet.beat(conn, worker_id=self.id, current_job_id=_running_id(job))
 
         try:
-            return self.db.transaction(claim)
+            job, listed = self.db.transaction(claim)
         except SQLAlchemyError as exc:
-            log.error("claim failed, retrying later: %s", exc, extra=self._extra())
+            log.error("claim failed, retrying later: %s", classify(exc) or exc, extra=self._extra())
             return None
+        if not listed:  # pruned as stale during a long outage: back on the fleet page
+            with contextlib.suppress(SQLAlchemyError):
+                self.register()
+        return job
 
     def _serve(self, job: ClaimedJob, *, claim_next: bool) -> ClaimedJob | None:
         """Run a claimed job and record its end; returns the next job when claim_next."""
@@ -127,22 +138,16 @@ class Worker:
     def _run(self, job: ClaimedJob, claim_next: bool) -> ClaimedJob | None:
         log.info("job claimed (%s)", job.stage, extra=self._extra(job))
         heartbeat = JobHeartbeat(
-            self.factory,
-            job_id=job.id,
-            worker_id=self.id,
-            lease_s=self.settings.lease_s,
-            interval_s=self.settings.progress_interval_s,
-            shutdown=self.shutdown,
-            liveness_file=self.settings.worker_liveness_file,
+            self.factory, self.settings, job_id=job.id, worker_id=self.id, shutdown=self.shutdown
         )
         try:
-            request = load_request(self.storage, job)
-            with heartbeat:
+            with heartbeat:  # from the claim on: a slow download must not cost the lease
+                request = load_request(self.storage, job)
                 result = self.generator.generate(
                     request, heartbeat.on_progress, heartbeat.should_stop
                 )
                 if heartbeat.lease_lost.is_set():
-                    raise StopRequested
+                    raise LeaseLost("the heartbeat lost the lease")
                 stored = store_results(
                     self.storage,
                     job,
@@ -150,19 +155,28 @@ class Worker:
                     size=request.image.size,
                     quality=self.settings.jpeg_quality,
                 )
-        except StopRequested:
-            return self._stopped(job, heartbeat, claim_next)
-        except BadInput as exc:
-            return self._fail(job, f"bad input: {exc}", False, claim_next)
-        except StorageError as exc:
-            return self._fail(job, f"storage unavailable: {exc}", True, claim_next)
         except Exception as exc:
-            log.exception("generation failed", extra=self._extra(job))
-            return self._fail(job, f"{type(exc).__name__}: {exc}", True, claim_next)
-        return self._complete(job, result, stored, claim_next)
+            if heartbeat.lease_lost.is_set():
+                log.warning("job abandoned: lease lost, nothing recorded", extra=self._extra(job))
+                return self._end(job, None, None, heartbeat, claim_next)
+            if isinstance(exc, StopRequested):
+                if heartbeat.cancel_requested.is_set():
+                    return self._end(job, queue.cancel, JobState.CANCELLED, heartbeat, claim_next)
+                return self._end(job, queue.release, JobState.PENDING, heartbeat, claim_next)
+            fault = classify(exc)
+            if fault is None:
+                log.exception("generation failed", extra=self._extra(job))
+                fault = Fault(f"{type(exc).__name__}: {exc}")
+            return self._fail(job, fault, heartbeat, claim_next)
+        return self._complete(job, result, stored, heartbeat, claim_next)
 
     def _complete(
-        self, job: ClaimedJob, result: GenerationResult, stored: StoredResults, claim_next: bool
+        self,
+        job: ClaimedJob,
+        result: GenerationResult,
+        stored: StoredResults,
+        heartbeat: JobHeartbeat,
+        claim_next: bool,
     ) -> ClaimedJob | None:
         def write(conn: Connection) -> bool:
             return queue.complete(
@@ -175,65 +189,73 @@ class Worker:
                 generator=self.generator.name,
             )
 
-        done, following = self._finish(write, failed=False, claim_next=claim_next)
-        if done:
+        done, following = self._finish(write, job, heartbeat, failed=False, claim_next=claim_next)
+        if done is True:
             log.info("job completed", extra=self._extra(job, JobState.COMPLETED))
-        else:
+        elif done is False:
             log.warning(
-                "lease lost before completing: results left for the new owner to overwrite",
+                "lease lost before completing: another worker owns the job; "
+                "this attempt's results stay unreferenced",
                 extra=self._extra(job),
             )
         return following
 
     def _fail(
-        self, job: ClaimedJob, error: str, retryable: bool, claim_next: bool
+        self, job: ClaimedJob, fault: Fault, heartbeat: JobHeartbeat, claim_next: bool
     ) -> ClaimedJob | None:
+        error = f"{fault.label}: {fault}" if type(fault) is not Fault else str(fault)
+
         def write(conn: Connection) -> JobState | None:
             return queue.fail(
                 conn,
                 job=job,
                 worker_id=self.id,
                 error=error,
-                retryable=retryable,
+                retry=fault.retry,
                 base_s=self.settings.retry_base_s,
                 cap_s=self.settings.retry_cap_s,
             )
 
-        state, following = self._finish(write, failed=True, claim_next=claim_next)
-        if state is None:
-            log.warning("lease lost: error not recorded: %s", error, extra=self._extra(job))
-        else:
+        state, following = self._finish(write, job, heartbeat, failed=True, claim_next=claim_next)
+        if isinstance(state, JobState):
             log.warning("job attempt failed: %s", error, extra=self._extra(job, state))
+        elif state is None:
+            log.warning("lease lost: error not recorded: %s", error, extra=self._extra(job))
         return following
 
-    def _stopped(
-        self, job: ClaimedJob, heartbeat: JobHeartbeat, claim_next: bool
+    def _end(
+        self,
+        job: ClaimedJob,
+        end: Callable[..., bool] | None,
+        state: JobState | None,
+        heartbeat: JobHeartbeat,
+        claim_next: bool,
     ) -> ClaimedJob | None:
-        if heartbeat.lease_lost.is_set():
-            log.warning("job abandoned: lease lost, nothing written", extra=self._extra(job))
-            end, state = None, None
-        elif heartbeat.cancel_requested.is_set():
-            end, state = queue.cancel, JobState.CANCELLED
-        else:
-            end, state = queue.release, JobState.PENDING
+        """Cancel or release the job (end=None: write nothing of it), and claim the next."""
 
         def write(conn: Connection) -> bool:
             return end is not None and end(conn, job=job, worker_id=self.id)
 
-        done, following = self._finish(write, failed=None, claim_next=claim_next)
-        if done:
+        done, following = self._finish(write, job, heartbeat, failed=None, claim_next=claim_next)
+        if done is True:
             log.info("job stopped", extra=self._extra(job, state))
         return following
 
     def _finish(
-        self, write: Callable[[Connection], Any], *, failed: bool | None, claim_next: bool
+        self,
+        write: Callable[[Connection], Any],
+        job: ClaimedJob,
+        heartbeat: JobHeartbeat,
+        *,
+        failed: bool | None,
+        claim_next: bool,
     ) -> tuple[Any, ClaimedJob | None]:
         """The fenced write that ends a job, plus the next claim, in ONE transaction.
 
         Committed before the next job runs, so the claim is still committed at once; the
-        fenced write means the same as alone, and if the transaction fails, neither the end
-        nor the claim happened (the old job's lease then expires as with a failed write).
-        None for the write's result when the database refused it.
+        fenced write means the same as alone. While the database is unavailable it is tried
+        again with backoff until the lease runs out (a blip must not cost an attempt).
+        None for the write's result when the database stayed unavailable.
         """
 
         def work(conn: Connection) -> tuple[Any, ClaimedJob | None]:
@@ -246,15 +268,27 @@ class Worker:
             )
             return outcome, following
 
-        return self._record(work) or (None, None)
+        try:
+            return self.db.transaction_until(
+                work, deadline=heartbeat.lease_deadline(), what="finishing write"
+            )
+        except DatabaseUnavailable as exc:
+            log.error(
+                "could not record the job's end: %s until its lease ran out; "
+                "the job runs again once the lease has expired",
+                exc,
+                extra=self._extra(job),
+            )
+        except SQLAlchemyError as exc:
+            log.error("could not record the job's end: %s", exc, extra=self._extra(job))
+        return NOT_RECORDED, None
 
     def _record(self, write: Callable[[Connection], Any]) -> Any:
         """Run one write in its own transaction; None when the database refused it."""
         try:
             return self.db.transaction(write)
         except SQLAlchemyError as exc:
-            # The job keeps its lease until it expires; then the claim hands it out again.
-            log.error("could not record the outcome: %s", exc, extra=self._extra())
+            log.error("could not record: %s", classify(exc) or exc, extra=self._extra())
             return None
 
     def _extra(

@@ -34,6 +34,7 @@ from api.web_session import (
 from catalog.models import ROOM_TYPES
 from catalog.validation import HEX_COLOUR_PATTERN
 from core.errors import ServiceError
+from core.faults import RETRY_AFTER_S, Fault, classify, unavailable_faults
 from core.settings import Settings
 from jobs.service import Page as JobsPage
 
@@ -108,6 +109,14 @@ class PageRoute(APIRoute):
                 return await handler(request)
             except RequestValidationError as exc:
                 raise _bad_address(request, exc) from exc
+            except (Fault, *unavailable_faults) as exc:
+                fault = classify(exc)
+                if fault is None or fault.status != 503:
+                    raise
+                message = f"{fault.public_message[0].upper()}{fault.public_message[1:]}."
+                raise PageError(
+                    503, "Temporarily unavailable", message, retry_url=request.url.path
+                ) from exc
 
         return route
 
@@ -172,7 +181,10 @@ def attempt(
 
 def page_error_response(request: Request, error: PageError) -> Response:
     context = {"title": error.title, "message": error.message, "retry_url": error.retry_url}
-    return render(request, "error.html", context, status=error.status)
+    response = render(request, "error.html", context, status=error.status)
+    if error.status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
 
 
 def sign_in_redirect(request: Request, error: SignInRequired) -> Response:

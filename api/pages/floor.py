@@ -28,7 +28,7 @@ from catalog.service import list_active_styles
 from core.db import utcnow
 from core.errors import NotFound, ServiceError
 from core.settings import Settings
-from core.storage import ObjectNotFound, Storage, job_result_key, job_thumb_key
+from core.storage import ObjectNotFound, Storage, job_thumb_key, rendition_key
 from jobs import service as jobs
 from jobs.derived import create_job_from
 from jobs.models import Job, JobState
@@ -227,7 +227,7 @@ def download(
     job = load_job(session, user, job_id)
     if not 1 <= variant <= len(job.result_keys):
         raise PageError(404, "No such image", f"Job #{job.id} has no variant {variant}.")
-    key = job_result_key(job.id, variant, labelled=not clean)
+    key = rendition_key(job.result_keys[variant - 1], "clean" if clean else "labelled")
     try:
         data = storage.get(key)
     except ObjectNotFound:

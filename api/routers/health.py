@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from api.errors import error_response
 from api.schemas import ErrorOut, HealthOut, ReadyOut
 from core.migrations import SchemaNotAtHead, head_revision, require_head
-from core.storage import StorageError
+from core.storage import PROBE_TIMEOUT_S, StorageError
 
 router = APIRouter(tags=["health"])
 
@@ -37,7 +37,7 @@ def readyz(request: Request) -> ReadyOut | JSONResponse:
     except SQLAlchemyError as exc:
         return error_response(503, "database_unreachable", f"database unreachable: {exc}")
     try:
-        state.storage.check()
+        state.storage.check(timeout_s=PROBE_TIMEOUT_S)
     except (StorageError, OSError) as exc:
         return error_response(503, "storage_unavailable", f"storage unavailable: {exc}")
     return ReadyOut(

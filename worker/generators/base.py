@@ -8,6 +8,8 @@ from typing import Any, Protocol
 
 from PIL import Image
 
+from core.faults import BadInput as BadInput
+
 ProgressCallback = Callable[[float, str], None]
 """Called with a fraction in [0, 1] and a short stage text ("Denoising 12/30")."""
 
@@ -17,10 +19,6 @@ StopCheck = Callable[[], bool]
 
 class StopRequested(Exception):
     """Raised by a generator that saw should_stop() turn True; nothing is written."""
-
-
-class BadInput(Exception):
-    """The job itself is unusable (unreadable photo, impossible style); retrying cannot help."""
 
 
 @dataclass(frozen=True)

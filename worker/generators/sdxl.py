@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from core.faults import OutOfMemory
 from core.settings import SdxlSettings, Settings
 from worker.generators.base import (
     BadInput,
@@ -40,7 +41,7 @@ DENOISE_START, DENOISE_END = 0.1, 0.95
 """The share of job progress that denoising covers (segmentation and depth come before)."""
 
 
-class GpuOutOfMemory(Exception):
+class GpuOutOfMemory(OutOfMemory):
     """CUDA ran out of memory; memory was freed and the job may be retried."""
 
 
