@@ -1,4 +1,5 @@
-"""Retention: delete final jobs older than RETENTION_DAYS and their stored images, in batches.
+"""Retention: delete final jobs older than RETENTION_DAYS and their stored images, in batches;
+and delete the files of attempts that no job points at (a lost lease, a failed attempt).
 
 Each batch is its own short transaction (select ids, then delete rows), so the job table is never
 locked for long and the worker's claims carry on. Images go first: a crash between the two steps
@@ -12,16 +13,18 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.db import make_engine, make_sessionmaker, transaction, utcnow
 from core.settings import Settings, get_settings
-from core.storage import Storage, job_prefix, make_storage
-from jobs.models import FINAL_STATES, Job
+from core.storage import Storage, attempt_of, attempt_prefix, job_prefix, make_storage
+from jobs.models import FINAL_STATES, Job, JobState
 
 BATCH_PAUSE_S = 0.2  # between batches, so vacuum and the workers' claims get their turn
+ORPHAN_GRACE = timedelta(hours=1)
+"""How long after a job ends its unreferenced attempts stay: a stale worker stops within a lease."""
 
 
 @dataclass
@@ -32,6 +35,7 @@ class RetentionReport:
     jobs: int = 0
     objects: int = 0
     batches: int = 0
+    orphans: int = 0
 
 
 def _expired(cutoff: datetime) -> tuple[ColumnElement[bool], ...]:
@@ -82,6 +86,50 @@ def purge_expired_jobs(
         time.sleep(pause_s)
 
 
+def _orphan_candidates(cutoff: datetime, ended_before: datetime) -> ColumnElement[bool]:
+    """Final jobs that may hold files of an attempt they do not point at."""
+    return (
+        Job.state.in_(FINAL_STATES)
+        & (Job.created_at >= cutoff)
+        & (Job.finished_at < ended_before)
+        & or_(Job.attempt > 1, Job.state != JobState.COMPLETED)
+    )
+
+
+def purge_orphaned_attempts(
+    factory: sessionmaker[Session],
+    storage: Storage,
+    report: RetentionReport,
+    *,
+    batch_size: int,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> None:
+    """Delete (or, in a dry run, count) the files of attempts no job's results point at."""
+    ended_before, after_id = (now or utcnow()) - ORPHAN_GRACE, 0
+    while True:
+        with transaction(factory) as session:
+            query = (
+                select(Job.id, Job.result_keys)
+                .where(_orphan_candidates(report.cutoff, ended_before), Job.id > after_id)
+                .order_by(Job.id)
+                .limit(batch_size)
+            )
+            rows = session.execute(query).all()
+        if not rows:
+            return
+        after_id = rows[-1].id
+        for job_id, result_keys in rows:
+            kept = attempt_of(result_keys[0]) if result_keys else None
+            keys = storage.keys(job_prefix(job_id))
+            for attempt in sorted({attempt_of(key) for key in keys} - {None, kept}):
+                prefix = attempt_prefix(job_id, attempt)
+                if dry_run:
+                    report.orphans += sum(key.startswith(prefix) for key in keys)
+                else:
+                    report.orphans += storage.delete_prefix(prefix)
+
+
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
     """`python -m jobs.retention [--dry-run] [--days N] [--batch-size N]`."""
     settings = settings or get_settings()
@@ -93,13 +141,13 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     if args.days < 1 or args.batch_size < 1:
         parser.error("--days and --batch-size must be at least 1")
     engine = make_engine(settings.database_url)
+    factory, storage = make_sessionmaker(engine), make_storage(settings)
     try:
         report = purge_expired_jobs(
-            make_sessionmaker(engine),
-            make_storage(settings),
-            days=args.days,
-            batch_size=args.batch_size,
-            dry_run=args.dry_run,
+            factory, storage, days=args.days, batch_size=args.batch_size, dry_run=args.dry_run
+        )
+        purge_orphaned_attempts(
+            factory, storage, report, batch_size=args.batch_size, dry_run=args.dry_run
         )
     finally:
         engine.dispose()
@@ -107,7 +155,8 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     objects = "" if args.dry_run else f" and {report.objects} stored objects"
     print(
         f"retention: {verb} {report.jobs} jobs{objects} created before "
-        f"{report.cutoff.isoformat(timespec='seconds')} in {report.batches} batches"
+        f"{report.cutoff.isoformat(timespec='seconds')} in {report.batches} batches; "
+        f"{verb} {report.orphans} files of unreferenced attempts"
     )
     return 0
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import update
 
 from core.db import transaction, utcnow
+from core.faults import Retry
 from jobs import queue
 from jobs.models import Job, JobState
 from tests.factories import make_job, make_style, make_user
@@ -46,14 +47,14 @@ def set_fields(session_factory, job_id, **values) -> None:
         session.execute(update(Job).where(Job.id == job_id).values(**values))
 
 
-def fail(session_factory, job, worker_id="w1", *, retryable=True):
+def fail(session_factory, job, worker_id="w1", *, retry=Retry.RETRY):
     with transaction(session_factory) as session:
         return queue.fail(
             session,
             job=job,
             worker_id=worker_id,
             error="boom",
-            retryable=retryable,
+            retry=retry,
             base_s=10,
             cap_s=60,
         )
@@ -125,7 +126,7 @@ def test_retry_backs_off_then_fails_after_max_attempts(session_factory, owner):
 def test_bad_input_fails_at_once(session_factory, owner):
     add_job(session_factory, owner, max_attempts=5)
     job = claim(session_factory)
-    assert fail(session_factory, job, retryable=False) is JobState.FAILED
+    assert fail(session_factory, job, retry=Retry.FAIL) is JobState.FAILED
     failed = load(session_factory, job.id)
     assert failed.state is JobState.FAILED and failed.attempt == 1 and len(failed.errors) == 1
 

@@ -45,7 +45,7 @@ def seed(factory: sessionmaker[Session], storage: LocalStorage) -> dict[str, int
             ids[name] = job.id
     for job_id in ids.values():
         storage.put(job_input_key(job_id), b"in", "image/jpeg")
-        storage.put(job_result_key(job_id, 0), b"out", "image/jpeg")
+        storage.put(job_result_key(job_id, 1, 1), b"out", "image/jpeg")
     return ids
 
 
@@ -78,7 +78,7 @@ def test_purge_deletes_old_final_jobs_and_their_images_in_batches(
             with pytest.raises(ObjectNotFound):
                 storage.get(job_input_key(job_id))
         else:
-            assert storage.get(job_result_key(job_id, 0)) == b"out"
+            assert storage.get(job_result_key(job_id, 1, 1)) == b"out"
     again = purge_expired_jobs(session_factory, storage, days=90, batch_size=2, pause_s=0)
     assert (again.jobs, again.batches) == (0, 0)
 

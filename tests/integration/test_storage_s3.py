@@ -41,7 +41,7 @@ def storage(s3_endpoint: str, tmp_path: Path) -> R2Storage:
 
 
 def test_put_get_round_trip_and_overwrite(storage: R2Storage) -> None:
-    key = job_result_key(7, 0)
+    key = job_result_key(7, 1, 0)
     storage.put(key, b"first", "image/jpeg")
     storage.put(key, b"second", "image/jpeg")
     assert storage.get(key) == b"second"
@@ -55,7 +55,7 @@ def test_missing_key_is_object_not_found(storage: R2Storage) -> None:
 
 def test_delete_prefix_removes_only_that_job(storage: R2Storage) -> None:
     for variant in range(3):
-        storage.put(job_result_key(1, variant), b"x", "image/jpeg")
+        storage.put(job_result_key(1, 1, variant), b"x", "image/jpeg")
     storage.put(job_input_key(1), b"in", "image/jpeg")
     storage.put(job_input_key(10), b"other job", "image/jpeg")
     assert storage.delete_prefix(job_prefix(1)) == 4
@@ -73,7 +73,7 @@ def test_delete_prefix_pages_past_one_listing(storage: R2Storage) -> None:
 
 def test_presigned_url_serves_the_bytes_and_the_bucket_is_private(storage: R2Storage) -> None:
     data = bytes(range(256)) * 40
-    key = job_result_key(5, 1)
+    key = job_result_key(5, 1, 1)
     storage.put(key, data, "image/jpeg")
     url = storage.url(key)
     query = parse_qs(urlparse(url).query)

@@ -80,8 +80,8 @@ def test_job_completes_with_results_in_storage(settings, session_factory):
 
     job = load(session_factory, job_id)
     assert job.state is JobState.COMPLETED and job.attempt == 1 and job.errors == []
-    assert job.result_keys == [job_result_key(job_id, 1), job_result_key(job_id, 2)]
-    assert job.mask_key == job_mask_key(job_id) and job.generator == "preview"
+    assert job.result_keys == [job_result_key(job_id, 1, 1), job_result_key(job_id, 1, 2)]
+    assert job.mask_key == job_mask_key(job_id, 1) and job.generator == "preview"
     assert len(job.result_seeds) == 2 and job.progress == 100
     for key in [*job.result_keys, job.mask_key]:
         assert Image.open(io.BytesIO(storage.get(key))).size == (64, 48)
@@ -150,8 +150,8 @@ def test_cancel_while_running_stores_nothing(settings, session_factory):
     thread.join()
     job = load(session_factory, job_id)
     assert job.state is JobState.CANCELLED and job.result_keys == [] and job.mask_key is None
-    assert not (storage.root / "jobs" / str(job_id) / "result-1.jpg").exists()
-    assert not (storage.root / "jobs" / str(job_id) / "mask.png").exists()
+    assert not (storage.root / job_result_key(job_id, 1, 1)).exists()
+    assert not (storage.root / job_mask_key(job_id, 1)).exists()
 
 
 def test_lease_lost_mid_job_writes_nothing(settings, session_factory):
@@ -167,7 +167,7 @@ def test_lease_lost_mid_job_writes_nothing(settings, session_factory):
     thread.join()
     job = load(session_factory, job_id)
     assert (job.state, job.locked_by, job.attempt) == (JobState.RUNNING, "thief", 2)
-    assert not (storage.root / "jobs" / str(job_id) / "result-1.jpg").exists()
+    assert not (storage.root / job_result_key(job_id, 1, 1)).exists()
 
 
 @pytest.mark.parametrize("grace_s", [0.0, 30.0])

@@ -45,53 +45,58 @@ def _as_postgres(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
+class Cluster:
+    """A private PostgreSQL in a temp dir on a free port, which a test may stop and start."""
+
+    def __init__(self) -> None:
+        bin_dir = _bin_dir()
+        self.root = Path(tempfile.mkdtemp(prefix="stagewright-pg-"))
+        if os.geteuid() == 0:
+            pg = pwd.getpwnam("postgres")
+            os.chown(self.root, pg.pw_uid, pg.pw_gid)
+        self.data, self.port = self.root / "data", _free_port()
+        self._pg_ctl = str(bin_dir / "pg_ctl")
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+        initdb = [str(bin_dir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust"]
+        subprocess.run(
+            _as_postgres([*initdb, "-E", "UTF8", "--no-sync"]), check=True, capture_output=True
+        )
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        log = str(self.root / "log")
+        command = [self._pg_ctl, "-D", str(self.data), "-o", options, "-l", log, "-w", "start"]
+        subprocess.run(_as_postgres(command), check=True, capture_output=True)
+
+    def stop(self) -> None:
+        """Stop at once, as a crash would: every connection is cut."""
+        command = [self._pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop"]
+        subprocess.run(_as_postgres(command), capture_output=True)
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def throwaway_cluster() -> Iterator[str]:
     """Start a private PostgreSQL; yields its server URL (database 'postgres')."""
-    bin_dir = _bin_dir()
-    root = Path(tempfile.mkdtemp(prefix="stagewright-pg-"))
-    if os.geteuid() == 0:
-        pg = pwd.getpwnam("postgres")
-        os.chown(root, pg.pw_uid, pg.pw_gid)
-    data, port = root / "data", _free_port()
-    subprocess.run(
-        _as_postgres(
-            [
-                str(bin_dir / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                "postgres",
-                "-A",
-                "trust",
-                "-E",
-                "UTF8",
-                "--no-sync",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    options = (
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    )
-    pg_ctl = str(bin_dir / "pg_ctl")
-    subprocess.run(
-        _as_postgres(
-            [pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]
-        ),
-        check=True,
-        capture_output=True,
-    )
+    with running_cluster() as cluster:
+        yield cluster.url
+
+
+@contextlib.contextmanager
+def running_cluster() -> Iterator[Cluster]:
+    """A started Cluster, removed afterwards."""
+    cluster = Cluster()
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        cluster.start()
+        yield cluster
     finally:
-        subprocess.run(
-            _as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]),
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+        cluster.remove()
 
 
 @contextlib.contextmanager

@@ -43,7 +43,7 @@ def test_missing_key_is_object_not_found(storage: LocalStorage) -> None:
 
 def test_delete_prefix_removes_only_that_job(storage: LocalStorage) -> None:
     storage.put(job_input_key(1), b"a", "image/jpeg")
-    storage.put(job_result_key(1, 0), b"b", "image/jpeg")
+    storage.put(job_result_key(1, 1, 0), b"b", "image/jpeg")
     storage.put(job_input_key(10), b"c", "image/jpeg")
     assert storage.delete_prefix(job_prefix(1)) == 2
     assert not (storage.root / "jobs" / "1").exists()
@@ -52,7 +52,7 @@ def test_delete_prefix_removes_only_that_job(storage: LocalStorage) -> None:
 
 
 def test_signed_url_verifies_only_unchanged_and_unexpired(storage: LocalStorage) -> None:
-    key = job_result_key(3, 0)
+    key = job_result_key(3, 1, 0)
     url = urlparse(storage.url(key))
     query = parse_qs(url.query)
     expires, sig = int(query["expires"][0]), query["sig"][0]
@@ -60,7 +60,7 @@ def test_signed_url_verifies_only_unchanged_and_unexpired(storage: LocalStorage)
     assert expires > time.time()
     assert storage.verify(key, expires, sig)
     assert not storage.verify(key, expires, sig[:-1] + ("0" if sig[-1] != "0" else "1"))
-    assert not storage.verify(job_result_key(3, 1), expires, sig)
+    assert not storage.verify(job_result_key(3, 1, 1), expires, sig)
     assert not storage.verify(key, expires + 1, sig)
     past = int(time.time()) - 1
     assert not storage.verify(key, past, storage.sign(key, past))

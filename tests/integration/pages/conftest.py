@@ -99,9 +99,9 @@ def completed_job(
     storage = LocalStorage(settings.local_storage_dir, settings.secret_key)
     with transaction(session_factory) as session:
         job = make_job(session, user=user, style=style, state=JobState.COMPLETED, variants=2)
-        job.result_keys = [job_result_key(job.id, n) for n in (1, 2)]
+        job.result_keys = [job_result_key(job.id, 1, n) for n in (1, 2)]
         job.result_seeds = [11, 12]
-        job.mask_key = job_mask_key(job.id)
+        job.mask_key = job_mask_key(job.id, 1)
         job.generator = "preview"
         storage.put(job_input_key(job.id), photo_bytes(), "image/jpeg")
         for n, key in enumerate(job.result_keys, start=1):

@@ -89,10 +89,10 @@ def test_sdxl_job_completes_through_the_worker_loop(settings, session_factory, s
 
     assert job.state is JobState.COMPLETED, job.errors
     assert job.generator == "sdxl" and job.progress == 100
-    assert job.result_keys == [job_result_key(job.id, 1), job_result_key(job.id, 2)]
+    assert job.result_keys == [job_result_key(job.id, 1, 1), job_result_key(job.id, 1, 2)]
     assert job.result_seeds == variant_seeds(77, 2) == generator.results[0].seeds
-    mask = np.asarray(Image.open(io.BytesIO(storage.get(job_mask_key(job.id)))))
-    assert job.mask_key == job_mask_key(job.id) and mask.shape == (HEIGHT, WIDTH)
+    mask = np.asarray(Image.open(io.BytesIO(storage.get(job_mask_key(job.id, 1)))))
+    assert job.mask_key == job_mask_key(job.id, 1) and mask.shape == (HEIGHT, WIDTH)
     outside = mask == 0
     assert outside.any() and (~outside).any()
 
