@@ -48,7 +48,9 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 class Cluster:
     """A private PostgreSQL in a temp dir on a free port, which a test may stop and start."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        # durable: every commit survives an immediate stop (off: faster, may lose the last ones)
+        self.synchronous_commit = "on" if durable else "off"
         bin_dir = _bin_dir()
         self.root = Path(tempfile.mkdtemp(prefix="stagewright-pg-"))
         if os.geteuid() == 0:
@@ -65,7 +67,8 @@ class Cluster:
     def start(self) -> None:
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            f"-c synchronous_commit={self.synchronous_commit} -c full_page_writes=off "
+            "-c max_connections=200"
         )
         log = str(self.root / "log")
         command = [self._pg_ctl, "-D", str(self.data), "-o", options, "-l", log, "-w", "start"]
@@ -89,9 +92,9 @@ def throwaway_cluster() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def running_cluster() -> Iterator[Cluster]:
+def running_cluster(*, durable: bool = False) -> Iterator[Cluster]:
     """A started Cluster, removed afterwards."""
-    cluster = Cluster()
+    cluster = Cluster(durable=durable)
     try:
         cluster.start()
         yield cluster

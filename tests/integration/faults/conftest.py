@@ -3,6 +3,8 @@ S3 endpoint (moto) or a database behind a proxy that refuses or stalls."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -11,18 +13,25 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.db import make_engine, make_sessionmaker
+from core.db import make_engine, make_sessionmaker, transaction
 from core.migrations import upgrade
 from core.settings import Settings
+from core.storage import Storage, make_storage
+from jobs.models import Job
+from tests.factories import stored_job
 from tests.support.pgcluster import Cluster, running_cluster
 from tests.support.s3server import create_bucket, r2_settings, s3_server
 from tests.support.tcpproxy import TcpProxy, tcp_proxy
+from worker.generators.base import Generator
+from worker.generators.preview import PreviewGenerator
+from worker.loop import Worker
+from worker.signals import Shutdown
 
 
 @pytest.fixture
 def cluster() -> Iterator[Cluster]:
     """A migrated PostgreSQL cluster of this test alone: stopping it harms no other test."""
-    with running_cluster() as cluster:
+    with running_cluster(durable=True) as cluster:
         upgrade(cluster.url)
         yield cluster
 
@@ -85,3 +94,60 @@ def proxied_url(url: str, proxy: TcpProxy) -> str:
     """A database URL that goes through the proxy."""
     parts = urlsplit(url)
     return url.replace(parts.netloc, f"{parts.username}@{proxy.address}", 1)
+
+
+class Workers:
+    """In-process workers of one test, closed at its end."""
+
+    def __init__(self) -> None:
+        self.made: list[Worker] = []
+
+    def make(
+        self,
+        settings: Settings,
+        factory: sessionmaker[Session],
+        *,
+        generator: Generator | None = None,
+        storage: Storage | None = None,
+    ) -> Worker:
+        worker = Worker(
+            settings,
+            generator=generator or PreviewGenerator(step_delay_s=0),
+            storage=storage or make_storage(settings),
+            factory=factory,
+            shutdown=Shutdown(settings.shutdown_grace_s),
+        )
+        self.made.append(worker)
+        return worker
+
+
+@pytest.fixture
+def workers() -> Iterator[Workers]:
+    made = Workers()
+    yield made
+    for worker in made.made:
+        worker.close()
+
+
+def add_job(settings: Settings, factory: sessionmaker[Session], **fields: object) -> int:
+    with transaction(factory) as session:
+        return stored_job(session, make_storage(settings), **fields).id
+
+
+def load(factory: sessionmaker[Session], job_id: int) -> Job:
+    with factory() as session:
+        return session.get(Job, job_id)
+
+
+def timed_run(worker: Worker) -> tuple[threading.Thread, list[float]]:
+    """worker.run_once in a thread; the list gets its duration in seconds when it ends."""
+    took: list[float] = []
+
+    def run() -> None:
+        start = time.monotonic()
+        worker.run_once()
+        took.append(time.monotonic() - start)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, took
