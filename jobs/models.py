@@ -49,7 +49,6 @@ class Job(Base):
         Index(
             "ix_jobs_pending",
             "priority",
-            "run_after",
             "id",
             postgresql_where=text("state = 'pending'"),
             sqlite_where=text("state = 'pending'"),

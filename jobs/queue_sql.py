@@ -94,12 +94,13 @@ class Statements:
         pending = (
             select(jobs.c.id)
             .where(jobs.c.state == JobState.PENDING, jobs.c.run_after <= now)
-            .order_by(jobs.c.priority, jobs.c.run_after, jobs.c.id)
+            .order_by(jobs.c.priority, jobs.c.id)
             .limit(1)
             .with_for_update(skip_locked=True)
             .scalar_subquery()
         )
-        # Claim: one statement; the oldest expired lease first, else the next pending job.
+        # Claim: one statement; the oldest expired lease first, else the oldest runnable
+        # pending job (by id: a retried job keeps its place once its backoff is over).
         # SET reads the old row, so the stage records a reclaim.
         self.claim: Update = (
             update(jobs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+import psycopg
 import pytest
 from sqlalchemy import update
 
@@ -12,7 +13,9 @@ from core.db import transaction, utcnow
 from core.faults import Retry
 from jobs import queue
 from jobs.models import Job, JobState
+from jobs.notify import CHANNEL
 from tests.factories import make_job, make_style, make_user
+from worker.wakeup import libpq_url
 
 LEASE_S = 30
 
@@ -71,16 +74,17 @@ def test_claim_sets_running_with_a_lease(session_factory, owner):
     assert claim(session_factory, "w2") is None
 
 
-def test_claim_order_is_priority_then_run_after_then_id(session_factory, owner):
+def test_claim_order_is_priority_then_the_oldest_runnable_job(session_factory, owner):
+    """A retried job whose backoff is over goes before jobs queued after it (not behind them)."""
     now = utcnow()
-    late = add_job(session_factory, owner, priority=100, run_after=now - timedelta(seconds=1))
-    early = add_job(session_factory, owner, priority=100, run_after=now - timedelta(seconds=60))
+    retried = add_job(session_factory, owner, priority=100, run_after=now - timedelta(seconds=1))
+    queued = add_job(session_factory, owner, priority=100, run_after=now - timedelta(seconds=60))
     urgent = add_job(session_factory, owner, priority=10, run_after=now)
     tie_a = add_job(session_factory, owner, priority=200, run_after=now - timedelta(seconds=5))
     tie_b = add_job(session_factory, owner, priority=200, run_after=now - timedelta(seconds=5))
     future = add_job(session_factory, owner, priority=1, run_after=now + timedelta(hours=1))
     order = [claim(session_factory).id for _ in range(5)]
-    assert order == [urgent, early, late, tie_a, tie_b]
+    assert order == [urgent, retried, queued, tie_a, tie_b]
     assert claim(session_factory) is None
     assert load(session_factory, future).state is JobState.PENDING
 
@@ -129,6 +133,38 @@ def test_bad_input_fails_at_once(session_factory, owner):
     assert fail(session_factory, job, retry=Retry.FAIL) is JobState.FAILED
     failed = load(session_factory, job.id)
     assert failed.state is JobState.FAILED and failed.attempt == 1 and len(failed.errors) == 1
+
+
+def test_postponed_job_keeps_its_attempts_and_backs_off_longer_each_time(session_factory, owner):
+    job_id = add_job(session_factory, owner, max_attempts=1)
+    delays = []
+    for _ in range(3):
+        set_fields(session_factory, job_id, run_after=utcnow())
+        job = claim(session_factory)
+        assert fail(session_factory, job, retry=Retry.POSTPONE) is JobState.PENDING
+        postponed = load(session_factory, job_id)
+        delays.append((postponed.run_after - utcnow()).total_seconds())
+    assert (postponed.state, postponed.attempt, len(postponed.errors)) == (JobState.PENDING, 0, 3)
+    assert delays[0] < 13 and 14 < delays[1] < 25 and delays[2] > 30  # base 10 s, +/- 20%
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("end", ["release", "retry", "postpone"])
+def test_release_and_retry_wake_the_listeners(session_factory, owner, settings, end):
+    add_job(session_factory, owner)
+    job = claim(session_factory)
+    with psycopg.connect(libpq_url(settings.database_url), autocommit=True) as listener:
+        listener.execute(f"LISTEN {CHANNEL}")
+        with transaction(session_factory) as session:
+            if end == "release":
+                assert queue.release(session, job=job, worker_id="w1")
+            else:
+                retry = Retry.RETRY if end == "retry" else Retry.POSTPONE
+                state = queue.fail(
+                    session, job=job, worker_id="w1", error="x", retry=retry, base_s=0, cap_s=0
+                )
+                assert state is JobState.PENDING
+        assert len(list(listener.notifies(timeout=5, stop_after=1))) == 1
 
 
 def test_stale_owner_cannot_fail_cancel_or_release(session_factory, owner):

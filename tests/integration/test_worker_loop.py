@@ -108,12 +108,14 @@ def test_bad_input_fails_at_once(settings, session_factory, corrupt, message):
     assert len(failed.errors) == 1 and message in failed.errors[0]["error"]
 
 
-def test_storage_outage_while_writing_is_retried(settings, session_factory):
-    job_id = add_job(settings, session_factory, max_attempts=2)
+def test_storage_outage_while_writing_is_postponed_without_using_an_attempt(
+    settings, session_factory
+):
+    job_id = add_job(settings, session_factory, max_attempts=1)
     store = UnreachableStore(settings.local_storage_dir, settings.secret_key)
     make_worker(settings, session_factory, storage=store).run_once()
     job = load(session_factory, job_id)
-    assert job.state is JobState.PENDING and job.attempt == 1
+    assert job.state is JobState.PENDING and job.attempt == 0
     assert "storage unavailable" in job.errors[0]["error"]
     assert job.run_after > utcnow() + timedelta(seconds=settings.retry_base_s * 0.5)
 
@@ -207,6 +209,29 @@ def test_register_and_deregister(settings, session_factory):
     worker.run()  # shutdown already requested: deregisters at once
     with session_factory() as session:
         assert session.scalars(select(WorkerRecord.id)).all() == []
+
+
+def test_start_prunes_the_fleet_rows_of_killed_workers(settings, session_factory):
+    settings.worker_id = "pod-new"
+    with transaction(session_factory) as session:
+        for worker_id, silent_s in [("killed", 11 * settings.lease_s), ("busy", settings.lease_s)]:
+            session.add(
+                WorkerRecord(
+                    id=worker_id,
+                    host="h",
+                    pid=1,
+                    generator="preview",
+                    version="0",
+                    started_at=utcnow() - timedelta(hours=1),
+                    last_heartbeat_at=utcnow() - timedelta(seconds=silent_s),
+                    jobs_done=0,
+                    jobs_failed=0,
+                    note="",
+                )
+            )
+    make_worker(settings, session_factory).register()
+    with session_factory() as session:
+        assert sorted(session.scalars(select(WorkerRecord.id))) == ["busy", "pod-new"]
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import collections
 import signal
+import time
 
 import pytest
 from sqlalchemy import func, select
 
 from core.db import transaction
+from core.settings import Settings
 from core.storage import make_storage
 from core.version import __version__
 from jobs.models import Job, JobState, WorkerRecord
@@ -98,6 +100,27 @@ def test_killed_worker_job_is_completed_by_another_after_the_lease(
     assert job.attempt == 2 and [e["attempt"] for e in job.errors] == [1]
     assert "lease expired" in job.errors[0]["error"]
     assert any(line.get("job_id") == job_id for line in fleet.log_lines("rescuer"))
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_killed_worker_job_is_recovered_within_30s_with_default_settings(
+    fleet, settings, session_factory
+):
+    defaults = Settings(_env_file=None)
+    default = {"LEASE_S": defaults.lease_s, "POLL_INTERVAL_S": defaults.poll_interval_s}
+    job_id = add_jobs(settings, session_factory, 1)[0]
+    doomed = fleet.start("doomed", PREVIEW_STEP_DELAY_S=5, **default)
+    wait_for(lambda: job_state(session_factory, job_id).locked_by == "doomed", what="claim")
+    fleet.start("rescuer", PREVIEW_STEP_DELAY_S=0, **default)
+    doomed.kill()
+    killed_at = time.monotonic()
+    wait_for(
+        lambda: job_state(session_factory, job_id).state is JobState.COMPLETED,
+        timeout_s=40,
+        what="rescue",
+    )
+    assert time.monotonic() - killed_at <= 30
+    assert job_state(session_factory, job_id).attempt == 2
 
 
 @pytest.mark.parametrize(("grace_s", "final"), [(30, JobState.COMPLETED), (0, JobState.PENDING)])
