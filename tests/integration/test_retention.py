@@ -14,9 +14,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import transaction, utcnow
 from core.settings import Settings
-from core.storage import LocalStorage, ObjectNotFound, job_input_key, job_result_key, make_storage
+from core.storage import (
+    LocalStorage,
+    ObjectNotFound,
+    job_input_key,
+    job_mask_key,
+    job_result_key,
+    make_storage,
+)
 from jobs.models import Job, JobState
-from jobs.retention import purge_expired_jobs
+from jobs.retention import RetentionReport, purge_expired_jobs, purge_orphaned_attempts
 from tests.factories import make_job, make_style, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,3 +148,45 @@ def test_cli_dry_run_then_real_run(
         assert expected in result.stdout
     bad = retention("--days", "0")
     assert bad.returncode == 2 and "--days and --batch-size must be at least 1" in bad.stderr
+
+
+def test_files_of_unreferenced_attempts_are_deleted(
+    session_factory: sessionmaker[Session], storage: LocalStorage
+) -> None:
+    now = utcnow()
+    ended = {"finished_at": now - timedelta(hours=2)}
+    with transaction(session_factory) as session:
+        user, style = make_user(session), make_style(session)
+        cases = {
+            "retried": dict(state=JobState.COMPLETED, attempt=2, **ended),
+            "failed": dict(state=JobState.FAILED, attempt=1, **ended),
+            "just_ended": dict(state=JobState.COMPLETED, attempt=2, finished_at=now),
+            "running": dict(state=JobState.RUNNING, attempt=2),
+        }
+        ids = {
+            name: make_job(session, user=user, style=style, **fields).id
+            for name, fields in cases.items()
+        }
+        for name, job_id in ids.items():
+            keep = [job_result_key(job_id, 2, 1)] if name != "failed" else []
+            session.get(Job, job_id).result_keys = keep
+    for job_id in ids.values():
+        storage.put(job_input_key(job_id), b"in", "image/jpeg")
+        for attempt in (1, 2):
+            storage.put(job_result_key(job_id, attempt, 1), b"out", "image/jpeg")
+            storage.put(job_mask_key(job_id, attempt), b"mask", "image/png")
+
+    dry = RetentionReport(cutoff=now - timedelta(days=90))
+    purge_orphaned_attempts(session_factory, storage, dry, batch_size=1, dry_run=True)
+    assert dry.orphans == 2 + 4
+    report = RetentionReport(cutoff=now - timedelta(days=90))
+    purge_orphaned_attempts(session_factory, storage, report, batch_size=1)
+    assert report.orphans == 6
+    left = {name: storage.keys(f"jobs/{job_id}/") for name, job_id in ids.items()}
+    retried = ids["retried"]
+    assert left["retried"] == sorted(
+        [job_input_key(retried), job_mask_key(retried, 2), job_result_key(retried, 2, 1)]
+    )
+    assert storage.keys(f"jobs/{ids['retried']}/a1/") == []
+    assert left["failed"] == [job_input_key(ids["failed"])]
+    assert len(left["just_ended"]) == len(left["running"]) == 5
