@@ -67,7 +67,7 @@ class TcpProxy:
             if listener is None:
                 self._closed.wait(TICK_S)
                 continue
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, ValueError):  # closed meanwhile (refuse)
                 readable, _, _ = select.select([listener], [], [], TICK_S)
                 if readable:
                     client, _ = listener.accept()
