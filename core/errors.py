@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from core.faults import RETRY_AFTER_S
+
 
 class ServiceError(Exception):
     """A refusal the client can act on; `status` is the HTTP status the API answers with."""
@@ -57,3 +61,7 @@ class Unavailable(ServiceError):
 
     status = 503
     code = "unavailable"
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"Retry-After": str(RETRY_AFTER_S)})
+        super().__init__(message, **kwargs)

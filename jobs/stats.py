@@ -26,9 +26,7 @@ def queue_positions(session: Session, job_ids: Collection[int]) -> dict[int, int
     ranked = (
         select(
             Job.id,
-            (func.row_number().over(order_by=(Job.priority, Job.id)) - 1).label(
-                "ahead"
-            ),
+            (func.row_number().over(order_by=(Job.priority, Job.id)) - 1).label("ahead"),
         )
         .where(Job.state == JobState.PENDING)
         .subquery()
