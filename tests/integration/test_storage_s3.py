@@ -68,7 +68,9 @@ def test_delete_prefix_removes_only_that_job(storage: R2Storage) -> None:
 def test_delete_prefix_pages_past_one_listing(storage: R2Storage) -> None:
     for n in range(1005):
         storage.put(f"jobs/3/result-{n}.jpg", b"", "image/jpeg")
+    assert len(storage.keys(job_prefix(3))) == 1005
     assert storage.delete_prefix(job_prefix(3)) == 1005
+    assert storage.keys(job_prefix(3)) == []
 
 
 def test_presigned_url_serves_the_bytes_and_the_bucket_is_private(storage: R2Storage) -> None:

@@ -8,7 +8,16 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 
-from core.storage import LocalStorage, ObjectNotFound, job_input_key, job_prefix, job_result_key
+from core.storage import (
+    LocalStorage,
+    ObjectNotFound,
+    StorageError,
+    attempt_of,
+    job_input_key,
+    job_prefix,
+    job_result_key,
+    rendition_key,
+)
 
 
 @pytest.fixture
@@ -39,6 +48,28 @@ def test_put_replaces_atomically_and_leaves_no_temp_file(storage: LocalStorage) 
 def test_missing_key_is_object_not_found(storage: LocalStorage) -> None:
     with pytest.raises(ObjectNotFound):
         storage.get(job_input_key(9))
+
+
+def test_attempt_keys_and_renditions_and_listing(storage: LocalStorage) -> None:
+    key = job_result_key(4, 2, 1)
+    assert key == "jobs/4/a2/result-1.jpg" and attempt_of(key) == 2
+    assert (
+        job_result_key(4, 2, 1, "clean")
+        == rendition_key(key, "clean")
+        == "jobs/4/a2/result-1-clean.jpg"
+    )
+    assert attempt_of(job_input_key(4)) is None
+    storage.put(key, b"r", "image/jpeg")
+    storage.put(job_input_key(4), b"i", "image/jpeg")
+    assert storage.keys(job_prefix(4)) == [key, job_input_key(4)]
+
+
+def test_os_errors_are_storage_errors(storage: LocalStorage) -> None:
+    storage.put(job_input_key(6), b"i", "image/jpeg")
+    with pytest.raises(StorageError, match="cannot read"):
+        storage.get("jobs/6")  # a directory
+    with pytest.raises(StorageError, match="cannot write"):
+        storage.put("jobs/6/input.jpg/result.jpg", b"x", "image/jpeg")  # a file as a directory
 
 
 def test_delete_prefix_removes_only_that_job(storage: LocalStorage) -> None:
