@@ -172,7 +172,7 @@ class LocalStorage:
         return f"/files/{quote(key)}?expires={expires}&sig={self.sign(key, expires)}"
 
     def check(self, timeout_s: float | None = None) -> None:
-        """Write and remove a small file: a full or read-only disk fails here."""
+        """Write and remove a small file: a full or read-only disk fails here (no timeout)."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
