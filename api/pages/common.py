@@ -14,13 +14,13 @@ from urllib.parse import quote, urlencode
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from accounts.models import Role, TokenKind, User
 from accounts.security import csrf_token_for, new_token
 from accounts.service import resolve_token
 from api.deps import SessionDep, SettingsDep
+from api.inputs import CheckedRoute
 from api.web_session import (
     CSRF_FIELD,
     SESSION_COOKIE,
@@ -97,7 +97,7 @@ def _bad_address(request: Request, exc: RequestValidationError) -> PageError:
     )
 
 
-class PageRoute(APIRoute):
+class PageRoute(CheckedRoute):
     """A page route: a bad path, query or form value gets an HTML error page, not JSON."""
 
     def get_route_handler(self) -> Callable[[Request], Any]:

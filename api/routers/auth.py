@@ -10,11 +10,12 @@ from accounts.models import TokenKind
 from accounts.service import authenticate, issue_token, revoke_token
 from api.deps import CurrentUser, SessionDep, SettingsDep
 from api.errors import Unauthorized
+from api.inputs import CheckedRoute
 from api.presenters import user_out
 from api.schemas import COMMON_ERRORS, TokenOut, TokenRequest, UserOut
 from core.db import utcnow
 
-router = APIRouter(tags=["auth"], responses=COMMON_ERRORS)
+router = APIRouter(route_class=CheckedRoute, tags=["auth"], responses=COMMON_ERRORS)
 
 
 @router.post(

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, Header, Path, Query, Respons
 from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
+from api.inputs import CheckedRoute
 from api.presenters import job_out
 from api.schemas import COMMON_ERRORS, JobOut, JobPage, error_responses
 from core.images import normalise_upload
@@ -28,7 +29,7 @@ from jobs.submit import (
     create_job,
 )
 
-router = APIRouter(tags=["jobs"], responses=COMMON_ERRORS)
+router = APIRouter(route_class=CheckedRoute, tags=["jobs"], responses=COMMON_ERRORS)
 
 JobId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The job's id")]
 _errors = error_responses(404, 409)

@@ -26,12 +26,13 @@ from prometheus_client.registry import Collector
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.inputs import CheckedRoute
 from core.db import db_clock, transaction
 from core.settings import Settings
 from jobs.models import Job, JobState
 from jobs.stats import WORKER_LIVE_LEASES, counts_by_state, fleet_status, oldest_pending_age_s
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(route_class=CheckedRoute, tags=["operations"])
 
 WINDOW = timedelta(hours=24)
 DURATION_BUCKETS_S = (1, 2, 5, 10, 20, 30, 60, 120, 300, 600)

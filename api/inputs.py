@@ -1,0 +1,125 @@
+"""One gate for hostile values on every route: control characters in text, ids past BIGINT.
+
+PostgreSQL refuses a NUL byte in text (a 500 before this gate), SQLite stores it, and other control
+characters make names and listings unreadable; so every route refuses them all, the same way. Tab,
+line feed and carriage return stay allowed (prompts and notes have lines).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_MESSAGE = "must not contain NUL or other control characters"
+# Ids are BIGINT on both databases; a larger one cannot name a row.
+MAX_ID = 2**63 - 1
+
+
+def _problem(place: str, name: object, value: object, kind: str, message: str) -> dict[str, Any]:
+    return {"type": kind, "loc": (place, name), "msg": message, "input": value}
+
+
+def _texts(value: Any, name: object) -> Iterator[tuple[object, str]]:
+    """Every string in a parsed JSON value, keys included, with the top-level field it sits in."""
+    if isinstance(value, str):
+        yield name, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(key, name if name is not None else key)
+            yield from _texts(item, name if name is not None else key)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item, name)
+
+
+class _RefusedBody(HTTPException):
+    """Raised while FastAPI reads the body (which turns other errors into a bare 400)."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(422)
+        self.errors = errors
+
+
+def _control_problems(place: str, pairs: Iterator[tuple[object, str]]) -> list[dict[str, Any]]:
+    return [
+        _problem(place, name, text, "control_character", CONTROL_MESSAGE)
+        for name, text in pairs
+        if CONTROL_CHARACTERS.search(text)
+    ]
+
+
+def _refuse_controls(place: str, pairs: Iterator[tuple[object, str]]) -> None:
+    if errors := _control_problems(place, pairs):
+        raise RequestValidationError(errors)
+
+
+def _refuse_body(pairs: Iterator[tuple[object, str]]) -> None:
+    if errors := _control_problems("body", pairs):
+        raise _RefusedBody(errors)
+
+
+def _form_texts(form: FormData) -> Iterator[tuple[object, str]]:
+    for name, value in form.multi_items():
+        yield name, name
+        if isinstance(value, UploadFile):
+            yield name, value.filename or ""
+        else:
+            yield name, value
+
+
+class CheckedRequest(Request):
+    """A request whose form or JSON body is refused if any text in it has a control character."""
+
+    async def _get_form(self, **kwargs: Any) -> FormData:
+        form = await super()._get_form(**kwargs)
+        _refuse_body(_form_texts(form))
+        return form
+
+    async def json(self) -> Any:
+        value = await super().json()
+        _refuse_body(_texts(value, None))
+        return value
+
+
+def check_address(request: Request) -> None:
+    """Refuse control characters in the path and query, and a numeric path id past BIGINT."""
+    path_params = request.path_params
+    _refuse_controls("path", ((name, str(value)) for name, value in path_params.items()))
+    query = request.query_params.multi_items()
+    _refuse_controls(
+        "query", (pair for name, value in query for pair in ((name, name), (name, value)))
+    )
+    too_big = [
+        _problem("path", name, value, "id_too_large", "no such id")
+        for name, value in path_params.items()
+        if isinstance(value, str)
+        and value.isascii()
+        and value.isdigit()
+        and (len(value) > 19 or int(value) > MAX_ID)
+    ]
+    if too_big:
+        raise RequestValidationError(too_big)
+
+
+class CheckedRoute(APIRoute):
+    """Every route of the app: hostile text and impossible ids are a 4xx before the handler runs."""
+
+    def get_route_handler(self) -> Callable[[Request], Any]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Any:
+            check_address(request)
+            try:
+                return await handler(CheckedRequest(request.scope, request.receive))
+            except _RefusedBody as exc:
+                raise RequestValidationError(exc.errors) from exc
+
+        return route

@@ -1,0 +1,140 @@
+"""api/inputs.py's gate on every route: control characters in any text input, ids past BIGINT."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi import params
+from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import BaseModel
+
+from accounts.models import Role
+from accounts.security import csrf_token_for
+from api.app import create_app
+from api.inputs import CheckedRoute
+from api.pages.common import PageRoute
+from tests.integration.pages.conftest import csrf_of
+
+SIGN_OUT = {("POST", "/sign-out"), ("DELETE", "/api/v1/auth/token")}
+HOSTILE = ["a\x00b", "a\x1bb", "a\x7fb"]
+
+
+def _api_routes() -> list[tuple[str, APIRoute]]:
+    contexts = iter_route_contexts(create_app().routes)
+    routes = [
+        (c.path, c.original_route) for c in contexts if isinstance(c.original_route, APIRoute)
+    ]
+    assert len(routes) > 40
+    return routes
+
+
+def _fields(route: APIRoute, kind: str) -> list:
+    """The route's query or body fields, its dependencies' included."""
+    found, stack = [], [route.dependant]
+    while stack:
+        dependant = stack.pop()
+        found.extend(getattr(dependant, kind))
+        stack.extend(dependant.dependencies)
+    return found
+
+
+def _names(field) -> list[str]:
+    annotation = field.field_info.annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [info.alias or name for name, info in annotation.model_fields.items()]
+    return [field.alias]
+
+
+def _requests(full_path: str, route: APIRoute, bad: str):
+    """(method, url, query, form, json) with `bad` in each text input of the route in turn."""
+    query_fields, body_fields = _fields(route, "query_params"), _fields(route, "body_params")
+    path = re.sub(r"\{[^}]+\}", "1", full_path)
+    for method in sorted(route.methods - {"HEAD"}):
+        if (method, full_path) in SIGN_OUT:
+            continue
+        for name in re.findall(r"\{(\w+)", full_path):
+            url = re.sub(r"\{%s[^}]*\}" % name, "a%00b", full_path)
+            yield method, re.sub(r"\{[^}]+\}", "1", url), {}, None, None
+        for field in query_fields:
+            for name in _names(field):
+                yield method, path, {name: bad}, None, None
+        form_fields = [f for f in body_fields if isinstance(f.field_info, params.Form)]
+        for field in form_fields:
+            for name in _names(field):
+                if name != "csrf_token":
+                    yield method, path, {}, {name: bad}, None
+        if body_fields and not form_fields:
+            yield method, path, {}, None, {"name": bad, "email": bad}
+
+
+def test_every_route_goes_through_the_gate():
+    assert all(isinstance(route, CheckedRoute) for _, route in _api_routes())
+
+
+@pytest.mark.parametrize("bad", HOSTILE, ids=["nul", "escape", "delete"])
+def test_control_characters_are_refused_on_every_route(make_web_user, web_settings, bad):
+    _, admin = make_web_user(Role.ADMIN)
+    token = csrf_token_for(admin.cookies["sw_session"], web_settings.secret_key)
+    failures, checked = [], 0
+    for full_path, route in _api_routes():
+        is_page = isinstance(route, PageRoute)
+        for method, url, query, form, json in _requests(full_path, route, bad):
+            data = {**form, "csrf_token": token} if form is not None else None
+            response = admin.request(
+                method,
+                url,
+                params=query,
+                data=data,
+                json=json,
+                headers={"X-CSRF-Token": token},
+                follow_redirects=False,
+            )
+            checked += 1
+            expected = 400 if is_page else 422
+            if "%00" in url and is_page:
+                expected = 404  # a page path that cannot exist
+            text = response.text
+            if response.status_code != expected or (
+                expected != 404 and "control characters" not in text
+            ):
+                failures.append(
+                    f"{method} {url} {query or form or json}: {response.status_code} {text[:300]}"
+                )
+    assert checked > 60
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("bad", ["a\x00b@example.com", "a\x01b@example.com"])
+def test_anonymous_sign_in_with_a_control_character(make_client, bad):
+    client = make_client()
+    token = csrf_of(client.get("/sign-in").text)
+    page = client.post("/sign-in", data={"email": bad, "password": "x" * 12, "csrf_token": token})
+    assert page.status_code == 400
+    assert "control characters" in page.text
+    api = client.post("/api/v1/auth/token", json={"email": bad, "password": "x" * 12})
+    assert api.status_code == 422
+    assert api.json()["error"]["field"] == "email"
+
+
+def test_ids_past_bigint_are_not_found_on_every_route(make_web_user, web_settings):
+    _, admin = make_web_user(Role.ADMIN)
+    token = csrf_token_for(admin.cookies["sw_session"], web_settings.secret_key)
+    failures = []
+    for full_path, route in _api_routes():
+        if not re.search(r"\{\w*id\}", full_path):
+            continue
+        for method in sorted(route.methods - {"HEAD"}):
+            for huge in (str(2**63), "9" * 5000):
+                url = re.sub(r"\{\w*id\}", huge, full_path)
+                response = admin.request(
+                    method,
+                    url,
+                    data={"csrf_token": token},
+                    headers={"X-CSRF-Token": token},
+                    follow_redirects=False,
+                )
+                expected = 404 if isinstance(route, PageRoute) else 422
+                if response.status_code != expected:
+                    failures.append(f"{method} {url[:60]}: {response.status_code}")
+    assert not failures, "\n".join(failures)
