@@ -54,7 +54,7 @@ def _requests(full_path: str, route: APIRoute, bad: str):
         if (method, full_path) in SIGN_OUT:
             continue
         for name in re.findall(r"\{(\w+)", full_path):
-            url = re.sub(r"\{%s[^}]*\}" % name, "a%00b", full_path)
+            url = re.sub(r"\{" + name + r"[^}]*\}", "a%00b", full_path)
             yield method, re.sub(r"\{[^}]+\}", "1", url), {}, None, None
         for field in query_fields:
             for name in _names(field):
