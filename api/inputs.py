@@ -17,7 +17,8 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Lone surrogates (possible only through JSON escapes) cannot be stored as UTF-8 either.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 CONTROL_MESSAGE = "must not contain NUL or other control characters"
 # Ids are BIGINT on both databases; a larger one cannot name a row.
 MAX_ID = 2**63 - 1

@@ -15,6 +15,7 @@ from typing import Protocol
 from urllib.parse import quote
 
 from core.settings import Settings, StorageBackend
+from core.signing import digests_match
 
 
 class StorageError(Exception):
@@ -115,7 +116,7 @@ class LocalStorage:
         return hmac.new(self._secret, f"{key}:{expires}".encode(), hashlib.sha256).hexdigest()
 
     def verify(self, key: str, expires: int, signature: str) -> bool:
-        return expires >= time.time() and hmac.compare_digest(self.sign(key, expires), signature)
+        return expires >= time.time() and digests_match(self.sign(key, expires), signature)
 
     def url(self, key: str) -> str:
         expires = int(time.time()) + self._expiry_s

@@ -138,3 +138,33 @@ def test_ids_past_bigint_are_not_found_on_every_route(make_web_user, web_setting
                 if response.status_code != expected:
                     failures.append(f"{method} {url[:60]}: {response.status_code}")
     assert not failures, "\n".join(failures)
+
+
+NON_ASCII = "é".encode() * 16  # sent as raw header bytes; the server reads them as Latin-1
+
+
+def test_non_ascii_csrf_tokens_are_refused(make_web_user):
+    _, agent = make_web_user(Role.AGENT)
+    api = agent.delete("/api/v1/auth/token", headers={"X-CSRF-Token": NON_ASCII})
+    assert api.status_code == 403
+    assert api.json()["error"]["code"] == "csrf_failed"
+    form = agent.post("/sign-out", data={"csrf_token": "é" * 16}, follow_redirects=False)
+    assert form.status_code == 403
+    assert "Form expired" in form.text
+
+
+def test_a_non_ascii_file_signature_is_refused(make_client):
+    response = make_client().get("/files/jobs/1/input.jpg?expires=99999999999&sig=%C3%A9%C3%A9")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "bad_signature"
+
+
+def test_a_planted_non_ascii_flash_cookie_is_ignored(make_web_user):
+    _, agent = make_web_user(Role.AGENT)
+    session = agent.cookies["sw_session"]
+    for cookie in (b"sw_flash=" + NON_ASCII, b"sw_flash=" + NON_ASCII + b"." + NON_ASCII):
+        anonymous = agent.get("/sign-in", headers={"Cookie": cookie})
+        assert anonymous.status_code == 200
+        page = agent.get("/jobs", headers={"Cookie": f"sw_session={session}; ".encode() + cookie})
+        assert page.status_code == 200
+        assert "Your jobs" in page.text or "jobs" in page.text
