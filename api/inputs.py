@@ -8,12 +8,15 @@ line feed and carriage return stay allowed (prompts and notes have lines).
 from __future__ import annotations
 
 import re
+import types
 from collections.abc import Callable, Iterator
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import AfterValidator
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 
@@ -22,6 +25,14 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]"
 CONTROL_MESSAGE = "must not contain NUL or other control characters"
 # Ids are BIGINT on both databases; a larger one cannot name a row.
 MAX_ID = 2**63 - 1
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+# A date-time a client sends: one without an offset is read as UTC (never a naive value inside).
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 def _problem(place: str, name: object, value: object, kind: str, message: str) -> dict[str, Any]:
@@ -90,8 +101,29 @@ class CheckedRequest(Request):
         return value
 
 
-def check_address(request: Request) -> None:
-    """Refuse control characters in the path and query, and a numeric path id past BIGINT."""
+def _is_int(annotation: Any) -> bool:
+    if get_origin(annotation) in (Union, types.UnionType):
+        return any(_is_int(arg) for arg in get_args(annotation))
+    return annotation is int
+
+
+def _int_queries(route: APIRoute) -> frozenset[str]:
+    """The names of the route's integer query parameters, its dependencies' included."""
+    names, stack = set(), [route.dependant]
+    while stack:
+        dependant = stack.pop()
+        names |= {f.alias for f in dependant.query_params if _is_int(f.field_info.annotation)}
+        stack.extend(dependant.dependencies)
+    return frozenset(names)
+
+
+def _out_of_range(value: str) -> bool:
+    digits = value.removeprefix("-")
+    return digits.isascii() and digits.isdigit() and (len(digits) > 19 or int(digits) > MAX_ID)
+
+
+def check_address(request: Request, int_queries: frozenset[str] = frozenset()) -> None:
+    """Refuse control characters in the path and query, and integers past BIGINT."""
     path_params = request.path_params
     _refuse_controls("path", ((name, str(value)) for name, value in path_params.items()))
     query = request.query_params.multi_items()
@@ -101,10 +133,11 @@ def check_address(request: Request) -> None:
     too_big = [
         _problem("path", name, value, "id_too_large", "no such id")
         for name, value in path_params.items()
-        if isinstance(value, str)
-        and value.isascii()
-        and value.isdigit()
-        and (len(value) > 19 or int(value) > MAX_ID)
+        if isinstance(value, str) and _out_of_range(value)
+    ] + [
+        _problem("query", name, value, "number_too_large", f"must be at most {MAX_ID}")
+        for name, value in query
+        if name in int_queries and _out_of_range(value)
     ]
     if too_big:
         raise RequestValidationError(too_big)
@@ -115,9 +148,10 @@ class CheckedRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Any]:
         handler = super().get_route_handler()
+        int_queries = _int_queries(self)
 
         async def route(request: Request) -> Any:
-            check_address(request)
+            check_address(request, int_queries)
             try:
                 return await handler(CheckedRequest(request.scope, request.receive))
             except _RefusedBody as exc:

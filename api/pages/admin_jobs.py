@@ -11,7 +11,15 @@ from fastapi.responses import Response
 from accounts.models import User
 from accounts.service import list_users
 from api.deps import SessionDep, SettingsDep, StorageDep
-from api.pages.common import CsrfChecked, PageRoute, StaffPageUser, attempt, paging, render
+from api.pages.common import (
+    CsrfChecked,
+    PageError,
+    PageRoute,
+    StaffPageUser,
+    attempt,
+    paging,
+    render,
+)
 from api.pages.floor import job_context, load_job
 from catalog import service as catalog
 from jobs import service as jobs
@@ -37,6 +45,10 @@ def describe_age(seconds: float | None) -> str:
 def _day(value: date | None, *, end: bool = False) -> datetime | None:
     if value is None:
         return None
+    if end and value == date.max:
+        raise PageError(
+            400, "Bad address", f"This page cannot use date_to “{value}”: too far ahead."
+        )
     return datetime.combine(value + timedelta(days=1) if end else value, time(0), tzinfo=UTC)
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, Path, Query, Response, UploadFile
 from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
-from api.inputs import CheckedRoute
+from api.inputs import CheckedRoute, UtcDatetime
 from api.presenters import job_out
 from api.schemas import COMMON_ERRORS, JobOut, JobPage, error_responses
 from core.images import normalise_upload
@@ -33,6 +32,7 @@ router = APIRouter(route_class=CheckedRoute, tags=["jobs"], responses=COMMON_ERR
 
 JobId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The job's id")]
 _errors = error_responses(404, 409)
+UTC_NOTE = "ISO 8601 date-time; one without an offset (e.g. 2026-01-31T09:00) is read as UTC"
 
 
 @dataclass(frozen=True)
@@ -125,8 +125,8 @@ def get_jobs(
     listing: Annotated[str | None, Query(max_length=MAX_LISTING_CHARS)] = None,
     style: Annotated[str | None, Query(max_length=60)] = None,
     user_id: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="Staff only")] = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    created_from: Annotated[UtcDatetime | None, Query(description=UTC_NOTE)] = None,
+    created_to: Annotated[UtcDatetime | None, Query(description=UTC_NOTE)] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 20,
 ) -> JobPage:

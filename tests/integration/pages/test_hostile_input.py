@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from fastapi import params
@@ -14,6 +15,8 @@ from accounts.security import csrf_token_for
 from api.app import create_app
 from api.inputs import CheckedRoute
 from api.pages.common import PageRoute
+from core.db import transaction
+from tests.factories import make_job
 from tests.integration.pages.conftest import csrf_of
 
 SIGN_OUT = {("POST", "/sign-out"), ("DELETE", "/api/v1/auth/token")}
@@ -168,3 +171,53 @@ def test_a_planted_non_ascii_flash_cookie_is_ignored(make_web_user):
         page = agent.get("/jobs", headers={"Cookie": f"sw_session={session}; ".encode() + cookie})
         assert page.status_code == 200
         assert "Your jobs" in page.text or "jobs" in page.text
+
+
+def test_integers_past_bigint_in_any_query_are_refused(make_web_user, web_settings):
+    _, admin = make_web_user(Role.ADMIN)
+    failures, checked = [], 0
+    for full_path, route in _api_routes():
+        path = re.sub(r"\{[^}]+\}", "1", full_path)
+        names = [
+            name
+            for field in _fields(route, "query_params")
+            if "int" in str(field.field_info.annotation)
+            for name in _names(field)
+        ]
+        for name in names:
+            for huge in (str(2**63), f"-{2**63}", "9" * 5000):
+                response = admin.get(path, params={name: huge}, follow_redirects=False)
+                checked += 1
+                expected = 400 if isinstance(route, PageRoute) else 422
+                if response.status_code != expected:
+                    failures.append(f"{path} {name}={huge[:30]}: {response.status_code}")
+    assert checked >= 9  # user, style, page on /admin/jobs; user_id, page, per_page on the API ...
+    assert not failures, "\n".join(failures)
+
+
+def test_a_date_time_without_an_offset_is_read_as_utc(make_web_user, session_factory, style):
+    user, agent = make_web_user(Role.AGENT)
+    with transaction(session_factory) as session:
+        make_job(session, user=user, style=style, created_at=datetime(2026, 3, 1, 10, tzinfo=UTC))
+    for query, found in (
+        ("created_from=2026-03-01T09:59:00", 1),
+        ("created_from=2026-03-01T10:01:00", 0),
+        ("created_to=2026-03-01T10:01:00", 1),
+        ("created_from=0001-01-01T00:00:00&created_to=9999-12-31T23:59:59", 1),
+    ):
+        response = agent.get(f"/api/v1/jobs?{query}")
+        assert response.status_code == 200, (query, response.text)
+        assert response.json()["total"] == found, query
+    schema = agent.get("/openapi.json").json()
+    parameters = schema["paths"]["/api/v1/jobs"]["get"]["parameters"]
+    created = [p for p in parameters if p["name"].startswith("created_")]
+    assert len(created) == 2
+    assert all("read as UTC" in p["description"] for p in created)
+
+
+def test_admin_jobs_date_to_at_the_end_of_time_is_a_bad_address(make_web_user):
+    _, admin = make_web_user(Role.ADMIN)
+    response = admin.get("/admin/jobs?date_to=9999-12-31")
+    assert response.status_code == 400
+    assert "date_to" in response.text
+    assert admin.get("/admin/jobs?date_from=0001-01-01&date_to=9999-12-30").status_code == 200
