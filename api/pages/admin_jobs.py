@@ -122,12 +122,14 @@ def job_detail(
 
 
 @router.post("/{job_id}/retry", dependencies=[CsrfChecked])
-def retry(request: Request, session: SessionDep, user: StaffPageUser, job_id: int) -> Response:
+def retry(
+    request: Request, session: SessionDep, settings: SettingsDep, user: StaffPageUser, job_id: int
+) -> Response:
     load_job(session, user, job_id)
     return attempt(
         request,
         f"/admin/jobs/{job_id}",
-        lambda: jobs.retry_job(session, user=user, job_id=job_id),
+        lambda: jobs.retry_job(session, user=user, job_id=job_id, settings=settings),
         f"Job #{job_id} is queued again.",
     )
 

@@ -168,5 +168,5 @@ def cancel(job_id: JobId, user: CurrentUser, view: JobViewDep) -> JobOut:
     summary="Queue a failed or cancelled job again",
     responses=_errors,
 )
-def retry(job_id: JobId, user: CurrentUser, view: JobViewDep) -> JobOut:
-    return view(retry_job(view.session, user=user, job_id=job_id))
+def retry(job_id: JobId, user: CurrentUser, view: JobViewDep, settings: SettingsDep) -> JobOut:
+    return view(retry_job(view.session, user=user, job_id=job_id, settings=settings))
