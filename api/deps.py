@@ -31,15 +31,23 @@ def get_storage(request: Request) -> Storage:
     return request.app.state.storage
 
 
+def roll_back_request(request: Request) -> None:
+    """Mark the request failed: its session rolls back even though the handler returns normally."""
+    request.state.roll_back = True
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed before the response is sent, else rolled back."""
     with request.app.state.sessionmaker() as session:
         try:
             yield session
-            session.commit()
         except BaseException:
             session.rollback()
             raise
+        if getattr(request.state, "roll_back", False):
+            session.rollback()
+        else:
+            session.commit()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from accounts.models import Role, TokenKind, User
 from accounts.security import csrf_token_for, new_token
 from accounts.service import resolve_token
-from api.deps import SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, roll_back_request
 from api.inputs import CheckedRoute
 from api.web_session import (
     CSRF_FIELD,
@@ -123,7 +123,12 @@ class SignInRequired(Exception):
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200
 ) -> HTMLResponse:
-    """A template with the user, the CSRF token and pending flash messages filled in."""
+    """A template with the user, the CSRF token and pending flash messages filled in.
+
+    A page answered with an error status rolls back what its handler wrote.
+    """
+    if status >= 400:
+        roll_back_request(request)
     settings: Settings = request.app.state.settings
     seed = csrf_seed(request) or new_token()
     values = {
@@ -142,7 +147,12 @@ def render(
 def redirect(
     request: Request, url: str, message: str | None = None, *, kind: str = "success"
 ) -> RedirectResponse:
-    """A 303 to `url` (after a form post), with an optional flash message."""
+    """A 303 to `url` (after a form post), with an optional flash message.
+
+    A redirect that reports an error rolls back what its handler wrote.
+    """
+    if kind == "error":
+        roll_back_request(request)
     response = RedirectResponse(url, status_code=303)
     if message:
         add_flash(response, request.app.state.settings, kind, message)
