@@ -9,8 +9,10 @@ from fastapi import APIRouter, FastAPI
 
 from api import pages
 from api.body_gate import BodyGate
+from api.docs import OPENAPI_URL, docs_enabled, install_docs
 from api.errors import install_error_handlers
 from api.routers import auth, catalog, files, health, jobs, metrics, workers
+from api.security_headers import SecurityHeaders
 from core.db import make_engine, make_sessionmaker
 from core.settings import Settings, get_settings
 from core.storage import make_storage
@@ -43,6 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=OPENAPI_URL if docs_enabled(settings) else None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -50,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.storage = make_storage(settings)
 
     install_error_handlers(app)
+    app.add_middleware(SecurityHeaders, settings=settings)
     app.add_middleware(
         BodyGate,
         max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
@@ -64,4 +70,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(files.router)
     app.include_router(metrics.router)
     pages.install(app)
+    install_docs(app, settings)
     return app
