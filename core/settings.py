@@ -165,6 +165,9 @@ class Settings(BaseSettings):
     session_ttl_s: int = Field(14 * 24 * 3600, ge=60, le=366 * 24 * 3600)
 
     metrics_token: str = ""
+    signin_free_failures: int = Field(5, ge=1, le=1000)
+    signin_lock_base_s: float = Field(1.0, gt=0, le=3600)
+    signin_lock_max_s: float = Field(900.0, gt=0, le=7 * 24 * 3600)
 
     retention_days: int = Field(90, ge=1, le=36500)
     retention_batch_size: int = Field(500, ge=1, le=10_000)
