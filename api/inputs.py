@@ -23,8 +23,16 @@ from starlette.exceptions import HTTPException
 # Lone surrogates (possible only through JSON escapes) cannot be stored as UTF-8 either.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 CONTROL_MESSAGE = "must not contain NUL or other control characters"
-# Ids are BIGINT on both databases; a larger one cannot name a row.
-MAX_ID = 2**63 - 1
+# Job ids are BIGINT; the other ids (users, styles ...) are 32-bit INTEGER. A larger value cannot
+# name a row, and PostgreSQL refuses to compare it with the column (a 500). Other numbers: BIGINT.
+MAX_BIGINT = 2**63 - 1
+MAX_INTEGER = 2**31 - 1
+INTEGER_ID_QUERIES = frozenset({"user", "style"})  # /admin/jobs filters by user and style id
+
+
+def _limit(name: str) -> int:
+    is_integer_id = name != "job_id" and (name.endswith("_id") or name in INTEGER_ID_QUERIES)
+    return MAX_INTEGER if is_integer_id else MAX_BIGINT
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -92,7 +100,11 @@ class CheckedRequest(Request):
 
     async def _get_form(self, **kwargs: Any) -> FormData:
         form = await super()._get_form(**kwargs)
-        _refuse_body(_form_texts(form))
+        try:
+            _refuse_body(_form_texts(form))
+        except _RefusedBody:
+            await form.close()  # FastAPI closes the uploads' temp files only of a form it got
+            raise
         return form
 
     async def json(self) -> Any:
@@ -117,9 +129,11 @@ def _int_queries(route: APIRoute) -> frozenset[str]:
     return frozenset(names)
 
 
-def _out_of_range(value: str) -> bool:
+def _out_of_range(name: str, value: str) -> bool:
     digits = value.removeprefix("-")
-    return digits.isascii() and digits.isdigit() and (len(digits) > 19 or int(digits) > MAX_ID)
+    return (
+        digits.isascii() and digits.isdigit() and (len(digits) > 19 or int(digits) > _limit(name))
+    )
 
 
 def check_address(request: Request, int_queries: frozenset[str] = frozenset()) -> None:
@@ -133,11 +147,11 @@ def check_address(request: Request, int_queries: frozenset[str] = frozenset()) -
     too_big = [
         _problem("path", name, value, "id_too_large", "no such id")
         for name, value in path_params.items()
-        if isinstance(value, str) and _out_of_range(value)
+        if isinstance(value, str) and _out_of_range(name, value)
     ] + [
-        _problem("query", name, value, "number_too_large", f"must be at most {MAX_ID}")
+        _problem("query", name, value, "number_too_large", f"must be at most {_limit(name)}")
         for name, value in query
-        if name in int_queries and _out_of_range(value)
+        if name in int_queries and _out_of_range(name, value)
     ]
     if too_big:
         raise RequestValidationError(too_big)

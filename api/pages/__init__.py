@@ -10,9 +10,11 @@ from api.pages.common import (
     STATIC_DIR,
     PageError,
     SignInRequired,
+    missing_object_response,
     page_error_response,
     sign_in_redirect,
 )
+from core.storage import ObjectNotFound
 
 
 def install(app: FastAPI) -> None:
@@ -23,3 +25,4 @@ def install(app: FastAPI) -> None:
         app.include_router(module.router)
     app.add_exception_handler(PageError, page_error_response)
     app.add_exception_handler(SignInRequired, sign_in_redirect)
+    app.add_exception_handler(ObjectNotFound, missing_object_response)

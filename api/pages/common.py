@@ -20,6 +20,7 @@ from accounts.models import Role, TokenKind, User
 from accounts.security import csrf_token_for, new_token
 from accounts.service import resolve_token
 from api.deps import SessionDep, SettingsDep, roll_back_request
+from api.errors import error_response
 from api.inputs import CheckedRoute
 from api.web_session import (
     CSRF_FIELD,
@@ -183,6 +184,14 @@ def attempt(
 def page_error_response(request: Request, error: PageError) -> Response:
     context = {"title": error.title, "message": error.message, "retry_url": error.retry_url}
     return render(request, "error.html", context, status=error.status)
+
+
+def missing_object_response(request: Request, _exc: Exception) -> Response:
+    """A stored photo or result that is gone (retention, a lost write): a 404, never a 500."""
+    if request.url.path.startswith(("/api/", "/files/")):
+        return error_response(404, "not_found", "the stored image is no longer available")
+    error = PageError(404, "Image not available", "This image is no longer stored.")
+    return page_error_response(request, error)
 
 
 def sign_in_redirect(request: Request, error: SignInRequired) -> Response:
