@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 SHELL := /bin/bash
 
-.PHONY: run test lint bench install install-dev clean
+.PHONY: run test lint bench install install-dev clean system-deps
 
 $(VENV)/.run-installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -28,7 +28,11 @@ lint: install-dev
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/shellcheck devops/runpod/*.sh devops/local/*.sh .ci/run
 
-test: lint
+# Chromium, PostgreSQL and PgBouncer: installed when missing as root, else the exact command.
+system-deps:
+	devops/local/system-deps.sh
+
+test: system-deps lint
 	$(PY) -m pytest
 
 bench: install-dev

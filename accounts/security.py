@@ -9,6 +9,8 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from core.signing import digests_match
+
 _hasher = PasswordHasher()
 
 MIN_PASSWORD_LENGTH = 10
@@ -41,4 +43,4 @@ def csrf_token_for(session_token: str, secret_key: str) -> str:
 
 
 def csrf_token_matches(session_token: str, secret_key: str, candidate: str) -> bool:
-    return hmac.compare_digest(csrf_token_for(session_token, secret_key), candidate)
+    return digests_match(csrf_token_for(session_token, secret_key), candidate)

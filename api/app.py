@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import pages
-from api.errors import error_response, install_error_handlers
+from api.body_gate import BodyGate
+from api.docs import OPENAPI_URL, docs_enabled, install_docs
+from api.errors import install_error_handlers
 from api.routers import auth, catalog, files, health, jobs, metrics, workers
+from api.security_headers import SecurityHeaders
 from core.db import make_engine, make_sessionmaker
 from core.settings import Settings, get_settings
 from core.storage import make_storage
@@ -28,28 +30,6 @@ final. Every error has the shape `{"error": {"code", "message", "field"}}`.
 """
 
 
-class BodySizeLimit:
-    """Refuse a request whose declared body is over the limit before it is read."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope["headers"]).get(b"content-length", b"0")
-            if not length.isdigit() or int(length) > self.max_bytes:
-                message = (
-                    f"the request body is larger than {self.max_bytes // (1024 * 1024)} MB"
-                    if length.isdigit()
-                    else "invalid Content-Length header"
-                )
-                status, code = (413, "too_large") if length.isdigit() else (400, "bad_request")
-                await error_response(status, code, message)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; engine, sessions and storage are made once and kept on app.state."""
     settings = settings or get_settings()
@@ -65,6 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=OPENAPI_URL if docs_enabled(settings) else None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -72,8 +55,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.storage = make_storage(settings)
 
     install_error_handlers(app)
+    app.add_middleware(SecurityHeaders, settings=settings)
     app.add_middleware(
-        BodySizeLimit, max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES
+        BodyGate,
+        max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
+        sessions=app.state.sessionmaker,
     )
 
     api = APIRouter(prefix=API_PREFIX)
@@ -84,4 +70,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(files.router)
     app.include_router(metrics.router)
     pages.install(app)
+    install_docs(app, settings)
     return app

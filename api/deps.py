@@ -13,7 +13,9 @@ from accounts.models import Role, TokenKind, User
 from accounts.security import csrf_token_matches
 from accounts.service import resolve_token
 from api.errors import Forbidden, Unauthorized
-from core.settings import Settings
+from core.errors import NotFound
+from core.settings import AppEnv, Settings
+from core.signing import digests_match
 from core.storage import Storage
 
 SESSION_COOKIE = "sw_session"
@@ -31,15 +33,23 @@ def get_storage(request: Request) -> Storage:
     return request.app.state.storage
 
 
+def roll_back_request(request: Request) -> None:
+    """Mark the request failed: its session rolls back even though the handler returns normally."""
+    request.state.roll_back = True
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed before the response is sent, else rolled back."""
     with request.app.state.sessionmaker() as session:
         try:
             yield session
-            session.commit()
         except BaseException:
             session.rollback()
             raise
+        if getattr(request.state, "roll_back", False):
+            session.rollback()
+        else:
+            session.commit()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -85,6 +95,17 @@ def get_current_user(
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_metrics_token(request: Request, settings: SettingsDep) -> None:
+    """/metrics needs METRICS_TOKEN as a bearer token; without one it is open in dev mode only."""
+    if not settings.metrics_token:
+        if settings.app_env is AppEnv.DEV:
+            return
+        raise NotFound("metrics are off: set METRICS_TOKEN and scrape with it as a bearer token")
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not digests_match(settings.metrics_token, token.strip()):
+        raise Unauthorized("send the METRICS_TOKEN as 'Authorization: Bearer <token>'")
 
 
 def require_role(role: Role) -> Callable[[User], User]:

@@ -13,6 +13,7 @@ from fastapi import Request, Response
 from accounts.security import csrf_token_matches
 from api.deps import SESSION_COOKIE
 from core.settings import AppEnv, Settings
+from core.signing import digests_match
 
 # Seeds the CSRF token of the sign-in form, before there is a session (login CSRF).
 ANON_COOKIE = "sw_anon"
@@ -81,7 +82,7 @@ def read_flashes(request: Request, settings: Settings) -> list[Flash]:
     if not raw:
         return []
     payload = raw.rpartition(".")[0]
-    if not hmac.compare_digest(_sign(payload, settings), raw):
+    if not digests_match(_sign(payload, settings), raw):
         return []
     try:
         kind, message = json.loads(base64.urlsafe_b64decode(payload.encode()))

@@ -14,6 +14,8 @@ from core.settings import Settings
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 WHITE = (255, 255, 255)
+# The longest side a JPEG can have (libjpeg's limit is 65,500 px), so the re-encode cannot fail.
+MAX_SIDE_PX = 65_500
 _SRGB = ImageCms.createProfile("sRGB")
 
 
@@ -26,6 +28,7 @@ class ImageRejected(ServiceError):
         "unsupported_format": 415,
         "corrupt_image": 422,
         "too_small": 422,
+        "too_wide": 422,
         "empty_upload": 422,
     }
 
@@ -77,6 +80,12 @@ def _open(data: bytes, settings: Settings) -> Image.Image:
         width, height = image.size
         if width * height > settings.max_upload_pixels:
             raise _too_many_pixels(settings)
+        if max(width, height) > MAX_SIDE_PX:
+            raise ImageRejected(
+                "too_wide",
+                f"the photo is {width}x{height} pixels; no side may be longer than "
+                f"{MAX_SIDE_PX:,} pixels",
+            )
         if min(width, height) < settings.min_upload_side_px:
             raise ImageRejected(
                 "too_small",

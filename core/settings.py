@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+from collections import Counter
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +14,27 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev-secret-change-me"}
 DEFAULT_SECRET = "dev-secret-change-me"  # noqa: S105 - refused outside dev mode
+PLACEHOLDER_WORDS = ("change-me", "changeme", "change_me", "secret", "password", "example")
+MIN_SECRET_CHARS = 32
+MIN_SECRET_DISTINCT = 8
+MIN_SECRET_BITS = 80  # by its own character frequencies: 32 random hex digits give 92+
+
+
+def weak_secret(value: str) -> str | None:
+    """Why a production secret is too guessable, or None when it looks random enough."""
+    if len(value) < MIN_SECRET_CHARS:
+        return f"is shorter than {MIN_SECRET_CHARS} characters"
+    lowered = value.lower()
+    if any(word in lowered for word in PLACEHOLDER_WORDS):
+        return "contains a placeholder word"
+    counts = Counter(value)
+    bits = -sum(n * math.log2(n / len(value)) for n in counts.values())
+    if len(counts) < MIN_SECRET_DISTINCT or bits < MIN_SECRET_BITS:
+        return "repeats too few characters to be random"
+    steps = sum(abs(ord(a) - ord(b)) <= 1 for a, b in itertools.pairwise(value))
+    if steps * 2 > len(value):
+        return "is a run of neighbouring characters"
+    return None
 
 
 class AppEnv(StrEnum):
@@ -141,6 +165,11 @@ class Settings(BaseSettings):
     api_token_ttl_s: int = Field(30 * 24 * 3600, ge=60, le=366 * 24 * 3600)
     session_ttl_s: int = Field(14 * 24 * 3600, ge=60, le=366 * 24 * 3600)
 
+    metrics_token: str = ""
+    signin_free_failures: int = Field(5, ge=1, le=1000)
+    signin_lock_base_s: float = Field(1.0, gt=0, le=3600)
+    signin_lock_max_s: float = Field(900.0, gt=0, le=7 * 24 * 3600)
+
     retention_days: int = Field(90, ge=1, le=36500)
     retention_batch_size: int = Field(500, ge=1, le=10_000)
 
@@ -158,10 +187,13 @@ class Settings(BaseSettings):
     def _check_production(self) -> Settings:
         if self.app_env is AppEnv.DEV:
             return self
-        if self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
-            raise ValueError(
-                "SECRET_KEY must be a random string of 32+ characters outside dev mode"
-            )
+        for name in ("secret_key", "metrics_token"):
+            value = getattr(self, name)
+            if (name == "secret_key" or value) and (why := weak_secret(value)):
+                raise ValueError(
+                    f"{name.upper()} {why}; outside dev mode use a random string, e.g. "
+                    "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+                )
         if self.storage_backend is StorageBackend.R2:
             missing = [
                 name.upper()

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from core.faults import StorageUnavailable
 from core.settings import Settings, StorageBackend
+from core.signing import digests_match
 
 StorageError = StorageUnavailable
 """The storage modules' name for the fault: the store could not be reached or refused."""
@@ -165,7 +166,7 @@ class LocalStorage:
         return hmac.new(self._secret, f"{key}:{expires}".encode(), hashlib.sha256).hexdigest()
 
     def verify(self, key: str, expires: int, signature: str) -> bool:
-        return expires >= time.time() and hmac.compare_digest(self.sign(key, expires), signature)
+        return expires >= time.time() and digests_match(self.sign(key, expires), signature)
 
     def url(self, key: str) -> str:
         expires = int(time.time()) + self._expiry_s

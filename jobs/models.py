@@ -104,6 +104,18 @@ class Job(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class JobRetry(Base):
+    """A retry of a failed or cancelled job; it counts against its owner's daily quota."""
+
+    __tablename__ = "job_retries"
+    __table_args__ = (Index("ix_job_retries_user_created", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    job_id: Mapped[int] = mapped_column(BigId, ForeignKey("jobs.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class WorkerRecord(Base):
     """One running worker process, kept up to date by the worker itself."""
 

@@ -13,8 +13,12 @@ from accounts.models import Role, User
 from catalog.models import Style
 from core.db import db_now
 from core.errors import Conflict, NotFound
-from jobs.models import Job, JobState
+from core.settings import Settings
+from jobs.models import Job, JobRetry, JobState
 from jobs.notify import notify_job_available
+from jobs.submit import check_quota
+
+RETRYABLE = frozenset({JobState.FAILED, JobState.CANCELLED})
 
 MAX_PER_PAGE = 100
 
@@ -108,13 +112,16 @@ def cancel_job(session: Session, *, user: User, job_id: int) -> Job:
     raise Conflict(f"job {job.id} is already {job.state.value}; it cannot be cancelled")
 
 
-def retry_job(session: Session, *, user: User, job_id: int) -> Job:
-    """Put a failed or cancelled job back in the queue with a fresh set of attempts."""
+def retry_job(session: Session, *, user: User, job_id: int, settings: Settings) -> Job:
+    """Put a failed or cancelled job back in the queue; a retry counts against the owner's quota."""
     job = get_job_for(session, user=user, job_id=job_id)
+    if job.state in RETRYABLE and not job.is_test:
+        check_quota(session, session.get_one(User, job.user_id), settings)
+        session.add(JobRetry(job_id=job.id, user_id=job.user_id))
     retried = _transition(
         session,
         job,
-        {JobState.FAILED, JobState.CANCELLED},
+        RETRYABLE,
         state=JobState.PENDING,
         run_after=db_now(session),
         attempt=0,

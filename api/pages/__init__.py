@@ -5,20 +5,24 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.pages import admin_jobs, admin_styles, admin_users, auth, fleet, floor
+from api.pages import admin_jobs, admin_sign_ins, admin_styles, admin_users, auth, fleet, floor
 from api.pages.common import (
     STATIC_DIR,
     PageError,
     SignInRequired,
+    missing_object_response,
     page_error_response,
     sign_in_redirect,
 )
+from core.storage import ObjectNotFound
 
 
 def install(app: FastAPI) -> None:
     """Mount the pages, their static files and their HTML error handlers on the app."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, floor, admin_styles, admin_jobs, admin_users, fleet):
+    # admin_sign_ins before admin_users: its paths sit under /admin/users.
+    for module in (auth, floor, admin_styles, admin_jobs, admin_sign_ins, admin_users, fleet):
         app.include_router(module.router)
     app.add_exception_handler(PageError, page_error_response)
     app.add_exception_handler(SignInRequired, sign_in_redirect)
+    app.add_exception_handler(ObjectNotFound, missing_object_response)

@@ -11,7 +11,15 @@ from fastapi.responses import Response
 from accounts.models import User
 from accounts.service import list_users
 from api.deps import SessionDep, SettingsDep, StorageDep
-from api.pages.common import CsrfChecked, PageRoute, StaffPageUser, attempt, paging, render
+from api.pages.common import (
+    CsrfChecked,
+    PageError,
+    PageRoute,
+    StaffPageUser,
+    attempt,
+    paging,
+    render,
+)
 from api.pages.floor import job_context, load_job
 from catalog import service as catalog
 from jobs import service as jobs
@@ -37,6 +45,10 @@ def describe_age(seconds: float | None) -> str:
 def _day(value: date | None, *, end: bool = False) -> datetime | None:
     if value is None:
         return None
+    if end and value == date.max:
+        raise PageError(
+            400, "Bad address", f"This page cannot use date_to “{value}”: too far ahead."
+        )
     return datetime.combine(value + timedelta(days=1) if end else value, time(0), tzinfo=UTC)
 
 
@@ -110,12 +122,14 @@ def job_detail(
 
 
 @router.post("/{job_id}/retry", dependencies=[CsrfChecked])
-def retry(request: Request, session: SessionDep, user: StaffPageUser, job_id: int) -> Response:
+def retry(
+    request: Request, session: SessionDep, settings: SettingsDep, user: StaffPageUser, job_id: int
+) -> Response:
     load_job(session, user, job_id)
     return attempt(
         request,
         f"/admin/jobs/{job_id}",
-        lambda: jobs.retry_job(session, user=user, job_id=job_id),
+        lambda: jobs.retry_job(session, user=user, job_id=job_id, settings=settings),
         f"Job #{job_id} is queued again.",
     )
 

@@ -32,7 +32,7 @@ from catalog.models import ROOM_TYPES, Style
 from catalog.validation import SCHEDULERS
 from core.errors import NotFound, ServiceError
 from core.settings import Settings
-from core.storage import Storage
+from core.storage import Storage, StorageError
 from jobs.derived import create_test_job
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=PageRoute)
@@ -113,6 +113,7 @@ async def _save(
     storage: Storage,
     style: Style | None,
 ) -> Response:
+    is_edit = style is not None
     # Closing the form closes its uploads' spooled temp files (Starlette leaves them open).
     async with request.form() as form:
         values = submitted_values(form)
@@ -135,7 +136,11 @@ async def _save(
             )
         assert style is not None
         removed = [str(key) for key in form.getlist("remove_reference")]
-        store_references(storage, style, images, removed)
+        try:
+            store_references(storage, style, images, removed)
+        except (StorageError, OSError):
+            errors = {"references": "the reference images could not be stored; try again"}
+            return _form_page(request, storage, style if is_edit else None, values, errors)
         return redirect(request, f"/admin/styles/{style.id}", f"Saved “{style.name}”.")
 
 

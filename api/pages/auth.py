@@ -10,14 +10,17 @@ from fastapi.responses import Response
 
 from accounts.models import TokenKind
 from accounts.security import verify_password
-from accounts.service import authenticate, get_user_by_email, issue_token, revoke_token
+from accounts.service import get_user_by_email, issue_token, revoke_token
 from api.deps import SessionDep, SettingsDep
 from api.pages.common import AnonCsrfChecked, CsrfChecked, PageRoute, redirect, render
+from api.sign_in_guard import TooManySignIns
+from api.sign_in_guard import sign_in as guarded_sign_in
 from api.web_session import SESSION_COOKIE, clear_session_cookie, set_session_cookie
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 WRONG_CREDENTIALS = "Wrong email or password. Check both and try again."
+LOCKED = "Too many failed sign-ins. Try again in {0.retry_after_s} seconds, or ask an admin."
 DEACTIVATED = "This account has been deactivated. Ask an admin to reactivate it."
 
 
@@ -40,7 +43,13 @@ def sign_in(
     password: Annotated[str, Form(max_length=1024)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
-    user = authenticate(session, email=email, password=password)
+    try:
+        user = guarded_sign_in(request, session, email=email, password=password)
+    except TooManySignIns as exc:
+        context = {"next_url": _safe_next(next), "email": email, "error": LOCKED.format(exc)}
+        response = render(request, "auth/sign_in.html", context, status=429)
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
     if user is None:
         known = get_user_by_email(session, email)
         inactive = known is not None and not known.is_active

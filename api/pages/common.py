@@ -14,13 +14,14 @@ from urllib.parse import quote, urlencode
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from accounts.models import Role, TokenKind, User
 from accounts.security import csrf_token_for, new_token
 from accounts.service import resolve_token
-from api.deps import SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, roll_back_request
+from api.errors import error_response
+from api.inputs import CheckedRoute
 from api.web_session import (
     CSRF_FIELD,
     SESSION_COOKIE,
@@ -98,7 +99,7 @@ def _bad_address(request: Request, exc: RequestValidationError) -> PageError:
     )
 
 
-class PageRoute(APIRoute):
+class PageRoute(CheckedRoute):
     """A page route: a bad path, query or form value gets an HTML error page, not JSON."""
 
     def get_route_handler(self) -> Callable[[Request], Any]:
@@ -132,7 +133,12 @@ class SignInRequired(Exception):
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200
 ) -> HTMLResponse:
-    """A template with the user, the CSRF token and pending flash messages filled in."""
+    """A template with the user, the CSRF token and pending flash messages filled in.
+
+    A page answered with an error status rolls back what its handler wrote.
+    """
+    if status >= 400:
+        roll_back_request(request)
     settings: Settings = request.app.state.settings
     seed = csrf_seed(request) or new_token()
     values = {
@@ -151,7 +157,12 @@ def render(
 def redirect(
     request: Request, url: str, message: str | None = None, *, kind: str = "success"
 ) -> RedirectResponse:
-    """A 303 to `url` (after a form post), with an optional flash message."""
+    """A 303 to `url` (after a form post), with an optional flash message.
+
+    A redirect that reports an error rolls back what its handler wrote.
+    """
+    if kind == "error":
+        roll_back_request(request)
     response = RedirectResponse(url, status_code=303)
     if message:
         add_flash(response, request.app.state.settings, kind, message)
@@ -185,6 +196,14 @@ def page_error_response(request: Request, error: PageError) -> Response:
     if error.status == 503:
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
     return response
+
+
+def missing_object_response(request: Request, _exc: Exception) -> Response:
+    """A stored photo or result that is gone (retention, a lost write): a 404, never a 500."""
+    if request.url.path.startswith(("/api/", "/files/")):
+        return error_response(404, "not_found", "the stored image is no longer available")
+    error = PageError(404, "Image not available", "This image is no longer stored.")
+    return page_error_response(request, error)
 
 
 def sign_in_redirect(request: Request, error: SignInRequired) -> Response:

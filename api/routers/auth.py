@@ -7,23 +7,30 @@ from datetime import timedelta
 from fastapi import APIRouter, Request, Response
 
 from accounts.models import TokenKind
-from accounts.service import authenticate, issue_token, revoke_token
+from accounts.service import issue_token, revoke_token
 from api.deps import CurrentUser, SessionDep, SettingsDep
 from api.errors import Unauthorized
+from api.inputs import CheckedRoute
 from api.presenters import user_out
-from api.schemas import COMMON_ERRORS, TokenOut, TokenRequest, UserOut
+from api.schemas import COMMON_ERRORS, TokenOut, TokenRequest, UserOut, error_responses
+from api.sign_in_guard import sign_in
 from core.db import utcnow
 
-router = APIRouter(tags=["auth"], responses=COMMON_ERRORS)
+router = APIRouter(route_class=CheckedRoute, tags=["auth"], responses=COMMON_ERRORS)
 
 
 @router.post(
     "/auth/token",
     response_model=TokenOut,
     summary="Exchange email and password for a bearer token",
+    description="Repeated failures lock the account or the client address for a growing time "
+    "(429 with Retry-After).",
+    responses=error_responses(429),
 )
-def create_token(body: TokenRequest, session: SessionDep, settings: SettingsDep) -> TokenOut:
-    user = authenticate(session, email=body.email, password=body.password)
+def create_token(
+    request: Request, body: TokenRequest, session: SessionDep, settings: SettingsDep
+) -> TokenOut:
+    user = sign_in(request, session, email=body.email, password=body.password)
     if user is None:
         raise Unauthorized("wrong email or password, or the account is deactivated")
     ttl = timedelta(seconds=settings.api_token_ttl_s)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import CurrentUser, SessionDep, StorageDep
+from api.inputs import CheckedRoute
 from api.presenters import style_out
 from api.schemas import COMMON_ERRORS, RoomTypeOut, StyleOut
 from catalog.models import ROOM_TYPES
 from catalog.service import list_active_styles
 
-router = APIRouter(tags=["catalog"], responses=COMMON_ERRORS)
+router = APIRouter(route_class=CheckedRoute, tags=["catalog"], responses=COMMON_ERRORS)
 
 
 @router.get("/styles", response_model=list[StyleOut], summary="Active styles, in catalog order")

@@ -9,11 +9,12 @@ from fastapi.responses import Response
 
 from api.deps import StorageDep
 from api.errors import Forbidden
+from api.inputs import CheckedRoute
 from api.schemas import ErrorOut
 from core.errors import NotFound
 from core.storage import LocalStorage, ObjectNotFound
 
-router = APIRouter(tags=["files"])
+router = APIRouter(route_class=CheckedRoute, tags=["files"])
 
 
 @router.get(

@@ -8,11 +8,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.errors import error_response
+from api.inputs import CheckedRoute
 from api.schemas import ErrorOut, HealthOut, ReadyOut
 from core.migrations import SchemaNotAtHead, head_revision, require_head
 from core.storage import PROBE_TIMEOUT_S, StorageError
 
-router = APIRouter(tags=["health"])
+router = APIRouter(route_class=CheckedRoute, tags=["health"])
 
 
 @router.get("/healthz", response_model=HealthOut, summary="The process is up (no checks)")

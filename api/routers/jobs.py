@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, Path, Query, Response, UploadFile
 from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
+from api.inputs import CheckedRoute, UtcDatetime
 from api.presenters import job_out
 from api.schemas import COMMON_ERRORS, JobOut, JobPage, error_responses
 from core.images import normalise_upload
@@ -28,10 +28,25 @@ from jobs.submit import (
     create_job,
 )
 
-router = APIRouter(tags=["jobs"], responses=COMMON_ERRORS)
+router = APIRouter(route_class=CheckedRoute, tags=["jobs"], responses=COMMON_ERRORS)
 
 JobId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The job's id")]
 _errors = error_responses(404, 409)
+
+
+# OpenAPI links from a job in a response to the operations on it (for clients and the fuzzer).
+JOB_LINKS = {
+    name: {
+        "operationRef": f"#/paths/~1api~1v1~1jobs~1{{job_id}}{suffix}",
+        "parameters": {"job_id": "$response.body#/id"},
+    }
+    for name, suffix in (
+        ("GetJob", "/get"),
+        ("CancelJob", "~1cancel/post"),
+        ("RetryJob", "~1retry/post"),
+    )
+}
+UTC_NOTE = "ISO 8601 date-time; one without an offset (e.g. 2026-01-31T09:00) is read as UTC"
 
 
 @dataclass(frozen=True)
@@ -68,6 +83,7 @@ JobViewDep = Annotated[JobView, Depends(_job_view)]
         "request with the same Idempotency-Key answers 200 with the same job."
     ),
     responses={
+        202: {"links": JOB_LINKS},
         200: {"model": JobOut, "description": "Replay of an earlier request (same key)"},
         **error_responses(409, 413, 415, 429, 503),
     },
@@ -106,7 +122,12 @@ def submit_job(
     return view(job)
 
 
-@router.get("/jobs/{job_id}", response_model=JobOut, summary="One job", responses=_errors)
+@router.get(
+    "/jobs/{job_id}",
+    response_model=JobOut,
+    summary="One job",
+    responses={200: {"links": JOB_LINKS}, **_errors},
+)
 def get_job(job_id: JobId, user: CurrentUser, view: JobViewDep) -> JobOut:
     return view(get_job_for(view.session, user=user, job_id=job_id))
 
@@ -124,8 +145,8 @@ def get_jobs(
     listing: Annotated[str | None, Query(max_length=MAX_LISTING_CHARS)] = None,
     style: Annotated[str | None, Query(max_length=60)] = None,
     user_id: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="Staff only")] = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    created_from: Annotated[UtcDatetime | None, Query(description=UTC_NOTE)] = None,
+    created_to: Annotated[UtcDatetime | None, Query(description=UTC_NOTE)] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 20,
 ) -> JobPage:
@@ -155,7 +176,7 @@ def get_jobs(
     response_model=JobOut,
     summary="Cancel a job",
     description="A pending job is cancelled at once; a running one stops at the next step.",
-    responses=_errors,
+    responses={200: {"links": JOB_LINKS}, **_errors},
 )
 def cancel(job_id: JobId, user: CurrentUser, view: JobViewDep) -> JobOut:
     return view(cancel_job(view.session, user=user, job_id=job_id))
@@ -165,7 +186,8 @@ def cancel(job_id: JobId, user: CurrentUser, view: JobViewDep) -> JobOut:
     "/jobs/{job_id}/retry",
     response_model=JobOut,
     summary="Queue a failed or cancelled job again",
-    responses=_errors,
+    description="A retry counts against the owner's daily quota like a new job (429 when used up).",
+    responses={200: {"links": JOB_LINKS}, **error_responses(429), **_errors},
 )
-def retry(job_id: JobId, user: CurrentUser, view: JobViewDep) -> JobOut:
-    return view(retry_job(view.session, user=user, job_id=job_id))
+def retry(job_id: JobId, user: CurrentUser, view: JobViewDep, settings: SettingsDep) -> JobOut:
+    return view(retry_job(view.session, user=user, job_id=job_id, settings=settings))

@@ -19,19 +19,21 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, InfoMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.deps import require_metrics_token
+from api.inputs import CheckedRoute
 from core.db import db_clock, transaction
 from core.settings import Settings
 from jobs.models import Job, JobState
 from jobs.stats import WORKER_LIVE_LEASES, counts_by_state, fleet_status, oldest_pending_age_s
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(route_class=CheckedRoute, tags=["operations"])
 
 WINDOW = timedelta(hours=24)
 DURATION_BUCKETS_S = (1, 2, 5, 10, 20, 30, 60, 120, 300, 600)
@@ -136,7 +138,7 @@ class DatabaseCollector(Collector):
         )
 
 
-@router.get("/metrics", include_in_schema=False)
+@router.get("/metrics", include_in_schema=False, dependencies=[Depends(require_metrics_token)])
 def metrics(request: Request) -> Response:
     """Prometheus text exposition, computed from the database on each scrape."""
     registry = CollectorRegistry(auto_describe=False)

@@ -5,11 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import MerchandiserUser, SessionDep, SettingsDep
+from api.inputs import CheckedRoute
 from api.schemas import COMMON_ERRORS, WorkerOut, error_responses
 from jobs.models import WorkerRecord
 from jobs.stats import fleet_status
 
-router = APIRouter(tags=["operations"], responses={**COMMON_ERRORS, **error_responses(403)})
+router = APIRouter(
+    route_class=CheckedRoute,
+    tags=["operations"],
+    responses={**COMMON_ERRORS, **error_responses(403)},
+)
 
 
 @router.get(

@@ -49,7 +49,9 @@ def test_seed_twice_changes_nothing(settings, session_factory, capsys):
 
 
 def test_demo_refused_outside_dev(settings, session_factory, capsys):
-    prod = settings.model_copy(update={"app_env": AppEnv.PROD, "secret_key": "s" * 40})
+    prod = settings.model_copy(
+        update={"app_env": AppEnv.PROD, "secret_key": "2pYjAffn3og5XLo5a_p2oGEZlp0TxQIhaOSwDjeC"}
+    )
     assert seed.main(["--demo"], prod) == 2
     assert "APP_ENV must be dev" in capsys.readouterr().out
     assert snapshot(session_factory) == ([], [])
@@ -59,7 +61,7 @@ def test_cli_refuses_demo_in_prod_from_the_environment(sqlite_url):
     env = {
         **os.environ,
         "APP_ENV": "prod",
-        "SECRET_KEY": "k" * 40,
+        "SECRET_KEY": "2pYjAffn3og5XLo5a_p2oGEZlp0TxQIhaOSwDjeC",
         "DATABASE_URL": sqlite_url,
     }
     result = subprocess.run(

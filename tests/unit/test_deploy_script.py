@@ -20,7 +20,7 @@ REQUIRED_ENV = {
     "R2_ACCESS_KEY_ID": "key",
     "R2_SECRET_ACCESS_KEY": "secret",
     "R2_BUCKET": "bucket",
-    "SECRET_KEY": "k" * 40,
+    "SECRET_KEY": "2pYjAffn3og5XLo5a_p2oGEZlp0TxQIhaOSwDjeC",
 }
 
 NVIDIA_SMI = """#!/bin/sh

@@ -128,3 +128,17 @@ def test_exif_rotation_applied_and_metadata_stripped(cfg):
     assert b"TestCam" not in out.data
     # Rotated 90° clockwise: the floor (bottom of the stored image) is now on the left.
     assert np.abs(np.array(result.getpixel((5, 48))) - (150, 111, 72)).max() < 25
+
+
+@pytest.mark.parametrize("size", [(65_501, 32), (32, 65_501), (70_000, 40)])
+def test_a_side_longer_than_a_jpeg_allows_is_refused_from_the_header(cfg, size):
+    data = encode(Image.new("RGB", size, (200, 180, 160)), "PNG")
+    with pytest.raises(ImageRejected) as refused:
+        normalise_upload(data, cfg)
+    assert (refused.value.code, refused.value.status) == ("too_wide", 422)
+    assert "65,500" in refused.value.message
+
+
+def test_the_longest_side_a_jpeg_allows_is_accepted(cfg):
+    out = normalise_upload(encode(Image.new("RGB", (65_500, 32), (200, 180, 160)), "PNG"), cfg)
+    assert (out.width, out.height) == (65_500, 32)

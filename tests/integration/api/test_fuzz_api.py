@@ -1,17 +1,26 @@
-"""Property-based fuzzing of every /api/v1 operation: no 5xx, every 4xx in our error shape."""
+"""Property-based fuzzing on both databases: every /api/v1 operation (with valid generated photos
+so POST /jobs gets past validation), stateful create → get → cancel → retry through the document's
+links, and every page route and form. No 5xx anywhere; every API 4xx in our error shape."""
 
 from __future__ import annotations
 
+import copy
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from PIL import Image
 from schemathesis import Case
 from schemathesis.checks import not_a_server_error
+from schemathesis.hooks import HookContext
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -19,10 +28,14 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from accounts.models import Role
+from accounts.security import csrf_token_for
 from api.app import API_PREFIX, create_app
+from api.pages.common import PageRoute
 from core.db import transaction
 from core.settings import Settings
-from tests.factories import make_job, make_style, make_user
+from tests.factories import encode, make_job, make_style, make_user
+from tests.integration.pages.conftest import sign_in
 
 # Small and fixed, so both tests together stay well under a minute.
 MAX_EXAMPLES = 12
@@ -39,12 +52,6 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-
-
-@pytest.fixture
-def db_url(sqlite_url: str) -> str:
-    """SQLite only: the fuzzer looks for bad input handling, not for database differences."""
-    return sqlite_url
 
 
 @pytest.fixture
@@ -70,6 +77,34 @@ def _openapi_document() -> dict[str, Any]:
 
 
 schema = schemathesis.openapi.from_dict(_openapi_document()).include(path_regex=f"^{API_PREFIX}/")
+# The fuzz app's style: a photo sent with these values passes validation and becomes a job.
+VALID_FORM = {"style": "modern", "room_type": "living_room"}
+
+
+def _photo(width: int, height: int, fmt: str, shade: int) -> bytes:
+    return encode(Image.new("RGB", (width, height), (shade, 255 - shade, shade // 2)), fmt)
+
+
+PHOTOS = st.builds(
+    _photo,
+    st.integers(32, 128),
+    st.integers(32, 128),
+    st.sampled_from(["JPEG", "PNG", "WEBP"]),
+    st.integers(0, 255),
+)
+
+
+@schema.hook
+def flatmap_body(context: HookContext, body: Any) -> st.SearchStrategy:
+    """POST /jobs gets a real photo, and half the time a valid style and room type too."""
+    operation = context.operation
+    if operation is None or (operation.method, operation.path) != ("post", f"{API_PREFIX}/jobs"):
+        return st.just(body)
+    if not isinstance(body, dict):
+        return st.just(body)
+    return st.tuples(PHOTOS, st.booleans()).map(
+        lambda drawn: {**body, "photo": drawn[0], **(VALID_FORM if drawn[1] else {})}
+    )
 
 
 def check_error_shape(response: Any) -> None:
@@ -112,3 +147,77 @@ def test_openapi_document_advertises_our_error_shape_for_every_4xx():
             for status in client_errors:
                 content = operation["responses"][status]["content"]["application/json"]
                 assert content["schema"] == {"$ref": "#/components/schemas/ErrorOut"}, status
+
+
+STATEFUL_SETTINGS = settings(
+    FUZZ_SETTINGS, max_examples=MAX_EXAMPLES, stateful_step_count=6, phases=[Phase.generate]
+)
+
+
+def test_stateful_create_get_cancel_retry(fuzz_app: FastAPI, agent_headers: dict[str, str]):
+    """Follows the document's links from each created job to get, cancel and retry it."""
+    calls: Counter[tuple[str, str, int]] = Counter()
+
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case: Case) -> dict[str, Any]:
+            return {"app": fuzz_app, "headers": agent_headers}
+
+        def after_call(self, response: Any, case: Case) -> None:
+            calls[(case.method.upper(), case.path, response.status_code)] += 1
+
+        def validate_response(self, response: Any, case: Case, *_args: Any, **_kw: Any) -> None:
+            case.validate_response(response, checks=CHECKS, headers=agent_headers)
+            check_error_shape(response)
+
+    Workflow.run(settings=STATEFUL_SETTINGS)
+    job = f"{API_PREFIX}/jobs/{{job_id}}"
+    for step in [
+        ("POST", f"{API_PREFIX}/jobs", 202),
+        ("GET", job, 200),
+        ("POST", f"{job}/cancel", 200),
+        ("POST", f"{job}/retry", 200),
+    ]:
+        assert calls[step], (step, sorted(calls.items()))
+
+
+def _pages_document() -> dict[str, Any]:
+    """An OpenAPI document of the page routes (hidden from the API's own document)."""
+    app = create_app(Settings(_env_file=None, database_url="sqlite://"))
+    routes = []
+    for context in iter_route_contexts(app.routes):
+        if isinstance(context.original_route, PageRoute):
+            route = copy.copy(context.original_route)
+            route.include_in_schema = True
+            routes.append(route)
+    return get_openapi(title="pages", version="1", routes=routes)
+
+
+pages_schema = schemathesis.openapi.from_dict(_pages_document())
+
+
+@pytest.fixture
+def admin_browser(fuzz_app: FastAPI, session_factory) -> Iterator[tuple[TestClient, str]]:
+    """A client signed in to the web UI as an admin, and its CSRF token."""
+    with transaction(session_factory) as session:
+        admin = make_user(session, role=Role.ADMIN)
+    client = TestClient(fuzz_app, raise_server_exceptions=False)
+    assert sign_in(client, admin.email).status_code == 303
+    yield client, csrf_token_for(client.cookies["sw_session"], fuzz_app.state.settings.secret_key)
+    client.close()
+
+
+@pages_schema.parametrize()
+@FUZZ_SETTINGS
+def test_every_page_and_form_never_gets_a_server_error(
+    case: Case, admin_browser: tuple[TestClient, str]
+):
+    client, csrf = admin_browser
+    form = case.body if isinstance(case.body, dict) else {}
+    response = client.request(
+        case.method,
+        case.formatted_path,
+        params=case.query,
+        data={**form, "csrf_token": csrf} if case.method.upper() == "POST" else None,
+        follow_redirects=False,
+    )
+    assert response.status_code < 500, (case.method, case.formatted_path, case.query, form)

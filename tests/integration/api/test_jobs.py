@@ -86,6 +86,26 @@ def test_daily_quota(client, make_actor, style, session_factory):
     assert me["quota"]["limit"] == 1 and me["quota"]["used"] == 1
 
 
+def test_a_retry_counts_against_the_daily_quota(client, make_actor, style):
+    actor = make_actor(Role.AGENT, daily_quota=2)
+    job_id = submit(client, actor.headers).json()["id"]
+    assert client.post(f"/api/v1/jobs/{job_id}/cancel", headers=actor.headers).status_code == 200
+    retried = client.post(f"/api/v1/jobs/{job_id}/retry", headers=actor.headers)
+    assert retried.status_code == 200, retried.text
+    me = client.get("/api/v1/me", headers=actor.headers).json()
+    assert me["quota"]["used"] == 2
+    assert client.post(f"/api/v1/jobs/{job_id}/cancel", headers=actor.headers).status_code == 200
+    refused = client.post(f"/api/v1/jobs/{job_id}/retry", headers=actor.headers)
+    assert refused.status_code == 429
+    assert "resets at" in error_of(refused)["message"]
+    assert (
+        client.get(f"/api/v1/jobs/{job_id}", headers=actor.headers).json()["state"] == "cancelled"
+    )
+    # Staff retrying the agent's job spend the agent's quota too.
+    staff = make_actor(Role.ADMIN)
+    assert client.post(f"/api/v1/jobs/{job_id}/retry", headers=staff.headers).status_code == 429
+
+
 def test_storage_failure_answers_503_and_keeps_no_job(
     client, agent, style, session_factory, tmp_path
 ):

@@ -34,7 +34,9 @@ def test_sign_in_sets_a_session_cookie_and_sign_out_ends_it(make_client, session
 def test_session_cookie_is_secure_outside_dev():
     from fastapi import Response
 
-    settings = Settings(_env_file=None, app_env=AppEnv.PROD, secret_key="x" * 40)
+    settings = Settings(
+        _env_file=None, app_env=AppEnv.PROD, secret_key="2pYjAffn3og5XLo5a_p2oGEZlp0TxQIhaOSwDjeC"
+    )
     response = Response()
     set_session_cookie(response, "token", settings)
     assert "Secure" in response.headers["set-cookie"]

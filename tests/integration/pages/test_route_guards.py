@@ -18,13 +18,11 @@ PUBLIC = {
     ("POST", "/sign-in"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
-    ("GET", "/metrics"),  # Prometheus scrapes it; aggregate figures only, no user data
+    ("GET", "/metrics"),  # METRICS_TOKEN bearer when set; open only in dev mode without one
     ("GET", "/files/{key:path}"),
     ("POST", "/api/v1/auth/token"),
-    ("GET", "/openapi.json"),
+    ("GET", "/openapi.json"),  # dev mode only, with /docs
     ("GET", "/docs"),
-    ("GET", "/docs/oauth2-redirect"),
-    ("GET", "/redoc"),
 }
 STAFF_PREFIXES = ("/admin", "/api/v1/admin", "/api/v1/workers")
 ADMIN_ONLY_PREFIXES = ("/admin/users", "/api/v1/admin/users")
