@@ -9,7 +9,7 @@ from datetime import datetime
 from math import ceil
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -97,6 +97,16 @@ def _bad_address(request: Request, exc: RequestValidationError) -> PageError:
     )
 
 
+def _drop_empty_query_values(request: Request) -> None:
+    """A filter form sends every field; an empty one means "no filter", so it is left out."""
+    raw = request.scope.get("query_string", b"").decode("latin-1")
+    pairs = parse_qsl(raw, keep_blank_values=True)
+    kept = [(name, value) for name, value in pairs if value.strip()]
+    if len(kept) != len(pairs):
+        request.scope["query_string"] = urlencode(kept).encode("latin-1")
+        request.__dict__.pop("_query_params", None)
+
+
 class PageRoute(APIRoute):
     """A page route: a bad path, query or form value gets an HTML error page, not JSON."""
 
@@ -104,6 +114,7 @@ class PageRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:
+            _drop_empty_query_values(request)
             try:
                 return await handler(request)
             except RequestValidationError as exc:
