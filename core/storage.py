@@ -57,6 +57,8 @@ class Storage(Protocol):
 
     def get(self, key: str) -> bytes: ...
 
+    def exists(self, key: str) -> bool: ...
+
     def delete_prefix(self, prefix: str) -> int: ...
 
     def url(self, key: str) -> str: ...
@@ -96,6 +98,9 @@ class LocalStorage:
             return self._path(key).read_bytes()
         except FileNotFoundError as exc:
             raise ObjectNotFound(key) from exc
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
 
     def delete_prefix(self, prefix: str) -> int:
         base = self._path(prefix.rstrip("/"))
@@ -168,6 +173,13 @@ class R2Storage:
 
     def get(self, key: str) -> bytes:
         return self._call("get_object", Key=key)["Body"].read()
+
+    def exists(self, key: str) -> bool:
+        try:
+            self._call("head_object", Key=key)
+        except ObjectNotFound:
+            return False
+        return True
 
     def delete_prefix(self, prefix: str) -> int:
         count = 0

@@ -13,6 +13,7 @@ from PIL import Image
 
 from accounts.service import jobs_today, quota_for, quota_resets_at
 from api.deps import SessionDep, SettingsDep, StorageDep
+from api.pages.job_outcome import describe_outcome
 from api.pages.common import (
     CsrfChecked,
     PageError,
@@ -75,17 +76,17 @@ def job_context(
         }
         for n, key in enumerate(job.result_keys, start=1)
     ]
-    failure = job.errors[-1].get("error", "") if job.errors else ""
     live = not job.state.is_final
+    outcome = describe_outcome(job, storage)
     return {
         "job": job,
         "room_label": ROOM_TYPES.get(job.room_type, job.room_type),
-        "input_url": storage.url(job.input_key),
+        "input_url": storage.url(job.input_key) if not outcome or outcome.photo_stored else None,
         "results": results,
         "mask_url": storage.url(job.mask_key) if job.mask_key else None,
         "queue_position": queue_position(session, job),
         "estimated_wait": describe_wait(estimated_wait_s(session, job, settings)) if live else "—",
-        "failure_message": f"We could not stage this photo. {failure}".strip(),
+        "outcome": outcome,
     }
 
 
@@ -166,6 +167,7 @@ def job_page(
         nav="jobs",
         base_path="/jobs",
         back_url="/jobs",
+        retry_url=f"/jobs/{job.id}/retry",
         restage_styles=[
             s
             for s in list_active_styles(session)
@@ -183,6 +185,17 @@ def cancel(request: Request, session: SessionDep, user: PageUser, job_id: int) -
         f"/jobs/{job_id}",
         lambda: jobs.cancel_job(session, user=user, job_id=job_id),
         "Cancel requested.",
+    )
+
+
+@router.post("/jobs/{job_id}/retry", dependencies=[CsrfChecked])
+def retry(request: Request, session: SessionDep, user: PageUser, job_id: int) -> Response:
+    load_job(session, user, job_id)
+    return attempt(
+        request,
+        f"/jobs/{job_id}",
+        lambda: jobs.retry_job(session, user=user, job_id=job_id),
+        "Queued again. The page follows its progress.",
     )
 
 

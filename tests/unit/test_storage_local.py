@@ -39,6 +39,9 @@ def test_put_replaces_atomically_and_leaves_no_temp_file(storage: LocalStorage) 
 def test_missing_key_is_object_not_found(storage: LocalStorage) -> None:
     with pytest.raises(ObjectNotFound):
         storage.get(job_input_key(9))
+    assert not storage.exists(job_input_key(9))
+    storage.put(job_input_key(10), b"photo", "image/jpeg")
+    assert storage.exists(job_input_key(10))
 
 
 def test_delete_prefix_removes_only_that_job(storage: LocalStorage) -> None:
