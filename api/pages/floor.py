@@ -13,7 +13,6 @@ from PIL import Image
 
 from accounts.service import jobs_today, quota_for, quota_resets_at
 from api.deps import SessionDep, SettingsDep, StorageDep
-from api.pages.job_outcome import describe_outcome
 from api.pages.common import (
     CsrfChecked,
     PageError,
@@ -24,6 +23,7 @@ from api.pages.common import (
     redirect,
     render,
 )
+from api.pages.job_outcome import describe_outcome
 from catalog.models import ROOM_TYPES
 from catalog.service import list_active_styles
 from core.db import utcnow

@@ -30,7 +30,7 @@ def test_a_failed_job_offers_a_retry_that_queues_it_again(
     user, client = make_web_user()
     errors = [{"attempt": 3, "at": "2026-12-03T10:00:00Z", "error": "RuntimeError: CUDA wobble"}]
     job = _job(
-        session_factory, web_settings, user, style, stored=True, state=JobState.FAILED, errors=errors
+        session_factory, web_settings, user, style, stored=True, errors=errors, state="failed"
     )
     html = client.get(f"/jobs/{job.id}").text
     assert "Something went wrong on our side" in html
@@ -62,7 +62,7 @@ def test_a_job_whose_photo_is_gone_says_so_with_no_retry_and_no_broken_image(
     user, client = make_web_user()
     errors = [{"attempt": 1, "at": "2026-12-03T10:00:00Z", "error": f"bad input: {GONE}"}]
     job = _job(
-        session_factory, web_settings, user, style, stored=False, state=JobState.FAILED, errors=errors
+        session_factory, web_settings, user, style, stored=False, errors=errors, state="failed"
     )
     html = client.get(f"/jobs/{job.id}").text
     assert "The original photo is no longer stored" in html
