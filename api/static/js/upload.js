@@ -39,20 +39,47 @@
     row.status.hidden = !html;
   }
 
-  function allowedRoomTypes() {
-    var picked = form.querySelector("input[name='style']:checked");
-    return picked ? picked.dataset.roomTypes.split(" ") : null;
+  function pickedStyle() {
+    return form.querySelector("input[name='style']:checked");
   }
 
-  function syncRoomTypes(row) {
-    var allowed = allowedRoomTypes();
-    Array.prototype.forEach.call(row.select.options, function (option) {
-      option.disabled = allowed !== null && allowed.indexOf(option.value) === -1;
+  function suits(radio, roomType) {
+    return radio.dataset.roomTypes.split(" ").indexOf(roomType) !== -1;
+  }
+
+  function roomLabel(row) {
+    return row.select.selectedOptions[0] ? row.select.selectedOptions[0].textContent : row.select.value;
+  }
+
+  // A room type the agent chose is never changed: a style that does not suit it is explained instead.
+  function fitHint(row) {
+    var style = pickedStyle();
+    if (!style || suits(style, row.select.value)) return "";
+    return style.dataset.name + " is not offered for " + roomLabel(row).toLowerCase() +
+      "s. Pick a style that lists " + roomLabel(row) + ", or change the room type.";
+  }
+
+  function rowProblem(row) {
+    return clientHint(row.file) || fitHint(row);
+  }
+
+  function syncStyles() {
+    var chosen = {};
+    rows.forEach(function (row) { chosen[row.select.value] = roomLabel(row); });
+    form.querySelectorAll("input[name='style']").forEach(function (radio) {
+      var missing = Object.keys(chosen).filter(function (t) { return !suits(radio, t); });
+      var note = radio.parentElement.querySelector(".style-fit");
+      note.textContent = missing.length ? "Not offered for: " + missing.map(function (t) { return chosen[t]; }).join(", ") : "";
+      note.hidden = !missing.length;
+      radio.parentElement.classList.toggle("is-unsuited", missing.length > 0);
     });
-    if (row.select.selectedOptions[0] && row.select.selectedOptions[0].disabled) {
-      var first = Array.prototype.find.call(row.select.options, function (o) { return !o.disabled; });
-      if (first) row.select.value = first.value;
-    }
+    rows.forEach(function (row) { if (!row.jobUrl) setError(row, rowProblem(row)); });
+  }
+
+  function defaultRoomType(row) {
+    var style = pickedStyle();
+    var fit = style && Array.prototype.find.call(row.select.options, function (o) { return suits(style, o.value); });
+    if (fit) row.select.value = fit.value;
   }
 
   function clientHint(file) {
@@ -90,13 +117,15 @@
       el.querySelector(".remove").addEventListener("click", function () {
         rows = rows.filter(function (r) { return r !== row; });
         el.remove();
+        syncStyles();
         input.focus();
       });
       list.appendChild(el);
       rows.push(row);
-      syncRoomTypes(row);
-      setError(row, clientHint(file));
+      defaultRoomType(row);
+      row.select.addEventListener("change", syncStyles);
     });
+    syncStyles();
     status.textContent = rows.length ? rows.length + " photo(s) ready." : "";
   }
 
@@ -112,7 +141,7 @@
     if (event.dataTransfer && event.dataTransfer.files) addFiles(event.dataTransfer.files);
   });
   form.querySelectorAll("input[name='style']").forEach(function (radio) {
-    radio.addEventListener("change", function () { rows.forEach(syncRoomTypes); });
+    radio.addEventListener("change", syncStyles);
   });
 
   function submitRow(row) {
@@ -163,7 +192,7 @@
       form.querySelector("input[name='style']").focus();
       return;
     }
-    var todo = rows.filter(function (r) { return !r.jobUrl && !clientHint(r.file); });
+    var todo = rows.filter(function (r) { return !r.jobUrl && !rowProblem(r); });
     if (!todo.length) {
       status.textContent = rows.length ? "Fix or remove the photos marked in red." : "Add at least one photo.";
       return;
