@@ -72,11 +72,17 @@ class PageError(Exception):
     """A page-level refusal shown as an HTML error page, with an optional way back."""
 
     def __init__(
-        self, status: int, title: str, message: str, *, retry_url: str | None = None
+        self,
+        status: int,
+        title: str,
+        message: str,
+        *,
+        retry_url: str | None = None,
+        retry_label: str = "Show this page without filters",
     ) -> None:
         super().__init__(message)
         self.status, self.title, self.message = status, title, message
-        self.retry_url = retry_url
+        self.retry_url, self.retry_label = retry_url, retry_label
 
 
 def _bad_address(request: Request, exc: RequestValidationError) -> PageError:
@@ -182,7 +188,12 @@ def attempt(
 
 
 def page_error_response(request: Request, error: PageError) -> Response:
-    context = {"title": error.title, "message": error.message, "retry_url": error.retry_url}
+    context = {
+        "title": error.title,
+        "message": error.message,
+        "retry_url": error.retry_url,
+        "retry_label": error.retry_label,
+    }
     return render(request, "error.html", context, status=error.status)
 
 
