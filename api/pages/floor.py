@@ -24,7 +24,7 @@ from api.pages.common import (
     render,
 )
 from api.pages.job_outcome import describe_outcome
-from catalog.models import ROOM_TYPES
+from catalog.models import ROOM_TYPES, Style
 from catalog.service import list_active_styles
 from core.db import utcnow
 from core.errors import NotFound, ServiceError
@@ -54,6 +54,11 @@ def describe_wait(seconds: float | None) -> str:
 def describe_reset(resets: datetime) -> str:
     minutes = max(1, int((resets - utcnow()).total_seconds() // 60))
     return f"at midnight UTC (in {minutes // 60} h {minutes % 60} min)"
+
+
+def _card_image(style: Style) -> str | None:
+    """The picture on an agent's style card: its preview, else its first reference image."""
+    return style.preview_image_key or next(iter(style.reference_image_keys or []), None)
 
 
 def load_job(session: SessionDep, user: PageUser, job_id: int) -> Job:
@@ -102,9 +107,7 @@ def new_staging(
     context = {
         "nav": "new",
         "styles": styles,
-        "style_previews": {
-            s.id: storage.url(s.preview_image_key) for s in styles if s.preview_image_key
-        },
+        "style_previews": {s.id: storage.url(key) for s in styles if (key := _card_image(s))},
         "room_types": ROOM_TYPES,
         "max_files": MAX_PHOTOS,
         "max_bytes": settings.max_upload_bytes,
