@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from PIL import Image
 
-from accounts.service import jobs_today, quota_for, quota_resets_at
+from accounts.service import describe_reset, jobs_today, quota_for, quota_resets_at
 from api.deps import SessionDep, SettingsDep, StorageDep
 from api.pages.common import (
     CsrfChecked,
@@ -26,7 +25,6 @@ from api.pages.common import (
 from api.pages.job_outcome import describe_outcome
 from catalog.models import ROOM_TYPES, Style
 from catalog.service import list_active_styles
-from core.db import utcnow
 from core.errors import NotFound, ServiceError
 from core.settings import Settings
 from core.storage import ObjectNotFound, Storage, job_result_key, job_thumb_key
@@ -49,11 +47,6 @@ def describe_wait(seconds: float | None) -> str:
     if seconds < 60:
         return f"about {max(1, round(seconds))} s"
     return f"about {round(seconds / 60)} min"
-
-
-def describe_reset(resets: datetime) -> str:
-    minutes = max(1, int((resets - utcnow()).total_seconds() // 60))
-    return f"at midnight UTC (in {minutes // 60} h {minutes % 60} min)"
 
 
 def _card_image(style: Style) -> str | None:
@@ -114,6 +107,7 @@ def new_staging(
         "used_today": jobs_today(session, user=user),
         "quota": quota_for(user, settings),
         "quota_reset": describe_reset(quota_resets_at()),
+        "quota_resets_at": quota_resets_at().isoformat(),
     }
     return render(request, "floor/new.html", context)
 

@@ -15,8 +15,12 @@
   var MAX_FILES = parseInt(form.dataset.maxFiles, 10);
   var MAX_BYTES = parseInt(form.dataset.maxBytes, 10);
   var TYPES = ["image/jpeg", "image/png", "image/webp"];
+  var notice = document.getElementById("batch-notice");
+  var remaining = parseInt(form.dataset.remaining, 10);
+  var resetsAt = new Date(form.dataset.resetsAt);
   var rows = [];
   var counter = 0;
+  var leftOut = 0;
 
   function newKey() {
     if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
@@ -25,6 +29,42 @@
 
   function megabytes(bytes) {
     return bytes < 1048576 ? Math.max(1, Math.round(bytes / 1024)) + " KB" : (bytes / 1048576).toFixed(1) + " MB";
+  }
+
+  function plural(n, word) {
+    return n + " " + word + (n === 1 ? "" : "s");
+  }
+
+  // "at midnight UTC (01:00 your time), in 5 h 12 min": local time for the reader, UTC for the rule.
+  function resetText() {
+    var minutes = Math.max(1, Math.floor((resetsAt - Date.now()) / 60000));
+    var span = minutes >= 60 ? Math.floor(minutes / 60) + " h " + (minutes % 60) + " min" : minutes + " min";
+    var local = resetsAt.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return "at midnight UTC (" + local + " your time), in " + span;
+  }
+
+  function quotaMessage() {
+    return "Not staged: today's quota is used up. It resets " + resetText() + ".";
+  }
+
+  function unsent() {
+    return rows.filter(function (r) { return !r.jobUrl && !rowProblem(r); });
+  }
+
+  // The batch notice stays until the batch changes: photos left out, or more photos than quota.
+  function updateNotice() {
+    var parts = [];
+    if (leftOut) {
+      parts.push("You can stage up to " + MAX_FILES + " photos at a time; " +
+        plural(leftOut, "extra photo") + (leftOut === 1 ? " was" : " were") + " left out.");
+    }
+    var over = unsent().length - remaining;
+    if (over > 0) {
+      parts.push("You have " + plural(remaining, "job") + " left today, so the last " +
+        plural(over, "photo") + " will not be staged. Your quota resets " + resetText() + ".");
+    }
+    notice.textContent = parts.join(" ");
+    notice.hidden = !parts.length;
   }
 
   function setError(row, message) {
@@ -74,6 +114,7 @@
       radio.parentElement.classList.toggle("is-unsuited", missing.length > 0);
     });
     rows.forEach(function (row) { if (!row.jobUrl) setError(row, rowProblem(row)); });
+    updateNotice();
   }
 
   function defaultRoomType(row) {
@@ -93,9 +134,10 @@
   }
 
   function addFiles(files) {
+    leftOut = 0;
     Array.prototype.forEach.call(files, function (file) {
       if (rows.length >= MAX_FILES) {
-        status.textContent = "You can stage up to " + MAX_FILES + " photos at a time; extra photos were left out.";
+        leftOut += 1;
         return;
       }
       counter += 1;
@@ -128,6 +170,11 @@
     syncStyles();
     status.textContent = rows.length ? rows.length + " photo(s) ready." : "";
   }
+
+  document.querySelectorAll("time.local-time").forEach(function (el) {
+    var at = new Date(el.getAttribute("datetime"));
+    el.textContent = " (" + at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) + " your time)";
+  });
 
   input.addEventListener("change", function () { addFiles(input.files); input.value = ""; });
   ["dragenter", "dragover"].forEach(function (name) {
@@ -170,13 +217,19 @@
           link.href = row.jobUrl;
           link.textContent = "Queued \u2014 view job #" + body.id;
           setStatus(row, link);
+          remaining = Math.max(0, remaining - 1);
           return true;
         }
         setStatus(row, null);
+        if (response.status === 429) {
+          remaining = 0;
+          setError(row, quotaMessage());
+          return false;
+        }
         var message = body.error && body.error.message
           ? body.error.message : "The upload failed (error " + response.status + "). Please try again.";
         setError(row, message);
-        return response.status !== 429;
+        return true;
       });
     }).catch(function () {
       setStatus(row, null);
@@ -200,11 +253,17 @@
     submit.disabled = true;
     status.textContent = "Uploading " + todo.length + " photo(s)\u2026";
     var chain = Promise.resolve(true);
-    todo.forEach(function (row) {
-      chain = chain.then(function (goOn) { return goOn ? submitRow(row) : false; });
+    var allowed = remaining;
+    todo.forEach(function (row, i) {
+      chain = chain.then(function (goOn) {
+        if (goOn && i < allowed) return submitRow(row);
+        setError(row, quotaMessage());
+        return false;
+      });
     });
     chain.then(function () {
       submit.disabled = false;
+      updateNotice();
       var done = rows.filter(function (r) { return r.jobUrl; });
       var failed = rows.length - done.length;
       if (!failed && done.length === 1) { window.location.assign(done[0].jobUrl); return; }
