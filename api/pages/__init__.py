@@ -5,7 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.pages import admin_jobs, admin_styles, admin_users, auth, fleet, floor, stage_form
+from api.pages import (
+    admin_jobs,
+    admin_styles,
+    admin_users,
+    auth,
+    fleet,
+    floor,
+    regenerate,
+    stage_form,
+)
 from api.pages.common import (
     STATIC_DIR,
     PageError,
@@ -18,7 +27,8 @@ from api.pages.common import (
 def install(app: FastAPI) -> None:
     """Mount the pages, their static files and their HTML error handlers on the app."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, floor, stage_form, admin_styles, admin_jobs, admin_users, fleet):
+    pages = (auth, floor, stage_form, regenerate, admin_styles, admin_jobs, admin_users, fleet)
+    for module in pages:
         app.include_router(module.router)
     app.add_exception_handler(PageError, page_error_response)
     app.add_exception_handler(SignInRequired, sign_in_redirect)

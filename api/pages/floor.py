@@ -6,7 +6,7 @@ import io
 import zipfile
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from PIL import Image
 
@@ -25,11 +25,10 @@ from api.pages.common import (
 from api.pages.job_outcome import describe_outcome
 from catalog.models import ROOM_TYPES, Style
 from catalog.service import list_active_styles
-from core.errors import NotFound, ServiceError
+from core.errors import NotFound
 from core.settings import Settings
 from core.storage import ObjectNotFound, Storage, job_result_key, job_thumb_key
 from jobs import service as jobs
-from jobs.derived import create_job_from
 from jobs.models import Job, JobState
 from jobs.stats import estimated_wait_s, queue_position
 
@@ -165,6 +164,7 @@ def job_page(
         base_path="/jobs",
         back_url="/jobs",
         retry_url=f"/jobs/{job.id}/retry",
+        regenerate=True,
         restage_styles=[
             s
             for s in list_active_styles(session)
@@ -194,26 +194,6 @@ def retry(request: Request, session: SessionDep, user: PageUser, job_id: int) ->
         lambda: jobs.retry_job(session, user=user, job_id=job_id),
         "Queued again. The page follows its progress.",
     )
-
-
-@router.post("/jobs/{job_id}/restage", dependencies=[CsrfChecked])
-def restage(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    storage: StorageDep,
-    user: PageUser,
-    job_id: int,
-    style: Annotated[str, Form(max_length=60)],
-) -> Response:
-    source = load_job(session, user, job_id)
-    try:
-        job = create_job_from(
-            session, user=user, source=source, style_slug=style, storage=storage, settings=settings
-        )
-    except ServiceError as exc:
-        return redirect(request, f"/jobs/{job_id}", exc.message, kind="error")
-    return redirect(request, f"/jobs/{job.id}", "Staging again in the new style.")
 
 
 def _attachment(data: bytes, filename: str, media_type: str) -> Response:
