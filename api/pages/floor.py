@@ -69,7 +69,7 @@ def job_context(
             "n": n,
             "url": storage.url(key),
             "seed": job.result_seeds[n - 1] if n <= len(job.result_seeds) else None,
-            "has_clean": job.generator not in (None, "preview"),
+            "has_clean": settings.offer_clean_copy and job.generator not in (None, "preview"),
         }
         for n, key in enumerate(job.result_keys, start=1)
     ]
@@ -84,6 +84,7 @@ def job_context(
         "queue_position": queue_position(session, job),
         "estimated_wait": describe_wait(estimated_wait_s(session, job, settings)) if live else "—",
         "outcome": outcome,
+        "mls_caption": settings.mls_caption,
     }
 
 
@@ -208,6 +209,7 @@ def _attachment(data: bytes, filename: str, media_type: str) -> Response:
 def download(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     storage: StorageDep,
     user: PageUser,
     job_id: int,
@@ -217,6 +219,10 @@ def download(
     job = load_job(session, user, job_id)
     if not 1 <= variant <= len(job.result_keys):
         raise PageError(404, "No such image", f"Job #{job.id} has no variant {variant}.")
+    if clean and not settings.offer_clean_copy:
+        raise PageError(
+            403, "Labelled copies only", "This deployment offers staged photos with the label only."
+        )
     key = job_result_key(job.id, variant, labelled=not clean)
     try:
         data = storage.get(key)
