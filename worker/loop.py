@@ -107,6 +107,9 @@ class Worker:
 
     def _claim(self) -> ClaimedJob | None:
         def claim(conn: Connection) -> ClaimedJob | None:
+            if fleet.draining(conn, worker_id=self.id):
+                self.shutdown.drain()
+                return None
             job = queue.claim(conn, worker_id=self.id, lease_s=self.settings.lease_s)
             fleet.beat(conn, worker_id=self.id, current_job_id=_running_id(job))
             return job
@@ -239,6 +242,8 @@ class Worker:
         def work(conn: Connection) -> tuple[Any, ClaimedJob | None]:
             outcome = write(conn)
             following = None
+            if claim_next and fleet.draining(conn, worker_id=self.id):
+                self.shutdown.drain()
             if claim_next and not self.shutdown.requested.is_set():
                 following = queue.claim(conn, worker_id=self.id, lease_s=self.settings.lease_s)
             fleet.finished(
