@@ -34,6 +34,12 @@ def job_result_key(job_id: int, variant: int, *, labelled: bool = True) -> str:
     return f"jobs/{int(job_id)}/result-{int(variant)}{suffix}.jpg"
 
 
+def web_key(key: str) -> str:
+    """Where the web rendition of the image stored under `key` lives, next to it."""
+    stem = key.rpartition(".")[0] or key
+    return f"{stem}-web.jpg"
+
+
 def job_mask_key(job_id: int) -> str:
     return f"jobs/{int(job_id)}/mask.png"
 

@@ -12,6 +12,7 @@ from api.pages import (
     auth,
     fleet,
     floor,
+    job_images,
     mls,
     regenerate,
     stage_form,
@@ -28,7 +29,8 @@ from api.pages.common import (
 def install(app: FastAPI) -> None:
     """Mount the pages, their static files and their HTML error handlers on the app."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    pages = (auth, floor, stage_form, regenerate, mls, admin_styles, admin_jobs, admin_users, fleet)
+    pages = (auth, floor, job_images, stage_form, regenerate, mls)
+    pages += (admin_styles, admin_jobs, admin_users, fleet)
     for module in pages:
         app.include_router(module.router)
     app.add_exception_handler(PageError, page_error_response)

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from PIL import Image
 
 from accounts.service import describe_reset, jobs_today, quota_for, quota_resets_at
 from api.deps import SessionDep, SettingsDep, StorageDep
@@ -27,7 +26,7 @@ from catalog.models import ROOM_TYPES, Style
 from catalog.service import list_active_styles
 from core.errors import NotFound
 from core.settings import Settings
-from core.storage import ObjectNotFound, Storage, job_result_key, job_thumb_key
+from core.storage import ObjectNotFound, Storage, job_result_key
 from jobs import service as jobs
 from jobs.models import Job, JobState
 from jobs.stats import estimated_wait_s, queue_position
@@ -36,7 +35,6 @@ router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 MAX_PHOTOS = 20
 PER_PAGE = 20
-THUMB_SIZE = (240, 180)
 
 
 def describe_wait(seconds: float | None) -> str:
@@ -67,7 +65,7 @@ def job_context(
     results = [
         {
             "n": n,
-            "url": storage.url(key),
+            "url": f"/jobs/{job.id}/web/{n}.jpg",
             "seed": job.result_seeds[n - 1] if n <= len(job.result_seeds) else None,
             "has_clean": settings.offer_clean_copy and job.generator not in (None, "preview"),
         }
@@ -78,7 +76,9 @@ def job_context(
     return {
         "job": job,
         "room_label": ROOM_TYPES.get(job.room_type, job.room_type),
-        "input_url": storage.url(job.input_key) if not outcome or outcome.photo_stored else None,
+        "input_url": f"/jobs/{job.id}/web/input.jpg"
+        if not outcome or outcome.photo_stored
+        else None,
         "results": results,
         "mask_url": storage.url(job.mask_key) if job.mask_key else None,
         "queue_position": queue_position(session, job),
@@ -244,22 +244,3 @@ def download_zip(session: SessionDep, storage: StorageDep, user: PageUser, job_i
         for key in job.result_keys:
             archive.writestr(key.rpartition("/")[2], storage.get(key))
     return _attachment(buffer.getvalue(), f"stagewright-job-{job.id}.zip", "application/zip")
-
-
-@router.get("/jobs/{job_id}/thumb.jpg")
-def thumbnail(session: SessionDep, storage: StorageDep, user: PageUser, job_id: int) -> Response:
-    """A small copy of the input photo, made once and kept next to it."""
-    job = load_job(session, user, job_id)
-    key = job_thumb_key(job.id)
-    try:
-        data = storage.get(key)
-    except ObjectNotFound:
-        with Image.open(io.BytesIO(storage.get(job.input_key))) as image:
-            image.thumbnail(THUMB_SIZE)
-            out = io.BytesIO()
-            image.convert("RGB").save(out, "JPEG", quality=80)
-        data = out.getvalue()
-        storage.put(key, data, "image/jpeg")
-    return Response(
-        data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"}
-    )

@@ -12,6 +12,7 @@ from core.images import ImageRejected, normalise_upload
 from core.settings import Settings
 from tests.factories import (
     encode,
+    jpeg_with_gps,
     photo_bytes,
     png_header_only,
     room_photo,
@@ -128,3 +129,23 @@ def test_exif_rotation_applied_and_metadata_stripped(cfg):
     assert b"TestCam" not in out.data
     # Rotated 90° clockwise: the floor (bottom of the stored image) is now on the left.
     assert np.abs(np.array(result.getpixel((5, 48))) - (150, 111, 72)).max() < 25
+
+
+def test_an_upright_srgb_jpeg_is_kept_bit_exact_without_its_metadata(cfg):
+    data = jpeg_with_gps(96, 64)
+    assert b"TestCam" in data
+    out = normalise_upload(data, cfg)
+    assert b"TestCam" not in out.data and b"Exif" not in out.data
+    assert len(out.data) < len(data)
+    original, kept = Image.open(io.BytesIO(data)), decoded(out.data)
+    assert kept.tobytes() == original.tobytes()  # the very same pixels: no re-encode
+    assert not kept.getexif()
+    assert out.data.endswith(data[-100:])  # the scans are the uploaded bytes
+
+
+def test_an_srgb_profile_is_cut_and_the_pixels_kept(cfg):
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    data = encode(room_photo(), "JPEG", icc_profile=srgb, comment=b"shot on a phone")
+    out = normalise_upload(data, cfg)
+    assert b"shot on a phone" not in out.data
+    assert decoded(out.data).tobytes() == Image.open(io.BytesIO(data)).tobytes()
