@@ -33,6 +33,7 @@ test: lint
 
 bench: install-dev
 	$(PY) bench/queue.py
+	$(PY) bench/api.py
 	$(PY) bench/gpu.py
 
 clean:

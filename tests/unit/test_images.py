@@ -149,3 +149,10 @@ def test_an_srgb_profile_is_cut_and_the_pixels_kept(cfg):
     out = normalise_upload(data, cfg)
     assert b"shot on a phone" not in out.data
     assert decoded(out.data).tobytes() == Image.open(io.BytesIO(data)).tobytes()
+
+
+def test_a_truncated_upright_jpeg_is_still_refused(cfg):
+    data = encode(room_photo(400, 300), "JPEG")
+    with pytest.raises(ImageRejected) as caught:
+        normalise_upload(data[: len(data) * 2 // 3], cfg)
+    assert caught.value.code == "corrupt_image"
