@@ -23,7 +23,6 @@ import time  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from accounts.models import Role  # noqa: E402
 from accounts.service import create_user  # noqa: E402
 from api.app import create_app  # noqa: E402
 from bench.photos import camera_photo  # noqa: E402
