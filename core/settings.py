@@ -135,6 +135,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(25 * 1024 * 1024, ge=1024)
     max_upload_pixels: int = Field(40_000_000, ge=10_000)
     min_upload_side_px: int = Field(256, ge=1, le=4096)
+    browser_downscale_px: int = Field(2560, ge=0, le=16384)
     daily_quota: int = Field(50, ge=0)
     jpeg_quality: int = Field(92, ge=50, le=100)
     offer_clean_copy: bool = True

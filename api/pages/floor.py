@@ -104,6 +104,7 @@ def new_staging(
         "room_types": ROOM_TYPES,
         "max_files": MAX_PHOTOS,
         "max_bytes": settings.max_upload_bytes,
+        "downscale_px": settings.browser_downscale_px,
         "used_today": jobs_today(session, user=user),
         "quota": quota_for(user, settings),
         "quota_reset": describe_reset(quota_resets_at()),

@@ -1,5 +1,6 @@
 // New staging: pick or drop up to 20 photos of one listing, choose a room type per photo, then
-// submit each photo as its own job to the JSON API. Errors are shown next to the photo concerned.
+// submit each photo as its own job to the JSON API (upload-send.js scales and sends it, with byte
+// progress). Errors are shown next to the photo concerned.
 (function () {
   "use strict";
 
@@ -14,6 +15,7 @@
   var csrf = document.querySelector("meta[name='csrf-token']").content;
   var MAX_FILES = parseInt(form.dataset.maxFiles, 10);
   var MAX_BYTES = parseInt(form.dataset.maxBytes, 10);
+  var DOWNSCALE_PX = parseInt(form.dataset.downscalePx, 10) || 0;
   var TYPES = ["image/jpeg", "image/png", "image/webp"];
   var notice = document.getElementById("batch-notice");
   var remaining = parseInt(form.dataset.remaining, 10);
@@ -191,49 +193,67 @@
     radio.addEventListener("change", syncStyles);
   });
 
+  function megabytesOf(loaded, total) {
+    return (loaded / 1048576).toFixed(1) + " of " + (total / 1048576).toFixed(1) + " MB";
+  }
+
+  function showProgress(row, label, loaded, total) {
+    var box = document.createElement("span");
+    box.className = "upload-progress";
+    var bar = document.createElement("progress");
+    bar.max = total || 1;
+    bar.value = loaded;
+    bar.setAttribute("aria-label", "Upload of " + row.file.name);
+    var text = document.createElement("span");
+    text.textContent = label + (total ? " " + megabytesOf(loaded, total) : "");
+    box.appendChild(bar);
+    box.appendChild(text);
+    setStatus(row, box);
+  }
+
   function submitRow(row) {
-    var data = new FormData();
-    data.append("photo", row.file, row.file.name);
-    data.append("room_type", row.select.value);
-    data.append("style", form.querySelector("input[name='style']:checked").value);
-    data.append("variants", form.elements.variants.value);
-    var listing = form.elements.listing.value.trim();
-    if (listing) data.append("listing", listing);
     setError(row, "");
-    var note = document.createElement("span");
-    note.textContent = "Uploading\u2026";
-    setStatus(row, note);
-    return fetch(form.dataset.api, {
-      method: "POST",
-      body: data,
-      credentials: "same-origin",
-      headers: { "X-CSRF-Token": csrf, "Idempotency-Key": row.key, Accept: "application/json" },
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (body) {
-        if (response.ok) {
-          row.jobUrl = form.dataset.jobUrl.replace("__ID__", String(body.id));
-          row.el.classList.add("is-done");
-          var link = document.createElement("a");
-          link.href = row.jobUrl;
-          link.textContent = "Queued \u2014 view job #" + body.id;
-          setStatus(row, link);
-          remaining = Math.max(0, remaining - 1);
-          return true;
-        }
-        setStatus(row, null);
-        if (response.status === 429) {
-          remaining = 0;
-          setError(row, quotaMessage());
-          return false;
-        }
-        var message = body.error && body.error.message
-          ? body.error.message : "The upload failed (error " + response.status + "). Please try again.";
-        setError(row, message);
-        return true;
+    showProgress(row, "Preparing\u2026", 0, 0);
+    var upload = window.StagewrightUpload;
+    return upload.prepare(row.file, DOWNSCALE_PX).then(function (photo) {
+      var data = new FormData();
+      data.append("photo", photo, row.file.name);
+      data.append("room_type", row.select.value);
+      data.append("style", form.querySelector("input[name='style']:checked").value);
+      data.append("variants", form.elements.variants.value);
+      var listing = form.elements.listing.value.trim();
+      if (listing) data.append("listing", listing);
+      showProgress(row, "Uploading", 0, photo.size);
+      var headers = { "X-CSRF-Token": csrf, "Idempotency-Key": row.key, Accept: "application/json" };
+      return upload.send(form.dataset.api, data, headers, function (loaded, total) {
+        showProgress(row, loaded < total ? "Uploading" : "Checking the photo\u2026", loaded, total);
       });
-    }).catch(function () {
+    }).then(function (response) {
+      if (response === null) {
+        setStatus(row, null);
+        setError(row, "We could not reach the server. Check the connection and try again.");
+        return true;
+      }
+      var body = response.body;
+      if (response.status >= 200 && response.status < 300) {
+        row.jobUrl = form.dataset.jobUrl.replace("__ID__", String(body.id));
+        row.el.classList.add("is-done");
+        var link = document.createElement("a");
+        link.href = row.jobUrl;
+        link.textContent = "Queued \u2014 view job #" + body.id;
+        setStatus(row, link);
+        remaining = Math.max(0, remaining - 1);
+        return true;
+      }
       setStatus(row, null);
-      setError(row, "We could not reach the server. Check the connection and try again.");
+      if (response.status === 429) {
+        remaining = 0;
+        setError(row, quotaMessage());
+        return false;
+      }
+      var message = body.error && body.error.message
+        ? body.error.message : "The upload failed (error " + response.status + "). Please try again.";
+      setError(row, message);
       return true;
     });
   }
