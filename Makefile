@@ -37,6 +37,7 @@ test: system-deps lint
 
 bench: install-dev
 	$(PY) bench/queue.py
+	$(PY) bench/api.py
 	$(PY) bench/gpu.py
 
 clean:

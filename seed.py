@@ -1,4 +1,4 @@
-"""Load the style catalog and create the first users; safe to run again (it changes nothing).
+"""Load the style catalog (into an empty catalog only) and create the first users; safe to rerun.
 
 python seed.py                                  # the curated styles
 python seed.py --admin-email a@b.c --admin-password ...   # or SEED_ADMIN_EMAIL/_PASSWORD
@@ -56,7 +56,10 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
         require_head(engine)
         with transaction(make_sessionmaker(engine)) as session:
             created, present = seed_styles(session)
-            print(f"styles: created {len(created)} {created}, already present {len(present)}")
+            if created:
+                print(f"styles: created {len(created)} {created}")
+            else:
+                print(f"styles: the catalog has {len(present)}, left as merchandisers keep it")
             if args.admin_email:
                 print(
                     _ensure_user(

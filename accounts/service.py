@@ -204,6 +204,14 @@ def quota_resets_at(now: datetime | None = None) -> datetime:
     return day_start(now or utcnow()) + timedelta(days=1)
 
 
+def describe_reset(resets: datetime, now: datetime | None = None) -> str:
+    """When the quota resets, as a person says it: "at midnight UTC, in 5 h 12 min"."""
+    minutes = max(1, int((resets - (now or utcnow())).total_seconds() // 60))
+    hours, minutes = divmod(minutes, 60)
+    span = f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    return f"at midnight UTC, in {span}"
+
+
 def jobs_today(session: Session, *, user: User) -> int:
     """Jobs the user submitted or retried since UTC midnight (test runs of styles do not count)."""
     since = day_start(utcnow())

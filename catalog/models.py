@@ -15,6 +15,7 @@ ROOM_TYPES: dict[str, str] = {
     "bedroom": "Bedroom",
     "dining_room": "Dining room",
     "kitchen": "Kitchen",
+    "bathroom": "Bathroom",
     "home_office": "Home office",
     "kids_room": "Kids' room",
     "studio": "Studio",

@@ -1,4 +1,4 @@
-"""Loads the curated styles in catalog/data/styles.json; existing slugs are left as edited."""
+"""Loads the curated styles in catalog/data/styles.json into an empty catalog, once."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.service import create_style, get_style
+from catalog.models import Style
+from catalog.service import create_style
 
 STYLES_FILE = Path(__file__).resolve().parent / "data" / "styles.json"
 
@@ -18,13 +20,15 @@ def load_seed_styles(path: Path = STYLES_FILE) -> list[dict[str, Any]]:
 
 
 def seed_styles(session: Session, path: Path = STYLES_FILE) -> tuple[list[str], list[str]]:
-    """Create the styles whose slug is new; returns (created, already present) slugs."""
+    """Fill an empty catalog; returns (created, already present) slugs.
+
+    A catalog with any style in it belongs to the merchandisers: a style they deleted stays deleted.
+    """
+    present = list(session.scalars(select(Style.slug).order_by(Style.id)))
+    if present:
+        return [], present
     created: list[str] = []
-    present: list[str] = []
     for position, data in enumerate(load_seed_styles(path), start=1):
-        if get_style(session, data["slug"]) is not None:
-            present.append(data["slug"])
-            continue
         create_style(session, {"sort_order": position * 10, **data})
         created.append(data["slug"])
     return created, present

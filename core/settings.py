@@ -114,7 +114,7 @@ class SdxlSettings(BaseSettings):
     mask_feather_fraction: float = Field(0.01, ge=0, le=0.2)
     fallback_floor_fraction: float = Field(0.45, gt=0, le=1)
 
-    label_enabled: bool = False
+    label_enabled: bool = True
     label_text: str = Field("Virtually staged", min_length=1, max_length=60)
     label_position: str = Field("bottom_right", pattern="^(top|bottom)_(left|center|right)$")
     label_size_fraction: float = Field(0.035, gt=0, le=0.2)
@@ -160,8 +160,17 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(25 * 1024 * 1024, ge=1024)
     max_upload_pixels: int = Field(40_000_000, ge=10_000)
     min_upload_side_px: int = Field(256, ge=1, le=4096)
+    browser_downscale_px: int = Field(2560, ge=0, le=16384)
     daily_quota: int = Field(50, ge=0)
     jpeg_quality: int = Field(92, ge=50, le=100)
+    offer_clean_copy: bool = True
+    mls_caption: str = Field(
+        "Virtually staged: furniture and decor were added digitally. "
+        "The original photo of the empty room is included.",
+        min_length=1,
+        max_length=500,
+    )
+    mls_long_edge_px: int = Field(2048, ge=0, le=16384)
     api_token_ttl_s: int = Field(30 * 24 * 3600, ge=60, le=366 * 24 * 3600)
     session_ttl_s: int = Field(14 * 24 * 3600, ge=60, le=366 * 24 * 3600)
 

@@ -69,6 +69,12 @@ def job_mask_key(job_id: int, attempt: int) -> str:
     return f"{attempt_prefix(job_id, attempt)}mask.png"
 
 
+def web_key(key: str) -> str:
+    """Where the web rendition of the image stored under `key` lives, next to it."""
+    stem = key.rpartition(".")[0] or key
+    return f"{stem}-web.jpg"
+
+
 def job_thumb_key(job_id: int) -> str:
     return f"jobs/{int(job_id)}/thumb.jpg"
 
@@ -87,6 +93,8 @@ class Storage(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
 
     def get(self, key: str) -> bytes: ...
+
+    def exists(self, key: str) -> bool: ...
 
     def delete_prefix(self, prefix: str) -> int: ...
 
@@ -139,6 +147,9 @@ class LocalStorage:
             raise ObjectNotFound(key) from exc
         except OSError as exc:
             raise StorageError(f"cannot read {key}: {exc}") from exc
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
 
     def delete_prefix(self, prefix: str) -> int:
         base = self._path(prefix.rstrip("/"))
@@ -244,6 +255,13 @@ class R2Storage:
 
     def get(self, key: str) -> bytes:
         return self._call("get_object", lambda answer: answer["Body"].read(), Key=key)
+
+    def exists(self, key: str) -> bool:
+        try:
+            self._call("head_object", Key=key)
+        except ObjectNotFound:
+            return False
+        return True
 
     def delete_prefix(self, prefix: str) -> int:
         count = 0

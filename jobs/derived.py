@@ -1,4 +1,4 @@
-"""Jobs made without an upload: an earlier job's photo in another style, and staff test runs."""
+"""Jobs made without an upload: an earlier job's photo staged again, and staff test runs."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from jobs.submit import JobRequest, available_style, check_quota, new_job, store
 
 # Test runs jump the queue a little: a merchandiser waits at the screen for them.
 TEST_JOB_PRIORITY = 50
+# How far "more like this variant" moves from the variant, as a fraction of a fresh draw.
+SMALL_VARIATION = 0.15
 
 
 def create_job_from(
@@ -25,12 +27,18 @@ def create_job_from(
     style_slug: str,
     storage: Storage,
     settings: Settings,
+    seed: int | None = None,
+    variation: float = 0.0,
 ) -> Job:
-    """Stage the photo of `source` again in another style; same room, variants and listing."""
+    """Stage the photo of `source` again; same room, variants and listing.
+
+    A new seed unless one is given; with `variation`, a small variation of that seed's image.
+    """
     request = JobRequest(
         style_slug=style_slug,
         room_type=source.room_type,
         variants=source.variants,
+        seed=seed,
         listing=source.listing,
     )
     request.check()
@@ -47,6 +55,8 @@ def create_job_from(
         size=(source.input_width, source.input_height),
         settings=settings,
     )
+    if variation:
+        job.style_snapshot = {**job.style_snapshot, "variation": variation}
     session.add(job)
     session.flush()
     store_input(session, job, data, storage)

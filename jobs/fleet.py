@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from core.db import db_clock, db_now
@@ -52,10 +52,27 @@ def beat(session: Executor, *, worker_id: str, current_job_id: int | None) -> bo
     return session.execute(st.fleet_beat, params).rowcount == 1
 
 
-def touch(session: Executor, *, worker_id: str) -> None:
-    """The worker is alive (its current job unchanged)."""
+def touch(session: Executor, *, worker_id: str) -> bool:
+    """The worker is alive (its current job unchanged); True when staff asked it to drain."""
     st = statements(session)
     session.execute(st.fleet_touch, {"worker_id": worker_id, **times(st)})
+    return draining(session, worker_id=worker_id)
+
+
+def draining(session: Executor, *, worker_id: str) -> bool:
+    """Whether staff asked this worker to finish its job, claim no more and exit."""
+    query = select(WorkerRecord.drain_requested_at).where(WorkerRecord.id == worker_id)
+    return session.execute(query).scalar() is not None
+
+
+def request_drain(session: Session, *, worker_id: str) -> bool:
+    """Flag a worker for draining; False when there is no such worker."""
+    flagged = session.execute(
+        update(WorkerRecord)
+        .where(WorkerRecord.id == worker_id, WorkerRecord.drain_requested_at.is_(None))
+        .values(drain_requested_at=db_now(session))
+    )
+    return flagged.rowcount == 1 or session.get(WorkerRecord, worker_id) is not None
 
 
 def finished(

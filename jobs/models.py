@@ -134,3 +134,5 @@ class WorkerRecord(Base):
     jobs_done: Mapped[int] = mapped_column(Integer, default=0)
     jobs_failed: Mapped[int] = mapped_column(Integer, default=0)
     note: Mapped[str] = mapped_column(Text, default="")
+    drain_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """Set by staff: finish the current job, claim no more, exit (read at the next heartbeat)."""

@@ -110,7 +110,7 @@ class Statements:
                 attempt=jobs.c.attempt + 1,
                 locked_by=bindparam("worker_id"),
                 lease_expires_at=clock.plus("lease"),
-                started_at=func.coalesce(jobs.c.started_at, now),
+                started_at=now,  # this attempt's start: durations count the run, not the waits
                 updated_at=now,
                 progress=0,
                 stage=case(

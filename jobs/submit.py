@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from accounts.models import User
-from accounts.service import jobs_today, quota_for, quota_resets_at
+from accounts.service import describe_reset, jobs_today, quota_for, quota_resets_at
 from catalog.models import ROOM_TYPES, Style
 from catalog.service import get_style, is_available
 from core.db import utcnow
@@ -129,7 +129,7 @@ def check_quota(session: Session, user: User, settings: Settings) -> None:
     resets = quota_resets_at()
     retry_after = max(1, int((resets - utcnow()).total_seconds()))
     raise QuotaExceeded(
-        f"daily quota of {limit} jobs used up; it resets at {resets.isoformat()} (UTC midnight)",
+        f"daily quota of {limit} jobs used up; it resets {describe_reset(resets)}",
         headers={"Retry-After": str(retry_after)},
     )
 

@@ -172,8 +172,13 @@ def encode(image: Image.Image, fmt: str, **save: Any) -> bytes:
 
 def rotated_jpeg_with_gps(width: int = 96, height: int = 64) -> bytes:
     """A JPEG stored sideways with EXIF orientation 6 (rotate 90° clockwise) and a GPS block."""
+    return jpeg_with_gps(width, height, orientation=6)
+
+
+def jpeg_with_gps(width: int = 96, height: int = 64, *, orientation: int = 1) -> bytes:
+    """A JPEG with a camera make, a GPS block and the given EXIF orientation."""
     exif = Image.Exif()
-    exif[0x0112] = 6  # Orientation
+    exif[0x0112] = orientation  # Orientation
     exif[0x010F] = "TestCam"  # Make
     exif.get_ifd(0x8825).update({1: "N", 2: (52.0, 22.0, 1.0), 3: "E", 4: (4.0, 53.0, 2.0)})
     return encode(room_photo(width, height), "JPEG", exif=exif)

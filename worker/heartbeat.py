@@ -116,7 +116,7 @@ class JobHeartbeat:
                     progress=progress,
                     stage=stage,
                 )
-                fleet.touch(session, worker_id=self._worker_id)
+                drain = fleet.touch(session, worker_id=self._worker_id)
             touch_liveness(self._liveness_file)
         except SQLAlchemyError as exc:
             # Keep going: the lease outlives a short outage, and a lost lease shows next beat.
@@ -126,6 +126,8 @@ class JobHeartbeat:
             log.warning("lease lost: stopping, writing nothing", extra=self._extra())
             self.lease_lost.set()
             return False
+        if drain:
+            self._shutdown.drain()
         if beat.cancel_requested and not self.cancel_requested.is_set():
             log.info("cancel requested: stopping", extra=self._extra())
             self.cancel_requested.set()

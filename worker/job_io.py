@@ -8,12 +8,14 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
+from core.renditions import web_rendition
 from core.storage import (
     ObjectNotFound,
     Storage,
     StorageError,
     job_mask_key,
     job_result_key,
+    web_key,
 )
 from jobs.queue import ClaimedJob
 from worker.generators.base import BadInput, GenerationRequest, GenerationResult
@@ -88,7 +90,9 @@ def store_results(
     keys = []
     for variant, image in enumerate(result.images, start=1):
         key = job_result_key(job.id, job.attempt, variant)
-        storage.put(key, encode_jpeg(_fit(image, size), quality), "image/jpeg")
+        fitted = _fit(image, size)
+        storage.put(key, encode_jpeg(fitted, quality), "image/jpeg")
+        storage.put(web_key(key), web_rendition(fitted), "image/jpeg")
         keys.append(key)
     for variant, image in enumerate(result.clean_images or [], start=1):
         key = job_result_key(job.id, job.attempt, variant, "clean")

@@ -115,6 +115,9 @@ class Worker:
 
     def _claim(self) -> ClaimedJob | None:
         def claim(conn: Connection) -> tuple[ClaimedJob | None, bool]:
+            if fleet.draining(conn, worker_id=self.id):
+                self.shutdown.drain()
+                return None, True
             job = queue.claim(conn, worker_id=self.id, lease_s=self.settings.lease_s)
             return job, fleet.beat(conn, worker_id=self.id, current_job_id=_running_id(job))
 
@@ -261,6 +264,8 @@ class Worker:
         def work(conn: Connection) -> tuple[Any, ClaimedJob | None]:
             outcome = write(conn)
             following = None
+            if claim_next and fleet.draining(conn, worker_id=self.id):
+                self.shutdown.drain()
             if claim_next and not self.shutdown.requested.is_set():
                 following = queue.claim(conn, worker_id=self.id, lease_s=self.settings.lease_s)
             fleet.finished(

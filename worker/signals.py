@@ -18,14 +18,23 @@ class Shutdown:
         self.grace_s = grace_s
         self.requested = threading.Event()
         self._deadline = float("inf")
+        self._draining = False
 
     def request(self) -> None:
         """First call: stop claiming and give the current job grace_s; later calls: stop now."""
-        if self.requested.is_set():
+        if self.requested.is_set() and not self._draining:
             self._deadline = 0.0
             return
+        self._draining = False
         self._deadline = time.monotonic() + self.grace_s
         self.requested.set()
+
+    def drain(self) -> None:
+        """Staff asked: stop claiming, but let the current job finish however long it takes."""
+        if not self.requested.is_set():
+            log.info("drain requested: finishing the current job, then exiting")
+            self._draining = True
+            self.requested.set()
 
     def job_must_stop(self) -> bool:
         """True once the running job has to be given back."""

@@ -4,7 +4,7 @@ A released or retried job keeps its place in the queue once its backoff is over,
 going behind every job queued meanwhile. (The file name was fixed before its content was.)
 
 Revision ID: 0003_attempt_results
-Revises: 0001
+Revises: 0002_signin_throttle
 Create Date: 2026-12-03 14:05:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_attempt_results"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_signin_throttle"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,7 +5,19 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.pages import admin_jobs, admin_sign_ins, admin_styles, admin_users, auth, fleet, floor
+from api.pages import (
+    admin_jobs,
+    admin_sign_ins,
+    admin_styles,
+    admin_users,
+    auth,
+    fleet,
+    floor,
+    job_images,
+    mls,
+    regenerate,
+    stage_form,
+)
 from api.pages.common import (
     STATIC_DIR,
     PageError,
@@ -20,8 +32,10 @@ from core.storage import ObjectNotFound
 def install(app: FastAPI) -> None:
     """Mount the pages, their static files and their HTML error handlers on the app."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    pages = (auth, floor, job_images, stage_form, regenerate, mls)
     # admin_sign_ins before admin_users: its paths sit under /admin/users.
-    for module in (auth, floor, admin_styles, admin_jobs, admin_sign_ins, admin_users, fleet):
+    pages += (admin_styles, admin_jobs, admin_sign_ins, admin_users, fleet)
+    for module in pages:
         app.include_router(module.router)
     app.add_exception_handler(PageError, page_error_response)
     app.add_exception_handler(SignInRequired, sign_in_redirect)

@@ -17,6 +17,7 @@ from api.pages.common import (
     redirect,
     render,
 )
+from api.pages.confirm import CONFIRMED, confirm_page
 from api.pages.style_form import (
     LABELS,
     NUMBER_PARAMS,
@@ -155,6 +156,21 @@ async def create_style(
     return await _save(request, session, settings, storage, None)
 
 
+@router.post("/styles/order", dependencies=[CsrfChecked])
+def save_order(
+    request: Request,
+    session: SessionDep,
+    user: StaffPageUser,
+    style_id: Annotated[list[int], Form()],
+) -> Response:
+    """The whole order after a drag or a key press; the script sends it and stays on the page."""
+    try:
+        catalog.reorder(session, style_id)
+    except ServiceError as exc:
+        raise PageError(400, "Order not saved", f"{exc.message}.") from exc
+    return Response(status_code=204)
+
+
 @router.get("/styles/{style_id}")
 def edit_style_page(
     request: Request, session: SessionDep, storage: StorageDep, user: StaffPageUser, style_id: int
@@ -212,9 +228,30 @@ def move(
 
 
 @router.post("/styles/{style_id}/archive", dependencies=[CsrfChecked])
-def archive(request: Request, session: SessionDep, user: StaffPageUser, style_id: int) -> Response:
+def archive(
+    request: Request,
+    session: SessionDep,
+    user: StaffPageUser,
+    style_id: int,
+    confirm: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
     style = _style(session, style_id)
     name = style.name
+    if confirm != CONFIRMED:
+        used = style.id in catalog.style_ids_in_use(session)
+        return confirm_page(
+            request,
+            title=f"{'Archive' if used else 'Delete'} “{name}”?",
+            message=(
+                "Jobs refer to this style, so it is archived: agents no longer see it, and you "
+                "can restore it later."
+                if used
+                else "No job used this style, so it is deleted for good. This cannot be undone."
+            ),
+            action=f"/admin/styles/{style.id}/archive",
+            confirm_label="Archive it" if used else "Delete it for good",
+            back_url="/admin/styles",
+        )
     outcome = catalog.archive_or_delete(session, style)
     detail = "archived (jobs still refer to it)" if outcome == "archived" else "deleted"
     return redirect(request, "/admin/styles", f"“{name}” was {detail}.")

@@ -19,6 +19,7 @@ from api.pages.common import (
     redirect,
     render,
 )
+from api.pages.confirm import CONFIRMED, confirm_page
 from core.errors import ServiceError
 from core.settings import Settings
 
@@ -122,8 +123,22 @@ def change_active(
     admin: AdminPageUser,
     user_id: int,
     active: Annotated[str, Form(pattern="^(yes|no)$")],
+    confirm: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     user = _user(session, user_id)
+    if active == "no" and confirm != CONFIRMED:
+        return confirm_page(
+            request,
+            title=f"Deactivate {user.email}?",
+            message=(
+                f"{user.name} is signed out at once and cannot sign in or stage photos until an "
+                "admin reactivates them. Their jobs are kept."
+            ),
+            action=f"/admin/users/{user.id}/active",
+            fields={"active": "no"},
+            confirm_label="Deactivate",
+            back_url="/admin/users",
+        )
     return attempt(
         request,
         "/admin/users",

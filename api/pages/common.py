@@ -9,7 +9,7 @@ from datetime import datetime
 from math import ceil
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -74,11 +74,17 @@ class PageError(Exception):
     """A page-level refusal shown as an HTML error page, with an optional way back."""
 
     def __init__(
-        self, status: int, title: str, message: str, *, retry_url: str | None = None
+        self,
+        status: int,
+        title: str,
+        message: str,
+        *,
+        retry_url: str | None = None,
+        retry_label: str = "Show this page without filters",
     ) -> None:
         super().__init__(message)
         self.status, self.title, self.message = status, title, message
-        self.retry_url = retry_url
+        self.retry_url, self.retry_label = retry_url, retry_label
 
 
 def _bad_address(request: Request, exc: RequestValidationError) -> PageError:
@@ -99,6 +105,16 @@ def _bad_address(request: Request, exc: RequestValidationError) -> PageError:
     )
 
 
+def _drop_empty_query_values(request: Request) -> None:
+    """A filter form sends every field; an empty one means "no filter", so it is left out."""
+    raw = request.scope.get("query_string", b"").decode("latin-1")
+    pairs = parse_qsl(raw, keep_blank_values=True)
+    kept = [(name, value) for name, value in pairs if value.strip()]
+    if len(kept) != len(pairs):
+        request.scope["query_string"] = urlencode(kept).encode("latin-1")
+        request.__dict__.pop("_query_params", None)
+
+
 class PageRoute(CheckedRoute):
     """A page route: a bad path, query or form value gets an HTML error page, not JSON."""
 
@@ -106,6 +122,7 @@ class PageRoute(CheckedRoute):
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:
+            _drop_empty_query_values(request)
             try:
                 return await handler(request)
             except RequestValidationError as exc:
@@ -191,7 +208,12 @@ def attempt(
 
 
 def page_error_response(request: Request, error: PageError) -> Response:
-    context = {"title": error.title, "message": error.message, "retry_url": error.retry_url}
+    context = {
+        "title": error.title,
+        "message": error.message,
+        "retry_url": error.retry_url,
+        "retry_label": error.retry_label,
+    }
     response = render(request, "error.html", context, status=error.status)
     if error.status == 503:
         response.headers["Retry-After"] = str(RETRY_AFTER_S)

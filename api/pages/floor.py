@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from PIL import Image
 
-from accounts.service import jobs_today, quota_for, quota_resets_at
+from accounts.service import describe_reset, jobs_today, quota_for, quota_resets_at
 from api.deps import SessionDep, SettingsDep, StorageDep
 from api.pages.common import (
     CsrfChecked,
@@ -23,14 +21,13 @@ from api.pages.common import (
     redirect,
     render,
 )
-from catalog.models import ROOM_TYPES
+from api.pages.job_outcome import describe_outcome
+from catalog.models import ROOM_TYPES, Style
 from catalog.service import list_active_styles
-from core.db import utcnow
-from core.errors import NotFound, ServiceError
+from core.errors import NotFound
 from core.settings import Settings
-from core.storage import ObjectNotFound, Storage, job_thumb_key, rendition_key
+from core.storage import ObjectNotFound, Storage, rendition_key
 from jobs import service as jobs
-from jobs.derived import create_job_from
 from jobs.models import Job, JobState
 from jobs.stats import estimated_wait_s, queue_position
 
@@ -38,7 +35,6 @@ router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 MAX_PHOTOS = 20
 PER_PAGE = 20
-THUMB_SIZE = (240, 180)
 
 
 def describe_wait(seconds: float | None) -> str:
@@ -50,9 +46,9 @@ def describe_wait(seconds: float | None) -> str:
     return f"about {round(seconds / 60)} min"
 
 
-def describe_reset(resets: datetime) -> str:
-    minutes = max(1, int((resets - utcnow()).total_seconds() // 60))
-    return f"at midnight UTC (in {minutes // 60} h {minutes % 60} min)"
+def _card_image(style: Style) -> str | None:
+    """The picture on an agent's style card: its preview, else its first reference image."""
+    return style.preview_image_key or next(iter(style.reference_image_keys or []), None)
 
 
 def load_job(session: SessionDep, user: PageUser, job_id: int) -> Job:
@@ -69,23 +65,26 @@ def job_context(
     results = [
         {
             "n": n,
-            "url": storage.url(key),
+            "url": f"/jobs/{job.id}/web/{n}.jpg",
             "seed": job.result_seeds[n - 1] if n <= len(job.result_seeds) else None,
-            "has_clean": job.generator not in (None, "preview"),
+            "has_clean": settings.offer_clean_copy and job.generator not in (None, "preview"),
         }
         for n, key in enumerate(job.result_keys, start=1)
     ]
-    failure = job.errors[-1].get("error", "") if job.errors else ""
     live = not job.state.is_final
+    outcome = describe_outcome(job, storage)
     return {
         "job": job,
         "room_label": ROOM_TYPES.get(job.room_type, job.room_type),
-        "input_url": storage.url(job.input_key),
+        "input_url": f"/jobs/{job.id}/web/input.jpg"
+        if not outcome or outcome.photo_stored
+        else None,
         "results": results,
         "mask_url": storage.url(job.mask_key) if job.mask_key else None,
         "queue_position": queue_position(session, job),
         "estimated_wait": describe_wait(estimated_wait_s(session, job, settings)) if live else "—",
-        "failure_message": f"We could not stage this photo. {failure}".strip(),
+        "outcome": outcome,
+        "mls_caption": settings.mls_caption,
     }
 
 
@@ -101,15 +100,15 @@ def new_staging(
     context = {
         "nav": "new",
         "styles": styles,
-        "style_previews": {
-            s.id: storage.url(s.preview_image_key) for s in styles if s.preview_image_key
-        },
+        "style_previews": {s.id: storage.url(key) for s in styles if (key := _card_image(s))},
         "room_types": ROOM_TYPES,
         "max_files": MAX_PHOTOS,
         "max_bytes": settings.max_upload_bytes,
+        "downscale_px": settings.browser_downscale_px,
         "used_today": jobs_today(session, user=user),
         "quota": quota_for(user, settings),
         "quota_reset": describe_reset(quota_resets_at()),
+        "quota_resets_at": quota_resets_at().isoformat(),
     }
     return render(request, "floor/new.html", context)
 
@@ -166,6 +165,8 @@ def job_page(
         nav="jobs",
         base_path="/jobs",
         back_url="/jobs",
+        retry_url=f"/jobs/{job.id}/retry",
+        regenerate=True,
         restage_styles=[
             s
             for s in list_active_styles(session)
@@ -186,24 +187,15 @@ def cancel(request: Request, session: SessionDep, user: PageUser, job_id: int) -
     )
 
 
-@router.post("/jobs/{job_id}/restage", dependencies=[CsrfChecked])
-def restage(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    storage: StorageDep,
-    user: PageUser,
-    job_id: int,
-    style: Annotated[str, Form(max_length=60)],
-) -> Response:
-    source = load_job(session, user, job_id)
-    try:
-        job = create_job_from(
-            session, user=user, source=source, style_slug=style, storage=storage, settings=settings
-        )
-    except ServiceError as exc:
-        return redirect(request, f"/jobs/{job_id}", exc.message, kind="error")
-    return redirect(request, f"/jobs/{job.id}", "Staging again in the new style.")
+@router.post("/jobs/{job_id}/retry", dependencies=[CsrfChecked])
+def retry(request: Request, session: SessionDep, user: PageUser, job_id: int) -> Response:
+    load_job(session, user, job_id)
+    return attempt(
+        request,
+        f"/jobs/{job_id}",
+        lambda: jobs.retry_job(session, user=user, job_id=job_id),
+        "Queued again. The page follows its progress.",
+    )
 
 
 def _attachment(data: bytes, filename: str, media_type: str) -> Response:
@@ -218,6 +210,7 @@ def _attachment(data: bytes, filename: str, media_type: str) -> Response:
 def download(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     storage: StorageDep,
     user: PageUser,
     job_id: int,
@@ -227,6 +220,10 @@ def download(
     job = load_job(session, user, job_id)
     if not 1 <= variant <= len(job.result_keys):
         raise PageError(404, "No such image", f"Job #{job.id} has no variant {variant}.")
+    if clean and not settings.offer_clean_copy:
+        raise PageError(
+            403, "Labelled copies only", "This deployment offers staged photos with the label only."
+        )
     key = rendition_key(job.result_keys[variant - 1], "clean" if clean else "labelled")
     try:
         data = storage.get(key)
@@ -248,22 +245,3 @@ def download_zip(session: SessionDep, storage: StorageDep, user: PageUser, job_i
         for key in job.result_keys:
             archive.writestr(key.rpartition("/")[2], storage.get(key))
     return _attachment(buffer.getvalue(), f"stagewright-job-{job.id}.zip", "application/zip")
-
-
-@router.get("/jobs/{job_id}/thumb.jpg")
-def thumbnail(session: SessionDep, storage: StorageDep, user: PageUser, job_id: int) -> Response:
-    """A small copy of the input photo, made once and kept next to it."""
-    job = load_job(session, user, job_id)
-    key = job_thumb_key(job.id)
-    try:
-        data = storage.get(key)
-    except ObjectNotFound:
-        with Image.open(io.BytesIO(storage.get(job.input_key))) as image:
-            image.thumbnail(THUMB_SIZE)
-            out = io.BytesIO()
-            image.convert("RGB").save(out, "JPEG", quality=80)
-        data = out.getvalue()
-        storage.put(key, data, "image/jpeg")
-    return Response(
-        data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"}
-    )

@@ -3,13 +3,13 @@ and reference image uploads (validated like agents' photos)."""
 
 from __future__ import annotations
 
-import re
 import secrets
 from typing import Any
 
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
+from api.pages.form_sentences import error_sentence
 from catalog.models import Style
 from catalog.validation import StyleFields
 from core.images import ImageRejected, normalise_upload
@@ -106,7 +106,7 @@ def field_errors(fields: dict[str, Any]) -> dict[str, str]:
         for error in exc.errors():
             loc = [str(part) for part in error["loc"]]
             name = loc[1] if loc[0] == "params" and len(loc) > 1 else loc[0]
-            errors.setdefault(name, re.sub(r"^Value error, ", "", error["msg"]))
+            errors.setdefault(name, error_sentence(name, LABELS.get(name, name), error))
         return errors
     return {}
 

@@ -36,6 +36,7 @@ from jobs.stats import WORKER_LIVE_LEASES, counts_by_state, fleet_status, oldest
 router = APIRouter(route_class=CheckedRoute, tags=["operations"])
 
 WINDOW = timedelta(hours=24)
+WINDOW_WORDS = f"{WINDOW // timedelta(hours=1)} hours"
 DURATION_BUCKETS_S = (1, 2, 5, 10, 20, 30, 60, 120, 300, 600)
 MAX_FAILURE_REASONS = 20  # the rest are summed as "other": bounded label cardinality
 REASON_MAX_CHARS = 80
@@ -62,7 +63,8 @@ def _version() -> str:
 def _histogram(durations: dict[tuple[str, str], list[float]]) -> HistogramMetricFamily:
     family = HistogramMetricFamily(
         "stagewright_job_duration_seconds",
-        f"Run time (started to finished) of jobs completed in the last {WINDOW}",
+        f"Run time of the last attempt (claimed to finished) of jobs completed in the last "
+        f"{WINDOW_WORDS}",
         labels=["generator", "style"],
     )
     for labels, values in sorted(durations.items()):
@@ -116,7 +118,7 @@ class DatabaseCollector(Collector):
             reasons[failure_reason(str(errors[-1].get("error", ""))) if errors else "unknown"] += 1
         failures = GaugeMetricFamily(
             "stagewright_job_failures",
-            f"Jobs failed in the last {WINDOW}, by the first line of their last error",
+            f"Jobs failed in the last {WINDOW_WORDS}, by the first line of their last error",
             labels=["reason"],
         )
         top = reasons.most_common(MAX_FAILURE_REASONS)
@@ -130,7 +132,8 @@ class DatabaseCollector(Collector):
         stale = sum(is_stale for _, is_stale in fleet)
         yield GaugeMetricFamily(
             "stagewright_workers_alive",
-            f"Workers with a heartbeat within {WORKER_LIVE_LEASES} leases",
+            f"Workers with a heartbeat within the last {WORKER_LIVE_LEASES} leases "
+            f"({WORKER_LIVE_LEASES * self.settings.lease_s:g} s)",
             value=len(fleet) - stale,
         )
         yield GaugeMetricFamily(

@@ -9,6 +9,22 @@ export POLL_INTERVAL_S=${POLL_INTERVAL_S:-1}
 export BASE_URL=${BASE_URL:-http://127.0.0.1:$PORT}
 mkdir -p var
 
+# A second `make run` would only fail later on the busy port: say so before touching anything.
+if ! "$PY" - "$PORT" <<'PY'
+import socket, sys
+with socket.socket() as probe:
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        probe.bind(("127.0.0.1", int(sys.argv[1])))
+    except OSError:
+        sys.exit(1)
+PY
+then
+  echo "Port $PORT is already in use: Stagewright (or something else) is running at http://127.0.0.1:$PORT." >&2
+  echo "Open that address, stop the other process, or start on another port: make run PORT=8001" >&2
+  exit 1
+fi
+
 "$PY" -m alembic upgrade head
 "$PY" seed.py --demo
 

@@ -172,3 +172,14 @@ def test_style_params_match_what_the_sdxl_worker_reads():
         )
         assert params.steps == style["params"]["steps"]
         assert params.guidance_scale == style["params"]["guidance_scale"]
+
+
+def test_seed_fills_an_empty_catalog_once_and_a_deleted_style_stays_deleted(session_factory):
+    with session_factory() as session:
+        seed_styles(session)
+        archive_or_delete(session, get_style(session, "bohemian"))
+        session.flush()
+        created, present = seed_styles(session)
+        assert created == []
+        assert get_style(session, "bohemian") is None
+        assert "bohemian" not in present and "modern" in present

@@ -146,3 +146,53 @@ def test_failure_reason_normalises() -> None:
     assert failure_reason("") == "unknown"
     assert failure_reason("  Timeout after 30.5s at 0xdeadbeef\nmore") == "Timeout after Ns at N"
     assert len(failure_reason("x" * 500)) == 80
+
+
+def test_help_texts_read_as_words(session_factory: sessionmaker[Session], settings: Settings):
+    app = FastAPI()
+    app.include_router(router)
+    app.state.sessionmaker, app.state.settings = session_factory, settings
+    text = TestClient(app).get("/metrics").text
+    helps = [line for line in text.splitlines() if line.startswith("# HELP")]
+    assert helps and not [line for line in helps if "day," in line or "0:00" in line], helps
+    assert (
+        "# HELP stagewright_job_duration_seconds Run time of the last attempt (claimed to "
+        "finished) of jobs completed in the last 24 hours"
+    ) in helps
+    assert any("in the last 24 hours, by the first line" in line for line in helps)
+
+
+def test_a_cancelled_then_retried_job_counts_only_its_run(
+    session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    from jobs import queue, service
+
+    now = utcnow()
+    with transaction(session_factory) as session:
+        user = make_user(session)
+        job = make_job(
+            session,
+            user=user,
+            style=make_style(session, slug="modern"),
+            state=JobState.CANCELLED,
+            attempt=1,
+            started_at=now - timedelta(minutes=4),  # its first run, cancelled 4 minutes ago
+            finished_at=now - timedelta(minutes=3),
+        )
+        service.retry_job(session, user=user, job_id=job.id)
+    with transaction(session_factory) as session:
+        claimed = queue.claim(session, worker_id="w1", lease_s=60)
+        assert claimed is not None and claimed.id == job.id
+        assert queue.complete(
+            session,
+            job=claimed,
+            worker_id="w1",
+            result_keys=["r"],
+            mask_key=None,
+            seeds=[1],
+            generator="preview",
+        )
+    m = scrape(session_factory, settings)
+    modern = (("generator", "preview"), ("style", "modern"))
+    assert m[("stagewright_job_duration_seconds_count", modern)] == 1
+    assert m[("stagewright_job_duration_seconds_sum", modern)] < 30

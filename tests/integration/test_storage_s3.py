@@ -51,6 +51,9 @@ def test_put_get_round_trip_and_overwrite(storage: R2Storage) -> None:
 def test_missing_key_is_object_not_found(storage: R2Storage) -> None:
     with pytest.raises(ObjectNotFound):
         storage.get(job_input_key(404))
+    assert not storage.exists(job_input_key(404))
+    storage.put(job_input_key(405), b"photo", "image/jpeg")
+    assert storage.exists(job_input_key(405))
 
 
 def test_delete_prefix_removes_only_that_job(storage: R2Storage) -> None:

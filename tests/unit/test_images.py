@@ -12,6 +12,7 @@ from core.images import ImageRejected, normalise_upload
 from core.settings import Settings
 from tests.factories import (
     encode,
+    jpeg_with_gps,
     photo_bytes,
     png_header_only,
     room_photo,
@@ -142,3 +143,30 @@ def test_a_side_longer_than_a_jpeg_allows_is_refused_from_the_header(cfg, size):
 def test_the_longest_side_a_jpeg_allows_is_accepted(cfg):
     out = normalise_upload(encode(Image.new("RGB", (65_500, 32), (200, 180, 160)), "PNG"), cfg)
     assert (out.width, out.height) == (65_500, 32)
+
+
+def test_an_upright_srgb_jpeg_is_kept_bit_exact_without_its_metadata(cfg):
+    data = jpeg_with_gps(96, 64)
+    assert b"TestCam" in data
+    out = normalise_upload(data, cfg)
+    assert b"TestCam" not in out.data and b"Exif" not in out.data
+    assert len(out.data) < len(data)
+    original, kept = Image.open(io.BytesIO(data)), decoded(out.data)
+    assert kept.tobytes() == original.tobytes()  # the very same pixels: no re-encode
+    assert not kept.getexif()
+    assert out.data.endswith(data[-100:])  # the scans are the uploaded bytes
+
+
+def test_an_srgb_profile_is_cut_and_the_pixels_kept(cfg):
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    data = encode(room_photo(), "JPEG", icc_profile=srgb, comment=b"shot on a phone")
+    out = normalise_upload(data, cfg)
+    assert b"shot on a phone" not in out.data
+    assert decoded(out.data).tobytes() == Image.open(io.BytesIO(data)).tobytes()
+
+
+def test_a_truncated_upright_jpeg_is_still_refused(cfg):
+    data = encode(room_photo(400, 300), "JPEG")
+    with pytest.raises(ImageRejected) as caught:
+        normalise_upload(data[: len(data) * 2 // 3], cfg)
+    assert caught.value.code == "corrupt_image"

@@ -103,3 +103,19 @@ def test_progress_rises_and_stop_is_honoured():
 
     with pytest.raises(StopRequested):
         generate(request(), should_stop=stop_after_three)
+
+
+def test_a_small_variation_stays_closer_to_its_variant_than_a_fresh_seed():
+    base, _ = generate(request(seed=5, variants=1, size=(320, 240)))
+    fresh, _ = generate(request(seed=6, variants=1, size=(320, 240)))
+    varied_request = request(seed=5, variants=2, size=(320, 240))
+    varied_request.style["variation"] = 0.15
+    varied, _ = generate(varied_request)
+
+    def distance(a, b):
+        return np.abs(np.asarray(a, dtype=np.int16) - np.asarray(b, dtype=np.int16)).mean()
+
+    parent = base.images[0]
+    for image in varied.images:
+        assert 0 < distance(image, parent) < distance(fresh.images[0], parent) / 2
+    assert distance(varied.images[0], varied.images[1]) > 0

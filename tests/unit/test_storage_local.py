@@ -48,6 +48,9 @@ def test_put_replaces_atomically_and_leaves_no_temp_file(storage: LocalStorage) 
 def test_missing_key_is_object_not_found(storage: LocalStorage) -> None:
     with pytest.raises(ObjectNotFound):
         storage.get(job_input_key(9))
+    assert not storage.exists(job_input_key(9))
+    storage.put(job_input_key(10), b"photo", "image/jpeg")
+    assert storage.exists(job_input_key(10))
 
 
 def test_attempt_keys_and_renditions_and_listing(storage: LocalStorage) -> None:

@@ -92,13 +92,26 @@ def _legs(draw: ImageDraw.ImageDraw, box: Box, height: float, colour: Rgb) -> No
         draw.rectangle((x, bottom, x + leg, bottom + height), fill=colour)
 
 
-def _layers(room_type: str, size: tuple[int, int], palette: list[Rgb], rng: np.random.Generator):
-    """The drawing steps of one variant, placed with a little randomness on the floor."""
+def _layers(
+    room_type: str,
+    size: tuple[int, int],
+    palette: list[Rgb],
+    rng: np.random.Generator,
+    nudge: tuple[np.random.Generator, float] | None = None,
+):
+    """The drawing steps of one variant, placed with a little randomness on the floor.
+
+    With `nudge` (a generator and a fraction), the layout is rng's, moved by that fraction of
+    its spread: a small variation of the variant that rng drew.
+    """
     width, height = size
     dark = (45, 40, 36)
 
     def jitter(value: float, spread: float) -> float:
-        return value + float(rng.uniform(-spread, spread))
+        moved = value + float(rng.uniform(-spread, spread))
+        if nudge is not None:
+            moved += float(nudge[0].uniform(-spread, spread)) * nudge[1]
+        return moved
 
     def colour(index: int) -> Rgb:
         return palette[(index + int(rng.integers(0, len(palette)))) % len(palette)]
@@ -203,9 +216,15 @@ class PreviewGenerator:
         seeds = variant_seeds(request.seed, request.variants)
         mask = staging_mask(source.size)
         plans: list[tuple[Image.Image, list[Callable[[ImageDraw.ImageDraw], None]]]] = []
+        variation = float(request.style.get("variation") or 0)
         for seed in seeds:
-            rng = np.random.default_rng(seed)
-            plans.append((source.copy(), _layers(request.room_type, source.size, palette, rng)))
+            if variation:  # every variant is the job seed's layout, nudged by its own seed
+                rng = np.random.default_rng(request.seed)
+                nudge = (np.random.default_rng(seed), variation)
+            else:
+                rng, nudge = np.random.default_rng(seed), None
+            layers = _layers(request.room_type, source.size, palette, rng, nudge)
+            plans.append((source.copy(), layers))
         total = sum(len(layers) for _, layers in plans) + len(plans)
         done = 0
 

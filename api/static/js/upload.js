@@ -1,5 +1,6 @@
 // New staging: pick or drop up to 20 photos of one listing, choose a room type per photo, then
-// submit each photo as its own job to the JSON API. Errors are shown next to the photo concerned.
+// submit each photo as its own job to the JSON API (upload-send.js scales and sends it, with byte
+// progress). Errors are shown next to the photo concerned.
 (function () {
   "use strict";
 
@@ -14,9 +15,14 @@
   var csrf = document.querySelector("meta[name='csrf-token']").content;
   var MAX_FILES = parseInt(form.dataset.maxFiles, 10);
   var MAX_BYTES = parseInt(form.dataset.maxBytes, 10);
+  var DOWNSCALE_PX = parseInt(form.dataset.downscalePx, 10) || 0;
   var TYPES = ["image/jpeg", "image/png", "image/webp"];
+  var notice = document.getElementById("batch-notice");
+  var remaining = parseInt(form.dataset.remaining, 10);
+  var resetsAt = new Date(form.dataset.resetsAt);
   var rows = [];
   var counter = 0;
+  var leftOut = 0;
 
   function newKey() {
     if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
@@ -25,6 +31,42 @@
 
   function megabytes(bytes) {
     return bytes < 1048576 ? Math.max(1, Math.round(bytes / 1024)) + " KB" : (bytes / 1048576).toFixed(1) + " MB";
+  }
+
+  function plural(n, word) {
+    return n + " " + word + (n === 1 ? "" : "s");
+  }
+
+  // "at midnight UTC (01:00 your time), in 5 h 12 min": local time for the reader, UTC for the rule.
+  function resetText() {
+    var minutes = Math.max(1, Math.floor((resetsAt - Date.now()) / 60000));
+    var span = minutes >= 60 ? Math.floor(minutes / 60) + " h " + (minutes % 60) + " min" : minutes + " min";
+    var local = resetsAt.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return "at midnight UTC (" + local + " your time), in " + span;
+  }
+
+  function quotaMessage() {
+    return "Not staged: today's quota is used up. It resets " + resetText() + ".";
+  }
+
+  function unsent() {
+    return rows.filter(function (r) { return !r.jobUrl && !rowProblem(r); });
+  }
+
+  // The batch notice stays until the batch changes: photos left out, or more photos than quota.
+  function updateNotice() {
+    var parts = [];
+    if (leftOut) {
+      parts.push("You can stage up to " + MAX_FILES + " photos at a time; " +
+        plural(leftOut, "extra photo") + (leftOut === 1 ? " was" : " were") + " left out.");
+    }
+    var over = unsent().length - remaining;
+    if (over > 0) {
+      parts.push("You have " + plural(remaining, "job") + " left today, so the last " +
+        plural(over, "photo") + " will not be staged. Your quota resets " + resetText() + ".");
+    }
+    notice.textContent = parts.join(" ");
+    notice.hidden = !parts.length;
   }
 
   function setError(row, message) {
@@ -39,20 +81,48 @@
     row.status.hidden = !html;
   }
 
-  function allowedRoomTypes() {
-    var picked = form.querySelector("input[name='style']:checked");
-    return picked ? picked.dataset.roomTypes.split(" ") : null;
+  function pickedStyle() {
+    return form.querySelector("input[name='style']:checked");
   }
 
-  function syncRoomTypes(row) {
-    var allowed = allowedRoomTypes();
-    Array.prototype.forEach.call(row.select.options, function (option) {
-      option.disabled = allowed !== null && allowed.indexOf(option.value) === -1;
+  function suits(radio, roomType) {
+    return radio.dataset.roomTypes.split(" ").indexOf(roomType) !== -1;
+  }
+
+  function roomLabel(row) {
+    return row.select.selectedOptions[0] ? row.select.selectedOptions[0].textContent : row.select.value;
+  }
+
+  // A room type the agent chose is never changed: a style that does not suit it is explained instead.
+  function fitHint(row) {
+    var style = pickedStyle();
+    if (!style || suits(style, row.select.value)) return "";
+    return style.dataset.name + " is not offered for " + roomLabel(row).toLowerCase() +
+      "s. Pick a style that lists " + roomLabel(row) + ", or change the room type.";
+  }
+
+  function rowProblem(row) {
+    return clientHint(row.file) || fitHint(row);
+  }
+
+  function syncStyles() {
+    var chosen = {};
+    rows.forEach(function (row) { chosen[row.select.value] = roomLabel(row); });
+    form.querySelectorAll("input[name='style']").forEach(function (radio) {
+      var missing = Object.keys(chosen).filter(function (t) { return !suits(radio, t); });
+      var note = radio.parentElement.querySelector(".style-fit");
+      note.textContent = missing.length ? "Not offered for: " + missing.map(function (t) { return chosen[t]; }).join(", ") : "";
+      note.hidden = !missing.length;
+      radio.parentElement.classList.toggle("is-unsuited", missing.length > 0);
     });
-    if (row.select.selectedOptions[0] && row.select.selectedOptions[0].disabled) {
-      var first = Array.prototype.find.call(row.select.options, function (o) { return !o.disabled; });
-      if (first) row.select.value = first.value;
-    }
+    rows.forEach(function (row) { if (!row.jobUrl) setError(row, rowProblem(row)); });
+    updateNotice();
+  }
+
+  function defaultRoomType(row) {
+    var style = pickedStyle();
+    var fit = style && Array.prototype.find.call(row.select.options, function (o) { return suits(style, o.value); });
+    if (fit) row.select.value = fit.value;
   }
 
   function clientHint(file) {
@@ -66,9 +136,10 @@
   }
 
   function addFiles(files) {
+    leftOut = 0;
     Array.prototype.forEach.call(files, function (file) {
       if (rows.length >= MAX_FILES) {
-        status.textContent = "You can stage up to " + MAX_FILES + " photos at a time; extra photos were left out.";
+        leftOut += 1;
         return;
       }
       counter += 1;
@@ -90,15 +161,22 @@
       el.querySelector(".remove").addEventListener("click", function () {
         rows = rows.filter(function (r) { return r !== row; });
         el.remove();
+        syncStyles();
         input.focus();
       });
       list.appendChild(el);
       rows.push(row);
-      syncRoomTypes(row);
-      setError(row, clientHint(file));
+      defaultRoomType(row);
+      row.select.addEventListener("change", syncStyles);
     });
+    syncStyles();
     status.textContent = rows.length ? rows.length + " photo(s) ready." : "";
   }
+
+  document.querySelectorAll("time.local-time").forEach(function (el) {
+    var at = new Date(el.getAttribute("datetime"));
+    el.textContent = " (" + at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) + " your time)";
+  });
 
   input.addEventListener("change", function () { addFiles(input.files); input.value = ""; });
   ["dragenter", "dragover"].forEach(function (name) {
@@ -112,46 +190,70 @@
     if (event.dataTransfer && event.dataTransfer.files) addFiles(event.dataTransfer.files);
   });
   form.querySelectorAll("input[name='style']").forEach(function (radio) {
-    radio.addEventListener("change", function () { rows.forEach(syncRoomTypes); });
+    radio.addEventListener("change", syncStyles);
   });
 
+  function megabytesOf(loaded, total) {
+    return (loaded / 1048576).toFixed(1) + " of " + (total / 1048576).toFixed(1) + " MB";
+  }
+
+  function showProgress(row, label, loaded, total) {
+    var box = document.createElement("span");
+    box.className = "upload-progress";
+    var bar = document.createElement("progress");
+    bar.max = total || 1;
+    bar.value = loaded;
+    bar.setAttribute("aria-label", "Upload of " + row.file.name);
+    var text = document.createElement("span");
+    text.textContent = label + (total ? " " + megabytesOf(loaded, total) : "");
+    box.appendChild(bar);
+    box.appendChild(text);
+    setStatus(row, box);
+  }
+
   function submitRow(row) {
-    var data = new FormData();
-    data.append("photo", row.file, row.file.name);
-    data.append("room_type", row.select.value);
-    data.append("style", form.querySelector("input[name='style']:checked").value);
-    data.append("variants", form.elements.variants.value);
-    var listing = form.elements.listing.value.trim();
-    if (listing) data.append("listing", listing);
     setError(row, "");
-    var note = document.createElement("span");
-    note.textContent = "Uploading\u2026";
-    setStatus(row, note);
-    return fetch(form.dataset.api, {
-      method: "POST",
-      body: data,
-      credentials: "same-origin",
-      headers: { "X-CSRF-Token": csrf, "Idempotency-Key": row.key, Accept: "application/json" },
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (body) {
-        if (response.ok) {
-          row.jobUrl = form.dataset.jobUrl.replace("__ID__", String(body.id));
-          row.el.classList.add("is-done");
-          var link = document.createElement("a");
-          link.href = row.jobUrl;
-          link.textContent = "Queued \u2014 view job #" + body.id;
-          setStatus(row, link);
-          return true;
-        }
-        setStatus(row, null);
-        var message = body.error && body.error.message
-          ? body.error.message : "The upload failed (error " + response.status + "). Please try again.";
-        setError(row, message);
-        return response.status !== 429;
+    showProgress(row, "Preparing\u2026", 0, 0);
+    var upload = window.StagewrightUpload;
+    return upload.prepare(row.file, DOWNSCALE_PX).then(function (photo) {
+      var data = new FormData();
+      data.append("photo", photo, row.file.name);
+      data.append("room_type", row.select.value);
+      data.append("style", form.querySelector("input[name='style']:checked").value);
+      data.append("variants", form.elements.variants.value);
+      var listing = form.elements.listing.value.trim();
+      if (listing) data.append("listing", listing);
+      showProgress(row, "Uploading", 0, photo.size);
+      var headers = { "X-CSRF-Token": csrf, "Idempotency-Key": row.key, Accept: "application/json" };
+      return upload.send(form.dataset.api, data, headers, function (loaded, total) {
+        showProgress(row, loaded < total ? "Uploading" : "Checking the photo\u2026", loaded, total);
       });
-    }).catch(function () {
+    }).then(function (response) {
+      if (response === null) {
+        setStatus(row, null);
+        setError(row, "We could not reach the server. Check the connection and try again.");
+        return true;
+      }
+      var body = response.body;
+      if (response.status >= 200 && response.status < 300) {
+        row.jobUrl = form.dataset.jobUrl.replace("__ID__", String(body.id));
+        row.el.classList.add("is-done");
+        var link = document.createElement("a");
+        link.href = row.jobUrl;
+        link.textContent = "Queued \u2014 view job #" + body.id;
+        setStatus(row, link);
+        remaining = Math.max(0, remaining - 1);
+        return true;
+      }
       setStatus(row, null);
-      setError(row, "We could not reach the server. Check the connection and try again.");
+      if (response.status === 429) {
+        remaining = 0;
+        setError(row, quotaMessage());
+        return false;
+      }
+      var message = body.error && body.error.message
+        ? body.error.message : "The upload failed (error " + response.status + "). Please try again.";
+      setError(row, message);
       return true;
     });
   }
@@ -163,7 +265,7 @@
       form.querySelector("input[name='style']").focus();
       return;
     }
-    var todo = rows.filter(function (r) { return !r.jobUrl && !clientHint(r.file); });
+    var todo = rows.filter(function (r) { return !r.jobUrl && !rowProblem(r); });
     if (!todo.length) {
       status.textContent = rows.length ? "Fix or remove the photos marked in red." : "Add at least one photo.";
       return;
@@ -171,11 +273,17 @@
     submit.disabled = true;
     status.textContent = "Uploading " + todo.length + " photo(s)\u2026";
     var chain = Promise.resolve(true);
-    todo.forEach(function (row) {
-      chain = chain.then(function (goOn) { return goOn ? submitRow(row) : false; });
+    var allowed = remaining;
+    todo.forEach(function (row, i) {
+      chain = chain.then(function (goOn) {
+        if (goOn && i < allowed) return submitRow(row);
+        setError(row, quotaMessage());
+        return false;
+      });
     });
     chain.then(function () {
       submit.disabled = false;
+      updateNotice();
       var done = rows.filter(function (r) { return r.jobUrl; });
       var failed = rows.length - done.length;
       if (!failed && done.length === 1) { window.location.assign(done[0].jobUrl); return; }

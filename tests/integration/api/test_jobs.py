@@ -79,7 +79,8 @@ def test_daily_quota(client, make_actor, style, session_factory):
     assert submit(client, actor.headers).status_code == 202
     response = submit(client, actor.headers)
     assert response.status_code == 429
-    assert "resets at" in error_of(response)["message"]
+    assert "it resets at midnight UTC, in " in error_of(response)["message"]
+    assert "T00:00:00" not in error_of(response)["message"]
     assert 0 < int(response.headers["retry-after"]) <= 24 * 3600
     assert job_count(session_factory) == 1
     me = client.get("/api/v1/me", headers=actor.headers).json()

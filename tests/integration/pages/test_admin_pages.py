@@ -93,8 +93,17 @@ def test_toggle_reorder_archive_and_delete(make_web_user, session_factory):
         assert session.get(Style, first.id).is_active is False
     assert "inactive" in client.get("/admin/styles?active=no").text
 
-    post_form(client, f"/admin/styles/{second.id}/archive")
-    post_form(client, f"/admin/styles/{first.id}/archive")
+    asked = post_form(client, f"/admin/styles/{first.id}/archive")
+    assert asked.status_code == 200
+    assert "Delete “First”?" in asked.text and "This cannot be undone." in asked.text
+    assert 'name="confirm" value="yes"' in asked.text
+    assert "Archive “Second”?" in post_form(client, f"/admin/styles/{second.id}/archive").text
+    with session_factory() as session:
+        assert session.get(Style, first.id) is not None  # asking changed nothing
+        assert not session.get(Style, second.id).is_archived
+
+    post_form(client, f"/admin/styles/{second.id}/archive", {"confirm": "yes"})
+    post_form(client, f"/admin/styles/{first.id}/archive", {"confirm": "yes"})
     with session_factory() as session:
         assert session.get(Style, first.id) is None  # no job used it: deleted
         archived = session.get(Style, second.id)
@@ -167,7 +176,10 @@ def test_users_admin(make_web_user, make_client, session_factory):
     assert sign_in(other, "new@example.com", "another-pass-2").status_code == 303
     assert other.get("/admin/styles").status_code == 200
 
-    post_form(client, f"/admin/users/{new.id}/active", {"active": "no"})
+    asked = post_form(client, f"/admin/users/{new.id}/active", {"active": "no"})
+    assert "Deactivate new@example.com?" in asked.text
+    assert other.get("/", follow_redirects=False).status_code == 200  # asking changed nothing
+    post_form(client, f"/admin/users/{new.id}/active", {"active": "no", "confirm": "yes"})
     assert other.get("/", follow_redirects=False).status_code == 303  # signed out everywhere
     assert sign_in(make_client(), "new@example.com", "another-pass-2").status_code == 401
 
@@ -188,3 +200,19 @@ def test_every_form_carries_the_session_csrf_token(make_web_user, session_factor
         html = client.get(url).text
         fields = re.findall(r'name="csrf_token" value="([^"]*)"', html)
         assert fields and set(fields) == {csrf_of(html)}, url
+
+
+def test_saving_a_new_order_takes_one_request_and_is_staff_only(make_web_user, session_factory):
+    _, agent = make_web_user()
+    _, client = make_web_user(Role.MERCHANDISER)
+    with transaction(session_factory) as session:
+        ids = [make_style(session, name=f"S{n}").id for n in range(4)]
+    new_order = [ids[-1], *ids[:-1]]
+    assert post_form(agent, "/admin/styles/order", {"style_id": new_order}).status_code == 403
+    response = post_form(client, "/admin/styles/order", {"style_id": new_order})
+    assert response.status_code == 204
+    with session_factory() as session:
+        assert session.scalars(select(Style.id).order_by(Style.sort_order)).all() == new_order
+    twice = post_form(client, "/admin/styles/order", {"style_id": [ids[0], ids[0]]})
+    assert twice.status_code == 400
+    assert "appears twice" in twice.text

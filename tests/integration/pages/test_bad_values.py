@@ -61,3 +61,20 @@ def test_the_json_api_keeps_its_json_422(make_web_user):
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "validation_error"
     assert response.json()["error"]["field"] == "page"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/jobs?state=&listing=harbour",
+        "/jobs?state=&listing=&page=",
+        "/admin/jobs?state=&user=&style=&date_from=&date_to=",
+        "/admin/jobs?state=failed&user=&style=&date_from=2026-01-01&date_to=",
+        "/admin/styles?q=&active=",
+    ],
+)
+def test_an_empty_filter_value_means_no_filter(make_web_user, url):
+    _, client = make_web_user(Role.MERCHANDISER)
+    response = client.get(url)
+    assert response.status_code == 200, response.text
+    assert "Bad address" not in response.text

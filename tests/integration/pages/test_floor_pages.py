@@ -146,3 +146,28 @@ def test_thumbnail_is_made_once(make_web_user, session_factory, web_settings, st
     assert response.status_code == 200 and response.headers["content-type"] == "image/jpeg"
     storage = LocalStorage(web_settings.local_storage_dir, web_settings.secret_key)
     assert storage.get(f"jobs/{job.id}/thumb.jpg") == response.content
+
+
+def test_again_in_this_style_and_more_like_a_variant_make_new_jobs(
+    make_web_user, session_factory, web_settings, style
+):
+    user, client = make_web_user()
+    job = completed_job(session_factory, web_settings, user=user, style=style)
+    html = client.get(f"/jobs/{job.id}").text
+    assert "uses one job of your daily quota" in html
+    assert f'action="/jobs/{job.id}/again"' in html
+    assert f'action="/jobs/{job.id}/variants/2/more"' in html
+
+    again = post_form(client, f"/jobs/{job.id}/again")
+    more = post_form(client, f"/jobs/{job.id}/variants/2/more")
+    assert post_form(client, f"/jobs/{job.id}/variants/3/more").status_code == 404
+    with session_factory() as session:
+        new_again, new_more = session.scalars(
+            select(Job).where(Job.id != job.id).order_by(Job.id)
+        ).all()
+    assert again.headers["location"] == f"/jobs/{new_again.id}"
+    assert more.headers["location"] == f"/jobs/{new_more.id}"
+    assert new_again.style_snapshot["slug"] == new_more.style_snapshot["slug"] == "modern"
+    assert "variation" not in new_again.style_snapshot
+    assert (new_more.seed, new_more.style_snapshot["variation"]) == (12, 0.15)
+    assert new_more.variants == new_again.variants == job.variants
