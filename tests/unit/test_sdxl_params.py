@@ -31,11 +31,18 @@ def test_prompt_without_placeholder_is_prefixed() -> None:
 
 
 def test_fast_tier_uses_lightning_steps_without_guidance_only_when_loaded() -> None:
-    style = {"prompt": "x", "params": {"fast_tier": True, "steps": 40}}
+    style = {
+        "prompt": "x",
+        "params": {"fast_tier": True, "steps": 8, "guidance_scale": 2, "scheduler": "euler_a"},
+    }
     fast = job_params(style, "bedroom", SdxlSettings(), fast_tier_loaded=True)
     assert (fast.steps, fast.guidance_scale, fast.scheduler) == (8, 0.0, "lightning")
+    assert not fast.fast_tier_unavailable
+    # Without the LoRA the style's fast-tier steps and guidance would give a poor image: the
+    # worker's standard tier runs instead, and says so.
     slow = job_params(style, "bedroom", SdxlSettings(), fast_tier_loaded=False)
-    assert (slow.steps, slow.fast_tier) == (40, False)
+    assert (slow.steps, slow.guidance_scale, slow.scheduler) == (30, 6.0, "dpmpp_2m_karras")
+    assert not slow.fast_tier and slow.fast_tier_unavailable
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.settings import SdxlSettings
 from worker.generators.base import BadInput
-from worker.vision.ade20k import ADE20K_LABELS, PROTECTED_CLASSES
+from worker.vision.ade20k import ADE20K_LABELS, PROTECTED_CLASSES, floor_classes
 
 SchedulerName = Literal["euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "unipc"]
 
@@ -46,6 +46,9 @@ class JobParams:
     control_end: float
     ip_adapter_scale: float
     fast_tier: bool
+    fast_tier_unavailable: bool
+    """The style asked for the fast tier but this worker has no Lightning LoRA: standard tier."""
+    floor: frozenset[str]
     protected: frozenset[str]
 
 
@@ -77,6 +80,12 @@ def job_params(
             raise BadInput(f"invalid style params: unknown protected classes {unknown}")
         protected = frozenset(params.protected_classes)
     fast = params.fast_tier and fast_tier_loaded
+    if params.fast_tier and not fast:
+        # A style's steps, guidance and scheduler for the fast tier are meant for the distilled
+        # LoRA; without it they would give a poor image, so the worker's standard ones apply.
+        params = params.model_copy(
+            update={"steps": None, "guidance_scale": None, "scheduler": None}
+        )
     steps = settings.lightning_steps if fast else (params.steps or settings.steps)
     strength = settings.strength if params.strength is None else params.strength
     if int(steps * strength) < 1:
@@ -102,5 +111,7 @@ def job_params(
         control_end=pick("control_end"),
         ip_adapter_scale=pick("ip_adapter_scale"),
         fast_tier=fast,
+        fast_tier_unavailable=params.fast_tier and not fast,
+        floor=floor_classes(room_type),
         protected=protected,
     )

@@ -58,7 +58,7 @@ def test_progress_rises_through_every_stage(sdxl_generator: Any) -> None:
         "Denoising 3/4",
         "Denoising 4/4",
     ]
-    assert stages[-2:] == ["Decoding", "Compositing"]
+    assert stages[-3:] == ["Decoding", "Colour matching", "Compositing"]
 
 
 def test_stop_mid_run_stops_within_one_step(sdxl_generator: Any) -> None:
