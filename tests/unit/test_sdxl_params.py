@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from catalog.prompts import compose_prompt
 from core.settings import SdxlSettings
 from worker.generators.base import BadInput
-from worker.generators.sdxl_params import job_params, render_prompt
+from worker.generators.sdxl_params import job_params
 from worker.vision.ade20k import PROTECTED_CLASSES
 
 
@@ -17,7 +18,10 @@ def test_style_overrides_settings_and_prompt_names_the_room() -> None:
         "params": {"steps": 12, "scheduler": "euler", "depth_scale": 0.3, "palette": "ignored"},
     }
     params = job_params(style, "kids_room", SdxlSettings(), fast_tier_loaded=False)
-    assert params.prompt.startswith("a kids' room in oak, ")
+    assert params.prompt.startswith(
+        "a kids' room with a single bed, a low toy chest, a small table with chairs and a play rug"
+        " in oak, "
+    )
     assert params.negative_prompt.startswith("clutter, ")
     assert (params.steps, params.scheduler, params.depth_scale) == (12, "euler", 0.3)
     assert params.guidance_scale == SdxlSettings().guidance_scale
@@ -25,8 +29,9 @@ def test_style_overrides_settings_and_prompt_names_the_room() -> None:
 
 
 def test_prompt_without_placeholder_is_prefixed() -> None:
-    assert render_prompt("scandinavian, light wood", "home_office") == (
-        "home office, scandinavian, light wood"
+    assert compose_prompt("scandinavian, light wood", "home_office") == (
+        "home office with a desk with an office chair, a low bookcase and an area rug, "
+        "scandinavian, light wood"
     )
 
 

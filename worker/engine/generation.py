@@ -25,6 +25,7 @@ class Pass:
     controls: list[Image.Image | None]
     scales: list[float]
     strength: float
+    steps: int
 
     @property
     def size(self) -> tuple[int, int]:
@@ -77,7 +78,7 @@ def run_pass(
         height=height,
         width=width,
         strength=work.strength,
-        num_inference_steps=params.steps,
+        num_inference_steps=work.steps,
         guidance_scale=params.guidance_scale,
         num_images_per_prompt=len(seeds),
         generator=[torch.Generator("cpu").manual_seed(seed) for seed in seeds],

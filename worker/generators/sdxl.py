@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import math
 from typing import Any
 
 from PIL import Image
@@ -178,7 +179,12 @@ class SdxlGenerator:
         split = DETAIL_START if plan.detail_size else DENOISE_END
         with clock("generation"):
             first = Pass(
-                [work], crop_mask(mask, plan.box, plan.size), controls, scales, params.strength
+                [work],
+                crop_mask(mask, plan.box, plan.size),
+                controls,
+                scales,
+                params.strength,
+                params.steps,
             )
             images = self._run(
                 request,
@@ -193,12 +199,15 @@ class SdxlGenerator:
         if plan.detail_size:
             with clock("detail"):
                 size = plan.detail_size
+                strength = min(params.strength, s.detail_strength)
                 detail = Pass(
                     [image.resize(size, Image.Resampling.LANCZOS) for image in images],
                     crop_mask(mask, plan.box, size),
                     controls,
                     scales,
-                    min(params.strength, s.detail_strength),
+                    strength,
+                    # diffusers runs int(steps * strength) steps: at least one.
+                    max(params.steps, math.ceil(1 / strength)),
                 )
                 images = self._run(
                     request,

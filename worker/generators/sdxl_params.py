@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from catalog.prompts import compose_prompt
 from core.settings import SdxlSettings
 from worker.generators.base import BadInput
 from worker.vision.ade20k import ADE20K_LABELS, PROTECTED_CLASSES, floor_classes
@@ -52,16 +53,6 @@ class JobParams:
     protected: frozenset[str]
 
 
-def render_prompt(template: str, room_type: str) -> str:
-    """The style prompt with {room_type} filled in (human-readable), prefixed when absent."""
-    from catalog.models import ROOM_TYPES
-
-    room = ROOM_TYPES.get(room_type, room_type.replace("_", " ")).lower()
-    if "{room_type}" in template:
-        return template.replace("{room_type}", room)
-    return f"{room}, {template}" if template else room
-
-
 def job_params(
     style: dict[str, Any], room_type: str, settings: SdxlSettings, *, fast_tier_loaded: bool
 ) -> JobParams:
@@ -91,7 +82,7 @@ def job_params(
     if int(steps * strength) < 1:
         raise BadInput(f"invalid style params: {steps} steps at strength {strength} is no step")
     suffix = settings.prompt_suffix
-    prompt = render_prompt(str(style.get("prompt") or ""), room_type)
+    prompt = compose_prompt(str(style.get("prompt") or ""), room_type)
     negative = ", ".join(p for p in (style.get("negative_prompt"), settings.negative_prompt) if p)
 
     def pick(name: str) -> Any:
