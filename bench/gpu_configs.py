@@ -1,4 +1,4 @@
-"""Full-size SDXL model configs for bench/gpu_models.py (the published checkpoints' architectures)."""
+"""Full-size SDXL model configs for bench/gpu_models.py: the published checkpoints' shapes."""
 
 from __future__ import annotations
 

@@ -23,7 +23,8 @@ def weight_files(folder: Path, stems: tuple[str, ...], variant: str) -> list[Pat
                 if index.is_file():
                     shards = sorted(set(json.loads(index.read_text())["weight_map"].values()))
                     return [folder / shard for shard in shards]
-    return f"missing {folder.name}/{stems[0]}{f'.{variant}' if variant else ''}.safetensors"
+    either = f" (or its {variant} variant)" if variant else ""
+    return f"missing {folder.name}/{stems[0]}.safetensors{either}"
 
 
 def file_problem(path: Path) -> str | None:

@@ -10,6 +10,7 @@ import pytest
 STAGES = {"segmentation", "control", "generation", "detail", "colour", "paste"}
 
 
+@pytest.mark.timeout(1200)  # torch.compile on a shared CPU takes minutes
 def test_gpu_check_smoke_runs_every_stage_and_case(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

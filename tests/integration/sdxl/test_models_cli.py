@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
+from tests.factories import room_photo
 from tests.integration.sdxl.conftest import tiny_settings
 from tests.support.tiny_models import TinyModels
 from worker.models_cli import check_models, model_specs
@@ -81,7 +82,7 @@ def test_check_models_reports_a_broken_config(tiny_models: TinyModels, tmp_path)
         ("base", "vae/diffusion_pytorch_model.safetensors", "truncate",
          "truncated diffusion_pytorch_model.safetensors"),
         ("controlnet_depth", "diffusion_pytorch_model.safetensors", "delete",
-         "missing controlnet-depth/diffusion_pytorch_model.fp16.safetensors"),
+         "missing controlnet-depth/diffusion_pytorch_model.safetensors (or its fp16 variant)"),
         ("depth", "model.safetensors", "truncate", "truncated model.safetensors"),
         ("mlsd", "mlsd_large_512_fp32.pth", "truncate", "unreadable mlsd_large_512_fp32.pth"),
     ],
@@ -116,10 +117,18 @@ def test_check_models_reads_pickle_bin_weights(tiny_models: TinyModels, tmp_path
     segmenter = tmp_path / "upernet-bin"
     shutil.copytree(tiny_models.segmentation, segmenter)
     (segmenter / "model.safetensors").unlink()
+    import torch
+
     model = AutoModelForSemanticSegmentation.from_pretrained(tiny_models.segmentation)
-    model.save_pretrained(segmenter, safe_serialization=False)
+    torch.save(model.state_dict(), segmenter / "pytorch_model.bin")
     settings = tiny_settings(tiny_models, segmentation_model=str(segmenter), variant="fp16")
     assert check_models(settings) == 0
+    from worker.vision.mask import Segmenter
+
+    assert Segmenter.from_pretrained(str(segmenter), device="cpu").labels(room_photo()).shape == (
+        64,
+        96,
+    )
     weights = segmenter / "pytorch_model.bin"
     data = bytearray(weights.read_bytes())
     data[len(data) // 2 : len(data) // 2 + 64] = bytes(64)

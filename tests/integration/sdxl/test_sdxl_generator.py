@@ -158,6 +158,7 @@ def test_base_without_the_variant_loads_its_plain_files(
     with caplog.at_level(logging.WARNING, logger="worker.generators.sdxl_pipeline"):
         generator = SdxlGenerator.from_settings(tiny_settings(tiny_models, variant="fp16"))
     assert f"{tiny_models.base} has no fp16 files" in caplog.text
+    assert f"{tiny_models.controlnet_depth} has no fp16 files" in caplog.text
     loaded, _ = run(generator, request(variants=1))
     plain, _ = run(sdxl_generator, request(variants=1))
     assert loaded.images[0].tobytes() == plain.images[0].tobytes()
@@ -230,3 +231,25 @@ def test_a_fast_tier_style_without_a_lora_runs_the_standard_tier_and_says_so(
     stages = [stage for _, stage in progress]
     assert stages[0] == FAST_TIER_UNAVAILABLE
     assert "Denoising 4/4" in stages  # the worker's standard 4 steps, not the style's 2
+
+
+def test_a_controlnet_with_an_fp16_variant_loads_that_file(
+    tiny_models: TinyModels, sdxl_generator: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import torch
+    from diffusers import ControlNetModel
+
+    from worker.generators.sdxl import SdxlGenerator
+
+    depth = tmp_path / "controlnet-depth"
+    shutil.copytree(tiny_models.controlnet_depth, depth)
+    torch.manual_seed(4)
+    net = ControlNetModel.from_config(ControlNetModel.load_config(depth))
+    net.save_pretrained(depth, variant="fp16")
+    models = dataclasses.replace(tiny_models, controlnet_depth=depth)
+    with caplog.at_level(logging.WARNING, logger="worker.generators.sdxl_pipeline"):
+        generator = SdxlGenerator.from_settings(tiny_settings(models, variant="fp16"))
+    assert f"{depth} has no fp16 files" not in caplog.text
+    variant, _ = run(generator, request(variants=1))
+    plain, _ = run(sdxl_generator, request(variants=1))
+    assert variant.images[0].tobytes() != plain.images[0].tobytes()
