@@ -35,7 +35,7 @@ from worker.generators.base import GenerationRequest  # noqa: E402
 PHOTOS = {"4:3": (4000, 3000), "3:2": (4248, 2832), "16:9": (4624, 2600), "portrait": (3000, 4000)}
 SMOKE_PHOTOS = {"4:3": (128, 96), "portrait": (96, 128)}
 FULL = {"steps": 30, "lightning_steps": 8}
-SMOKE = {"steps": 2, "lightning_steps": 1, "target_pixels": 4096, "bucket_multiple": 16,
+SMOKE = {"steps": 2, "lightning_steps": 2, "target_pixels": 4096, "bucket_multiple": 16,
          "device": "cpu", "dtype": "float32", "mlsd_resolution": 64}  # fmt: skip
 PROMPT = "a {room_type} with a sofa, coffee table and rug"
 
@@ -138,7 +138,8 @@ def run_ours(fields: dict[str, Any], smoke: bool) -> tuple[list[tuple[Case, Any,
         result = generator.generate(request, lambda f, s: None, lambda: False)
         seconds = time.perf_counter() - start
         measured.append((case, result, seconds, _peak_gb(device)))
-        print(f"{case.name}: {seconds / case.variants:.3f} s/image", flush=True)
+        stages = ", ".join(f"{k} {v:.2f}" for k, v in result.timings.items())
+        print(f"{case.name}: {seconds / case.variants:.3f} s/image ({stages})", flush=True)
     del generator
     gc.collect()
     if device.startswith("cuda"):
