@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 SHELL := /bin/bash
 
-.PHONY: run test lint bench install install-dev clean system-deps
+.PHONY: run test lint bench gpu-check install install-dev clean system-deps
 
 $(VENV)/.run-installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -38,7 +38,12 @@ test: system-deps lint
 bench: install-dev
 	$(PY) bench/queue.py
 	$(PY) bench/api.py
-	$(PY) bench/gpu.py
+	$(PY) bench/gpu_check.py --smoke
+
+# The GPU check on one CUDA GPU (docs/benchmarks.md); writes var/gpu_check.{json,md}.
+gpu-check: install-dev
+	mkdir -p var
+	$(PY) bench/gpu_check.py --json var/gpu_check.json --markdown var/gpu_check.md
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

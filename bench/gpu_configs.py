@@ -1,4 +1,4 @@
-"""Model configs for bench/gpu.py: full SDXL architecture, and a tiny one for the CPU smoke run."""
+"""Full-size SDXL model configs for bench/gpu_models.py: the published checkpoints' shapes."""
 
 from __future__ import annotations
 
@@ -40,41 +40,3 @@ SDXL_VAE: dict[str, Any] = {
     "scaling_factor": 0.13025,
     "force_upcast": False,  # madebyollin/sdxl-vae-fp16-fix
 }
-SDXL_TEXT = {"hidden": 2048, "pooled": 1280, "time_ids": 6}
-
-_TINY_COMMON: dict[str, Any] = {
-    "down_block_types": ["DownBlock2D", "CrossAttnDownBlock2D"],
-    "block_out_channels": [32, 64],
-    "layers_per_block": 1,
-    "transformer_layers_per_block": [1, 1],
-    "attention_head_dim": [2, 4],
-    "cross_attention_dim": 64,
-    "use_linear_projection": True,
-    "addition_embed_type": "text_time",
-    "addition_time_embed_dim": 8,
-    "projection_class_embeddings_input_dim": 6 * 8 + 32,
-    "norm_num_groups": 8,
-}
-TINY_UNET: dict[str, Any] = {
-    **_TINY_COMMON,
-    "sample_size": 32,
-    "in_channels": 9,
-    "out_channels": 4,
-    "up_block_types": ["CrossAttnUpBlock2D", "UpBlock2D"],
-}
-TINY_CONTROLNET: dict[str, Any] = {
-    **_TINY_COMMON,
-    "in_channels": 4,
-    "conditioning_embedding_out_channels": [8, 16],
-}
-TINY_VAE: dict[str, Any] = {
-    "in_channels": 3,
-    "out_channels": 3,
-    "down_block_types": ["DownEncoderBlock2D"] * 2,
-    "up_block_types": ["UpDecoderBlock2D"] * 2,
-    "block_out_channels": [16, 32],
-    "latent_channels": 4,
-    "norm_num_groups": 8,
-    "force_upcast": False,
-}
-TINY_TEXT = {"hidden": 64, "pooled": 32, "time_ids": 6}

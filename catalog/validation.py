@@ -12,15 +12,18 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
 from catalog.models import ROOM_TYPES
+from catalog.prompts import CLIP_MAX_TOKENS, clip_tokens, compose_prompt
 from core.errors import Invalid
+from core.settings import get_settings
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 HEX_COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
-PROMPT_PLACEHOLDERS = {"room_type"}
+PROMPT_PLACEHOLDERS = {"room_type", "furniture"}
 SCHEDULERS = ("dpmpp_2m_karras", "dpmpp_2m", "euler_a", "euler", "ddim", "unipc")
 
 ClassName = Annotated[str, StringConstraints(min_length=1, max_length=60)]
@@ -65,10 +68,11 @@ class StyleFields(BaseModel):
     slug: str = Field(min_length=2, max_length=60, pattern=SLUG_PATTERN)
     name: str = Field(min_length=1, max_length=80)
     description: str = Field("", max_length=2000)
+    room_types: list[str] = Field(min_length=1)
+    # After room_types: the prompts' validators count tokens for each room type.
     prompt: str = Field(min_length=10, max_length=2000)
     negative_prompt: str = Field("", max_length=2000)
     palette: list[HexColour] = Field(min_length=1, max_length=8)
-    room_types: list[str] = Field(min_length=1)
     params: StyleParams = Field(default_factory=StyleParams)
     sort_order: int = Field(0, ge=-1_000_000, le=1_000_000)
     is_active: bool = True
@@ -89,7 +93,23 @@ class StyleFields(BaseModel):
         except ValueError as exc:
             raise ValueError(f"unbalanced braces: {exc}; write {{room_type}}") from exc
         if names - PROMPT_PLACEHOLDERS:
-            raise ValueError("the only placeholder allowed is {room_type}")
+            raise ValueError("the only placeholders allowed are {room_type} and {furniture}")
+        return value
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt_fits_clip(cls, value: str, info: ValidationInfo) -> str:
+        suffix = get_settings().sdxl.prompt_suffix
+        for room_type in info.data.get("room_types") or []:
+            prompt = ", ".join(p for p in (compose_prompt(value, room_type), suffix) if p)
+            _check_tokens(prompt, f"for {room_type} (with its furniture and the suffix)")
+        return value
+
+    @field_validator("negative_prompt")
+    @classmethod
+    def _negative_fits_clip(cls, value: str) -> str:
+        negative = ", ".join(p for p in (value, get_settings().sdxl.negative_prompt) if p)
+        _check_tokens(negative, "with the default negative prompt")
         return value
 
     def to_columns(self) -> dict[str, Any]:
@@ -97,6 +117,15 @@ class StyleFields(BaseModel):
         values = self.model_dump()
         values["params"] = self.params.model_dump(exclude_none=True)
         return values
+
+
+def _check_tokens(text: str, where: str) -> None:
+    count = clip_tokens(text)
+    if count > CLIP_MAX_TOKENS:
+        raise ValueError(
+            f"{count} CLIP tokens {where}; SDXL reads only {CLIP_MAX_TOKENS} and cuts the rest: "
+            f"shorten it by {count - CLIP_MAX_TOKENS}"
+        )
 
 
 def validate_style_fields(data: dict[str, Any]) -> dict[str, Any]:

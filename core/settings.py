@@ -75,6 +75,7 @@ class SdxlSettings(BaseSettings):
     ip_adapter_model: str = ""
     ip_adapter_subfolder: str = "sdxl_models"
     ip_adapter_weight: str = "ip-adapter_sdxl.safetensors"
+    ip_adapter_layers: str = Field("style", pattern="^(style|all)$")
     variant: str = "fp16"
     mlsd_resolution: int = Field(512, ge=64, le=2048)
 
@@ -90,6 +91,9 @@ class SdxlSettings(BaseSettings):
 
     target_pixels: int = Field(1024 * 1024, ge=4096, le=4096 * 4096)
     bucket_multiple: int = Field(64, ge=8, le=256)
+    crop_margin_fraction: float = Field(0.05, ge=0, le=0.5)
+    detail_scale: float = Field(2.0, ge=1, le=2)
+    detail_strength: float = Field(0.3, gt=0, le=1)
 
     prompt_suffix: str = (
         "professionally staged, interior design photography, photorealistic, natural light"

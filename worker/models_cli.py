@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.settings import Settings
 from worker.vision.control import MLSD_WEIGHTS
+from worker.weights import DIFFUSERS_STEM, TRANSFORMERS_STEMS, file_problem, weight_files
 
 TRANSFORMERS_FILES = ["*.json", "*.safetensors", "*.bin", "*.txt"]
-DIFFUSERS_MODEL_FILES = ["config.json", "diffusion_pytorch_model.safetensors"]
 
 
 @dataclass(frozen=True)
@@ -21,19 +22,25 @@ class ModelSpec:
     kind: str  # "pipeline", "diffusers", "transformers" or "file"
     allow_patterns: tuple[str, ...]
     required: tuple[str, ...]
+    fallback_patterns: tuple[str, ...] = ()
+    """Downloaded too when the variant's weights are not in the repo."""
+    variant: str = ""
 
 
 def model_specs(settings: Settings) -> list[ModelSpec]:
     """Every model the sdxl worker would load with these settings."""
     s = settings.sdxl
     weights = f"*/*.{s.variant}.safetensors" if s.variant else "*/*.safetensors"
+    configs = ("model_index.json", "*/config.json", "scheduler/*", "tokenizer*/*")
     specs = [
         ModelSpec(
             "base",
             s.base_model,
             "pipeline",
-            ("model_index.json", "*/config.json", "scheduler/*", "tokenizer*/*", weights),
+            (*configs, weights),
             ("model_index.json", "unet/config.json"),
+            (*configs, "*/*.safetensors") if s.variant else (),
+            s.variant,
         )
     ]
     diffusers_models = [
@@ -41,9 +48,19 @@ def model_specs(settings: Settings) -> list[ModelSpec]:
         ("controlnet-depth", s.controlnet_depth_model),
         ("controlnet-mlsd", s.controlnet_mlsd_model),
     ]
+    variant_file = f"{DIFFUSERS_STEM}.{s.variant}.safetensors" if s.variant else ""
     for role, model_id in diffusers_models:
+        plain = ("config.json", f"{DIFFUSERS_STEM}.safetensors")
         specs.append(
-            ModelSpec(role, model_id, "diffusers", tuple(DIFFUSERS_MODEL_FILES), ("config.json",))
+            ModelSpec(
+                role,
+                model_id,
+                "diffusers",
+                ("config.json", variant_file) if variant_file else plain,
+                ("config.json",),
+                plain if variant_file else (),
+                s.variant,
+            )
         )
     transformers_models = [("segmentation", s.segmentation_model)]
     if s.controlnet_depth_model:
@@ -86,6 +103,9 @@ def download_models(settings: Settings) -> int:
         print(f"{spec.role}: downloading {spec.model_id}")
         try:
             snapshot_download(spec.model_id, allow_patterns=list(spec.allow_patterns))
+            if spec.fallback_patterns and check_one(spec) != "ok":
+                print(f"{spec.role}: no {spec.variant} weights; downloading the plain ones")
+                snapshot_download(spec.model_id, allow_patterns=list(spec.fallback_patterns))
         except Exception as exc:  # reported per model; the others still download
             failures += 1
             print(f"{spec.role}: FAILED {spec.model_id}: {exc}")
@@ -122,6 +142,26 @@ def _load_config(spec: ModelSpec, path: Path) -> None:
         AutoConfig.from_pretrained(path)
 
 
+def needed_files(spec: ModelSpec, path: Path) -> list[Path] | str:
+    """Every weight file the worker will read for this model, or what is missing."""
+    if spec.kind == "file":
+        return [path / name for name in spec.required if not name.endswith("config.json")]
+    if spec.kind == "transformers":
+        return weight_files(path, TRANSFORMERS_STEMS, "")
+    if spec.kind == "diffusers":
+        return weight_files(path, (DIFFUSERS_STEM,), spec.variant)
+    files: list[Path] = []
+    index = json.loads((path / "model_index.json").read_text())
+    for name, entry in sorted(index.items()):
+        if isinstance(entry, list) and (path / name / "config.json").is_file():
+            stems = (DIFFUSERS_STEM,) if entry[0] == "diffusers" else TRANSFORMERS_STEMS
+            found = weight_files(path / name, stems, spec.variant)
+            if isinstance(found, str):
+                return found
+            files += found
+    return files
+
+
 def check_one(spec: ModelSpec) -> str:
     """'ok', or why the model cannot be loaded offline."""
     try:
@@ -135,7 +175,11 @@ def check_one(spec: ModelSpec) -> str:
         _load_config(spec, path)
     except Exception as exc:  # reported in the table
         return f"unloadable: {exc}"
-    return "ok"
+    files = needed_files(spec, path)
+    if isinstance(files, str):
+        return files
+    problems = [problem for problem in map(file_problem, files) if problem]
+    return "; ".join(problems) if problems else "ok"
 
 
 def check_models(settings: Settings) -> int:

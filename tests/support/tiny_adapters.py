@@ -12,7 +12,7 @@ IP_TOKENS = 4
 CLIP_PROJECTION = 16
 
 
-def lightning_lora(path: Path, base: Path, *, zero: bool = False) -> Path:
+def lightning_lora(path: Path, base: Path, *, zero: bool = False, rank: int = 4) -> Path:
     """A diffusers-format LoRA on the UNet's attention projections; zero=True has no effect."""
     import torch
     from diffusers import StableDiffusionXLPipeline, UNet2DConditionModel
@@ -23,8 +23,8 @@ def lightning_lora(path: Path, base: Path, *, zero: bool = False) -> Path:
     unet = UNet2DConditionModel.from_pretrained(base / "unet")
     # init_lora_weights=False makes both LoRA matrices random; True leaves lora_B zero.
     config = LoraConfig(
-        r=4,
-        lora_alpha=4,
+        r=rank,
+        lora_alpha=rank,
         target_modules=["to_q", "to_k", "to_v", "to_out.0"],
         init_lora_weights=zero,
     )
@@ -35,7 +35,7 @@ def lightning_lora(path: Path, base: Path, *, zero: bool = False) -> Path:
     return path
 
 
-def ip_adapter(path: Path, base: Path) -> Path:
+def ip_adapter(path: Path, base: Path, *, encoder: dict | None = None) -> Path:
     """h94/IP-Adapter's layout: <subfolder>/image_encoder, image_proj.* + ip_adapter.* weights."""
     import torch
     from diffusers import UNet2DConditionModel
@@ -44,20 +44,25 @@ def ip_adapter(path: Path, base: Path) -> Path:
 
     torch.manual_seed(2)
     folder = path / IP_ADAPTER_SUBFOLDER
-    encoder = CLIPVisionConfig(
-        hidden_size=16,
-        intermediate_size=32,
-        num_attention_heads=2,
-        num_hidden_layers=2,
-        image_size=32,
-        patch_size=8,
-        projection_dim=CLIP_PROJECTION,
+    config = CLIPVisionConfig(
+        **(
+            encoder
+            or {
+                "hidden_size": 16,
+                "intermediate_size": 32,
+                "num_attention_heads": 2,
+                "num_hidden_layers": 2,
+                "image_size": 32,
+                "patch_size": 8,
+                "projection_dim": CLIP_PROJECTION,
+            }
+        )
     )
-    CLIPVisionModelWithProjection(encoder).save_pretrained(folder / "image_encoder")
+    CLIPVisionModelWithProjection(config).save_pretrained(folder / "image_encoder")
     unet = UNet2DConditionModel.from_pretrained(base / "unet")
     cross = unet.config.cross_attention_dim
     tensors = {
-        "image_proj.proj.weight": torch.randn(IP_TOKENS * cross, CLIP_PROJECTION),
+        "image_proj.proj.weight": torch.randn(IP_TOKENS * cross, config.projection_dim),
         "image_proj.proj.bias": torch.randn(IP_TOKENS * cross),
         "image_proj.norm.weight": torch.ones(cross),
         "image_proj.norm.bias": torch.zeros(cross),

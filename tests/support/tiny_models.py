@@ -22,7 +22,8 @@ class TinyModels:
     mlsd: Path
 
 
-def _tokenizer(path: Path, pad_token: str) -> None:
+def save_tokenizer(path: Path, pad_token: str) -> None:
+    """A CLIPTokenizer with a 37-token vocabulary (lower-case letters and a few merges)."""
     from transformers import CLIPTokenizer
 
     letters = [chr(c) for c in range(ord("a"), ord("z") + 1)]
@@ -53,8 +54,8 @@ def _text_encoders(base: Path) -> None:
     )
     CLIPTextModel(config).save_pretrained(base / "text_encoder")
     CLIPTextModelWithProjection(config).save_pretrained(base / "text_encoder_2")
-    _tokenizer(base / "tokenizer", "<|endoftext|>")
-    _tokenizer(base / "tokenizer_2", "!")
+    save_tokenizer(base / "tokenizer", "<|endoftext|>")
+    save_tokenizer(base / "tokenizer_2", "!")
 
 
 def _unet_kwargs() -> dict:
@@ -73,8 +74,32 @@ def _unet_kwargs() -> dict:
     }
 
 
+MODEL_INDEX = """{"_class_name": "StableDiffusionXLInpaintPipeline", "_diffusers_version": "0.42.1",
+"force_zeros_for_empty_prompt": true, "requires_aesthetics_score": false,
+"scheduler": ["diffusers", "EulerDiscreteScheduler"],
+"text_encoder": ["transformers", "CLIPTextModel"],
+"text_encoder_2": ["transformers", "CLIPTextModelWithProjection"],
+"tokenizer": ["transformers", "CLIPTokenizer"],
+"tokenizer_2": ["transformers", "CLIPTokenizer"],
+"unet": ["diffusers", "UNet2DConditionModel"], "vae": ["diffusers", "AutoencoderKL"]}"""
+
+
+def save_scheduler(base: Path) -> None:
+    """SDXL's Euler scheduler config and the pipeline's model_index.json."""
+    from diffusers import EulerDiscreteScheduler
+
+    EulerDiscreteScheduler(
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="scaled_linear",
+        timestep_spacing="leading",
+        steps_offset=1,
+    ).save_pretrained(base / "scheduler")
+    (base / "model_index.json").write_text(MODEL_INDEX)
+
+
 def _sdxl_inpaint(base: Path) -> None:
-    from diffusers import AutoencoderKL, EulerDiscreteScheduler, UNet2DConditionModel
+    from diffusers import AutoencoderKL, UNet2DConditionModel
 
     UNet2DConditionModel(
         sample_size=32,
@@ -94,24 +119,8 @@ def _sdxl_inpaint(base: Path) -> None:
         force_upcast=False,
         sample_size=64,
     ).save_pretrained(base / "vae")
-    EulerDiscreteScheduler(
-        beta_start=0.00085,
-        beta_end=0.012,
-        beta_schedule="scaled_linear",
-        timestep_spacing="leading",
-        steps_offset=1,
-    ).save_pretrained(base / "scheduler")
     _text_encoders(base)
-    (base / "model_index.json").write_text(
-        """{"_class_name": "StableDiffusionXLInpaintPipeline", "_diffusers_version": "0.42.1",
-        "force_zeros_for_empty_prompt": true, "requires_aesthetics_score": false,
-        "scheduler": ["diffusers", "EulerDiscreteScheduler"],
-        "text_encoder": ["transformers", "CLIPTextModel"],
-        "text_encoder_2": ["transformers", "CLIPTextModelWithProjection"],
-        "tokenizer": ["transformers", "CLIPTokenizer"],
-        "tokenizer_2": ["transformers", "CLIPTokenizer"],
-        "unet": ["diffusers", "UNet2DConditionModel"], "vae": ["diffusers", "AutoencoderKL"]}"""
-    )
+    save_scheduler(base)
 
 
 def _controlnet(path: Path) -> None:
@@ -136,7 +145,7 @@ def _labels(id2label: dict[int, str] | None) -> dict:
     }
 
 
-def _save_segmenter(model, path: Path, force: str) -> None:
+def save_segmenter(model, path: Path, force: str, size: int = 64) -> None:
     """Save model and an ADE-style image processor; with force, every pixel favours that class."""
     import torch
     from transformers.models.segformer import SegformerImageProcessor
@@ -147,7 +156,7 @@ def _save_segmenter(model, path: Path, force: str) -> None:
             model.decode_head.classifier.bias.zero_()
             model.decode_head.classifier.bias[model.config.label2id[force]] = 10.0
     model.save_pretrained(path)
-    SegformerImageProcessor(size={"height": 64, "width": 64}).save_pretrained(path)
+    SegformerImageProcessor(size={"height": size, "width": size}).save_pretrained(path)
 
 
 def segformer(path: Path, *, id2label: dict[int, str] | None = None, force: str = "") -> None:
@@ -166,7 +175,7 @@ def segformer(path: Path, *, id2label: dict[int, str] | None = None, force: str 
         decoder_hidden_size=16,
         **_labels(id2label),
     )
-    _save_segmenter(SegformerForSemanticSegmentation(config), path, force)
+    save_segmenter(SegformerForSemanticSegmentation(config), path, force)
 
 
 def upernet(path: Path, *, id2label: dict[int, str] | None = None, force: str = "") -> None:
@@ -188,7 +197,7 @@ def upernet(path: Path, *, id2label: dict[int, str] | None = None, force: str = 
         auxiliary_channels=8,
         **_labels(id2label),
     )
-    _save_segmenter(UperNetForSemanticSegmentation(config), path, force)
+    save_segmenter(UperNetForSemanticSegmentation(config), path, force)
 
 
 def dpt(path: Path) -> None:

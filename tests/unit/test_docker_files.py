@@ -44,6 +44,20 @@ def test_worker_image_bakes_models_only_when_asked() -> None:
     assert "USER 10001" in dockerfile
 
 
+def test_worker_image_can_compile_triton_launchers() -> None:
+    """SDXL_COMPILE=true: Triton compiles a C launcher at run time against Python.h."""
+    dockerfile = (DOCKER / "Dockerfile.worker").read_text()
+    install = next(
+        " ".join(block.split())
+        for block in dockerfile.replace("\\\n", " ").split("\nRUN ")
+        if "apt-get install" in block
+    )
+    packages = install.split("--no-install-recommends", 1)[1].split("&&", 1)[0].split()
+    assert {"gcc", "libc6-dev", "python3-dev"} <= set(packages)
+    # The headers must be those of the interpreter the venv is made from.
+    assert "python3 -m venv /opt/venv" in install and "python3" in packages
+
+
 def test_compose_wires_postgres_minio_and_valid_settings() -> None:
     compose = yaml.safe_load((ROOT / "devops" / "docker-compose.yml").read_text())
     services = compose["services"]

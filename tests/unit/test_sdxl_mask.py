@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from worker.vision.ade20k import ADE20K_LABELS, PROTECTED_CLASSES, class_ids, normalise
+from worker.vision.ade20k import (
+    ADE20K_LABELS,
+    FLOOR_CLASSES,
+    PROTECTED_CLASSES,
+    class_ids,
+    floor_classes,
+    normalise,
+)
 from worker.vision.mask import dilate, feather, geometric_mask, staging_mask
 
 ID = {name: index for index, name in enumerate(ADE20K_LABELS)}
@@ -26,7 +33,12 @@ def room_labels(height: int = 40, width: int = 60) -> np.ndarray:
 def test_mask_covers_floor_and_wall_band_but_no_protected_class() -> None:
     labels = room_labels()
     mask = staging_mask(
-        labels, ID2LABEL, protected=PROTECTED_CLASSES, wall_band_fraction=0.25, dilate_px=2
+        labels,
+        ID2LABEL,
+        floor=FLOOR_CLASSES,
+        protected=PROTECTED_CLASSES,
+        wall_band_fraction=0.25,
+        dilate_px=2,
     )
     protected = np.isin(labels, class_ids(ID2LABEL, PROTECTED_CLASSES))
     assert not (mask & protected).any()
@@ -40,7 +52,12 @@ def test_mask_covers_floor_and_wall_band_but_no_protected_class() -> None:
 def test_protected_classes_can_be_overridden_per_style() -> None:
     labels = room_labels()
     mask = staging_mask(
-        labels, ID2LABEL, protected=frozenset({"windowpane"}), wall_band_fraction=0.25, dilate_px=3
+        labels,
+        ID2LABEL,
+        floor=FLOOR_CLASSES,
+        protected=frozenset({"windowpane"}),
+        wall_band_fraction=0.25,
+        dilate_px=3,
     )
     assert mask[labels == ID["radiator"]].all()
     assert not mask[labels == ID["windowpane"]].any()
@@ -50,7 +67,12 @@ def test_labels_match_by_name_in_any_order_and_alias() -> None:
     shuffled = {0: "windowpane, window", 1: "floor, flooring", 2: "wall"}
     labels = np.array([[2, 2, 0], [1, 1, 1]])
     mask = staging_mask(
-        labels, shuffled, protected=PROTECTED_CLASSES, wall_band_fraction=1.0, dilate_px=0
+        labels,
+        shuffled,
+        floor=FLOOR_CLASSES,
+        protected=PROTECTED_CLASSES,
+        wall_band_fraction=1.0,
+        dilate_px=0,
     )
     assert mask.tolist() == [[True, True, False], [True, True, True]]
     assert normalise("bed ") == {"bed"}
@@ -59,7 +81,12 @@ def test_labels_match_by_name_in_any_order_and_alias() -> None:
 def test_no_floor_gives_an_empty_mask() -> None:
     labels = np.full((10, 10), ID["wall"])
     mask = staging_mask(
-        labels, ID2LABEL, protected=PROTECTED_CLASSES, wall_band_fraction=0.5, dilate_px=3
+        labels,
+        ID2LABEL,
+        floor=FLOOR_CLASSES,
+        protected=PROTECTED_CLASSES,
+        wall_band_fraction=0.5,
+        dilate_px=3,
     )
     assert not mask.any()
 
@@ -86,3 +113,28 @@ def test_feather_is_zero_outside_and_full_deep_inside(radius: int) -> None:
     assert ((alpha >= 0) & (alpha <= 1)).all()
     if radius:
         assert 0 < alpha[5, 15] < alpha[7, 15] <= 1
+
+
+@pytest.mark.parametrize("ground", ["grass", "sidewalk", "path", "earth"])
+def test_outdoor_room_types_stage_the_ground_outside(ground: str) -> None:
+    labels = np.full((20, 30), ID["sky"])
+    labels[8:] = ID["wall"]
+    labels[12:] = ID[ground]
+    indoor = staging_mask(
+        labels,
+        ID2LABEL,
+        floor=floor_classes("living_room"),
+        protected=PROTECTED_CLASSES,
+        wall_band_fraction=0.25,
+        dilate_px=0,
+    )
+    patio = staging_mask(
+        labels,
+        ID2LABEL,
+        floor=floor_classes("patio"),
+        protected=PROTECTED_CLASSES,
+        wall_band_fraction=0.25,
+        dilate_px=0,
+    )
+    assert not indoor.any()
+    assert patio[8:].all() and not patio[:8].any()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from catalog.prompts import compose_prompt
 from core.settings import SdxlSettings
 from worker.generators.base import BadInput
-from worker.generators.sdxl_params import job_params, render_prompt
+from worker.generators.sdxl_params import job_params
 from worker.vision.ade20k import PROTECTED_CLASSES
 
 
@@ -17,7 +18,10 @@ def test_style_overrides_settings_and_prompt_names_the_room() -> None:
         "params": {"steps": 12, "scheduler": "euler", "depth_scale": 0.3, "palette": "ignored"},
     }
     params = job_params(style, "kids_room", SdxlSettings(), fast_tier_loaded=False)
-    assert params.prompt.startswith("a kids' room in oak, ")
+    assert params.prompt.startswith(
+        "a kids' room with a single bed, a low toy chest, a small table with chairs and a play rug"
+        " in oak, "
+    )
     assert params.negative_prompt.startswith("clutter, ")
     assert (params.steps, params.scheduler, params.depth_scale) == (12, "euler", 0.3)
     assert params.guidance_scale == SdxlSettings().guidance_scale
@@ -25,17 +29,25 @@ def test_style_overrides_settings_and_prompt_names_the_room() -> None:
 
 
 def test_prompt_without_placeholder_is_prefixed() -> None:
-    assert render_prompt("scandinavian, light wood", "home_office") == (
-        "home office, scandinavian, light wood"
+    assert compose_prompt("scandinavian, light wood", "home_office") == (
+        "home office with a desk with an office chair, a low bookcase and an area rug, "
+        "scandinavian, light wood"
     )
 
 
 def test_fast_tier_uses_lightning_steps_without_guidance_only_when_loaded() -> None:
-    style = {"prompt": "x", "params": {"fast_tier": True, "steps": 40}}
+    style = {
+        "prompt": "x",
+        "params": {"fast_tier": True, "steps": 8, "guidance_scale": 2, "scheduler": "euler_a"},
+    }
     fast = job_params(style, "bedroom", SdxlSettings(), fast_tier_loaded=True)
     assert (fast.steps, fast.guidance_scale, fast.scheduler) == (8, 0.0, "lightning")
+    assert not fast.fast_tier_unavailable
+    # Without the LoRA the style's fast-tier steps and guidance would give a poor image: the
+    # worker's standard tier runs instead, and says so.
     slow = job_params(style, "bedroom", SdxlSettings(), fast_tier_loaded=False)
-    assert (slow.steps, slow.fast_tier) == (40, False)
+    assert (slow.steps, slow.guidance_scale, slow.scheduler) == (30, 6.0, "dpmpp_2m_karras")
+    assert not slow.fast_tier and slow.fast_tier_unavailable
 
 
 @pytest.mark.parametrize(

@@ -43,6 +43,8 @@ class GenerationResult:
     mask: Image.Image | None = None
     clean_images: list[Image.Image] | None = None
     """The same images without the disclosure label, when a label was drawn."""
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per stage ("segmentation", "generation", ...), where the generator measures them."""
 
 
 class Generator(Protocol):

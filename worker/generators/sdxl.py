@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import gc
 import logging
+import math
 from typing import Any
 
-import numpy as np
 from PIL import Image
 
 from core.faults import OutOfMemory
 from core.settings import SdxlSettings, Settings
+from worker.engine.colour import colour_match
+from worker.engine.crop import crop_mask, crop_resized, plan_crop
+from worker.engine.generation import Pass, run_pass
+from worker.engine.stages import Annotator, StageClock, control_images, paste_crop, segment
 from worker.generators.base import (
     BadInput,
     GenerationRequest,
@@ -20,7 +24,6 @@ from worker.generators.base import (
     StopRequested,
     variant_seeds,
 )
-from worker.generators.buckets import nearest_bucket
 from worker.generators.sdxl_adapters import Adapters
 from worker.generators.sdxl_params import JobParams, job_params
 from worker.generators.sdxl_pipeline import (
@@ -30,15 +33,18 @@ from worker.generators.sdxl_pipeline import (
     resolve_device,
     resolve_dtype,
 )
-from worker.overlay import paste_back, photo_mask
 from worker.postprocess import draw_label
 from worker.vision.control import DepthEstimator, LineDetector
-from worker.vision.mask import Segmenter, geometric_mask, mask_image, staging_mask
+from worker.vision.mask import Segmenter, mask_image
 
 log = logging.getLogger(__name__)
 
-DENOISE_START, DENOISE_END = 0.1, 0.95
-"""The share of job progress that denoising covers (segmentation and depth come before)."""
+DENOISE_START, DETAIL_START, DENOISE_END = 0.1, 0.7, 0.95
+"""The share of job progress that denoising covers (segmentation and depth come before); the
+detail pass, when there is one, takes the part from DETAIL_START."""
+COLOUR_RING_FRACTION = 0.02
+"""Width of the colour-match ring, as a share of the generated crop's short side."""
+FAST_TIER_UNAVAILABLE = "Standard tier: no fast-tier LoRA on this worker"
 
 
 class GpuOutOfMemory(OutOfMemory):
@@ -71,6 +77,8 @@ class SdxlGenerator:
         self.depth = depth
         self.lines = lines
         self.controls = control_kinds(settings)
+        self.all_nets = pipe.controlnet
+        self.nets = list(pipe.controlnet.nets)
         self.schedulers = make_schedulers(pipe.scheduler.config)
         self.adapters = Adapters(pipe, settings, device=device)
         self.gpu_name: str | None = None
@@ -136,145 +144,170 @@ class SdxlGenerator:
             self.settings,
             fast_tier_loaded=bool(self.settings.lightning_lora_model),
         )
+        if params.fast_tier_unavailable:
+            log.warning("fast tier asked for, but no Lightning LoRA is configured: standard tier")
+            on_progress(0.01, FAST_TIER_UNAVAILABLE)
+        return self.stage(request, params, on_progress, should_stop)
+
+    def stage(
+        self,
+        request: GenerationRequest,
+        params: JobParams,
+        on_progress: ProgressCallback,
+        should_stop: StopCheck,
+    ) -> GenerationResult:
+        """The staging stages in order, each timed into result.timings."""
+        s = self.settings
+        clock = StageClock(self.device)
         photo = request.image.convert("RGB")
-        width, height = nearest_bucket(
-            *photo.size,
-            target_pixels=self.settings.target_pixels,
-            multiple=self.settings.bucket_multiple,
+        with clock("segmentation"):
+            _check(should_stop)
+            on_progress(0.02, "Segmenting")
+            mask = segment(photo, self.segmenter, s, floor=params.floor, protected=params.protected)
+        plan = plan_crop(
+            mask,
+            target_pixels=s.target_pixels,
+            multiple=s.bucket_multiple,
+            margin_fraction=s.crop_margin_fraction,
+            detail_scale=s.detail_scale,
         )
-        work = photo.resize((width, height), Image.Resampling.LANCZOS)
-        mask = self._mask(work, params, on_progress, should_stop)
-        controls, scales = self._controls(work, params, on_progress, should_stop)
+        with clock("control"):
+            work = crop_resized(photo, plan.box, plan.size)
+            annotators = self._annotators(params, on_progress, should_stop)
+            controls = control_images(work, annotators)
         seeds = variant_seeds(request.seed, request.variants)
-        images = self._run(
-            request, params, work, mask, controls, scales, seeds, on_progress, should_stop
-        )
-        on_progress(0.97, "Compositing")
-        binary = photo_mask(mask, photo.size)
-        feather_px = round(self.settings.mask_feather_fraction * min(photo.size))
-        clean = [paste_back(photo, image, binary, feather_px=feather_px) for image in images]
-        result = GenerationResult(images=clean, seeds=seeds, mask=mask_image(binary))
-        if self.settings.label_enabled:
+        scales = [scale for _, scale in annotators]
+        split = DETAIL_START if plan.detail_size else DENOISE_END
+        with clock("generation"):
+            first = Pass(
+                [work],
+                crop_mask(mask, plan.box, plan.size),
+                controls,
+                scales,
+                params.strength,
+                params.steps,
+            )
+            images = self._run(
+                request,
+                params,
+                first,
+                seeds,
+                (DENOISE_START, split),
+                "Denoising",
+                on_progress,
+                should_stop,
+            )
+        if plan.detail_size:
+            with clock("detail"):
+                size = plan.detail_size
+                strength = min(params.strength, s.detail_strength)
+                detail = Pass(
+                    [image.resize(size, Image.Resampling.LANCZOS) for image in images],
+                    crop_mask(mask, plan.box, size),
+                    controls,
+                    scales,
+                    strength,
+                    # diffusers runs int(steps * strength) steps: at least one.
+                    max(params.steps, math.ceil(1 / strength)),
+                )
+                images = self._run(
+                    request,
+                    params,
+                    detail,
+                    seeds,
+                    (split, DENOISE_END),
+                    "Detail",
+                    on_progress,
+                    should_stop,
+                )
+        with clock("colour"):
+            on_progress(0.96, "Colour matching")
+            reference = crop_resized(photo, plan.box, images[0].size)
+            edge = crop_mask(mask, plan.box, images[0].size)
+            ring = max(2, round(COLOUR_RING_FRACTION * min(images[0].size)))
+            images = [colour_match(image, reference, edge, ring_px=ring) for image in images]
+        with clock("paste"):
+            on_progress(0.97, "Compositing")
+            feather_px = round(s.mask_feather_fraction * min(photo.size))
+            clean = [
+                paste_crop(photo, image, mask, plan.box, feather_px=feather_px) for image in images
+            ]
+        result = GenerationResult(images=clean, seeds=seeds, mask=mask_image(mask))
+        if s.label_enabled:
             result.clean_images = clean
             result.images = [
                 draw_label(
                     image,
-                    self.settings.label_text,
-                    position=self.settings.label_position,
-                    size_fraction=self.settings.label_size_fraction,
+                    s.label_text,
+                    position=s.label_position,
+                    size_fraction=s.label_size_fraction,
                 )
                 for image in clean
             ]
+        result.timings = clock.seconds
         return result
 
-    def _mask(
-        self,
-        work: Image.Image,
-        params: JobParams,
-        on_progress: ProgressCallback,
-        should_stop: StopCheck,
-    ) -> np.ndarray:
-        _check(should_stop)
-        on_progress(0.02, "Segmenting")
-        if self.segmenter is None:
-            return geometric_mask(*work.size, floor_fraction=self.settings.fallback_floor_fraction)
-        mask = staging_mask(
-            self.segmenter.labels(work),
-            self.segmenter.id2label,
-            protected=params.protected,
-            wall_band_fraction=self.settings.wall_band_fraction,
-            dilate_px=round(self.settings.mask_dilate_fraction * min(work.size)),
-        )
-        if not mask.any():
-            raise BadInput("no floor to stage was found in the photo")
-        return mask
-
-    def _controls(
-        self,
-        work: Image.Image,
-        params: JobParams,
-        on_progress: ProgressCallback,
-        should_stop: StopCheck,
-    ) -> tuple[list[Image.Image], list[float]]:
-        images, scales = [], []
+    def _annotators(
+        self, params: JobParams, on_progress: ProgressCallback, should_stop: StopCheck
+    ) -> list[tuple[Annotator | None, float]]:
+        """(annotator, scale) per loaded ControlNet, each reporting progress when it runs."""
+        result: list[tuple[Annotator | None, float]] = []
         for kind in self.controls:
-            _check(should_stop)
             scale = params.depth_scale if kind == "depth" else params.mlsd_scale
             annotator = self.depth if kind == "depth" else self.lines
-            if scale > 0 and annotator is not None:
-                on_progress(
-                    0.05 if kind == "depth" else 0.08, "Depth" if kind == "depth" else "Lines"
-                )
-                images.append(annotator(work))
-            else:
-                # A ControlNet at scale 0 adds nothing; a black image avoids running its annotator.
-                images.append(Image.new("RGB", work.size))
-            scales.append(scale)
-        return images, scales
+            fraction, text = (0.05, "Depth") if kind == "depth" else (0.08, "Lines")
+
+            def reported(
+                image: Image.Image, run=annotator, fraction=fraction, text=text
+            ) -> Image.Image:
+                _check(should_stop)
+                on_progress(fraction, text)
+                return run(image)
+
+            result.append((reported if annotator is not None else None, scale))
+        return result
 
     def _run(
         self,
         request: GenerationRequest,
         params: JobParams,
-        work: Image.Image,
-        mask: np.ndarray,
-        controls: list[Image.Image],
-        scales: list[float],
+        work: Pass,
         seeds: list[int],
+        band: tuple[float, float],
+        label: str,
         on_progress: ProgressCallback,
         should_stop: StopCheck,
     ) -> list[Image.Image]:
         import torch
 
         _check(should_stop)
-        pipe = self.pipe
-        pipe.scheduler = self.schedulers[params.scheduler]
+        self.pipe.scheduler = self.schedulers[params.scheduler]
         extra = self.adapters.prepare(request, params)
 
-        def on_step(pipe: Any, step: int, timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
-            total = pipe.num_timesteps
-            fraction = DENOISE_START + (DENOISE_END - DENOISE_START) * (step + 1) / total
-            on_progress(fraction, f"Denoising {step + 1}/{total}")
+        def on_step(step: int, total: int) -> None:
+            on_progress(band[0] + (band[1] - band[0]) * step / total, f"{label} {step}/{total}")
             _check(should_stop)
-            if step + 1 == total:
-                on_progress(DENOISE_END, "Decoding")
-            return {}
+            if step == total:
+                on_progress(band[1], "Decoding")
 
-        where = f"{work.width}x{work.height} x {len(seeds)} variants"
+        where = f"{work.size[0]}x{work.size[1]} x {len(seeds)} variants"
         out_of_memory = False
         try:
-            output = pipe(
-                prompt=params.prompt,
-                negative_prompt=params.negative_prompt,
-                image=work,
-                mask_image=mask_image(mask),
-                control_image=controls,
-                controlnet_conditioning_scale=scales,
-                control_guidance_end=params.control_end,
-                height=work.height,
-                width=work.width,
-                strength=params.strength,
-                num_inference_steps=params.steps,
-                guidance_scale=params.guidance_scale,
-                num_images_per_prompt=len(seeds),
-                generator=[torch.Generator("cpu").manual_seed(seed) for seed in seeds],
-                callback_on_step_end=on_step,
-                output_type="pil",
-                **extra,
-            )
+            return run_pass(self.pipe, self.nets, params, work, seeds, extra, on_step)
         except (StopRequested, BadInput):
             raise
         except torch.cuda.OutOfMemoryError:
             out_of_memory = True
         except Exception as exc:
             raise GenerationFailed(f"sdxl pipeline failed at {where}: {exc}") from exc
+        finally:
+            self.pipe.controlnet = self.all_nets
         if out_of_memory:
             # Freed outside the except block, which would otherwise keep the failed frames alive.
             gc.collect()
             if torch.cuda.is_available():
                 torch.cuda.empty_cache()
-            raise GpuOutOfMemory(f"GPU out of memory at {where}")
-        return list(output.images)
+        raise GpuOutOfMemory(f"GPU out of memory at {where}")
 
 
 def _check(should_stop: StopCheck) -> None:

@@ -13,6 +13,14 @@ from worker.generators.sdxl_params import JobParams
 from worker.generators.sdxl_pipeline import LIGHTNING_ADAPTER
 
 
+def style_layers(unet: Any, scale: float) -> dict[str, Any]:
+    """IP-Adapter scales for the style layer only (InstantStyle): the second transformer of the
+    first up block carries style; the others, which carry the reference room's layout, get 0."""
+    layers = [0.0] * len(unet.up_blocks[0].attentions)
+    layers[1] = scale
+    return {"up": {"block_0": layers}}
+
+
 class Adapters:
     """Turns the Lightning LoRA on or off per job and caches IP-Adapter image embeddings."""
 
@@ -36,7 +44,12 @@ class Adapters:
 
     def _ip_embeds(self, request: GenerationRequest, params: JobParams) -> Any:
         """IP-Adapter embeddings of the style's first reference image, cached per slug and image."""
-        self.pipe.set_ip_adapter_scale(params.ip_adapter_scale if request.reference_images else 0.0)
+        scale = params.ip_adapter_scale if request.reference_images else 0.0
+        self.pipe.set_ip_adapter_scale(
+            style_layers(self.pipe.unet, scale)
+            if self.settings.ip_adapter_layers == "style"
+            else scale
+        )
         # The UNet's IP-Adapter layers need embeddings even at scale 0: a black image then.
         reference = (request.reference_images or [Image.new("RGB", (224, 224))])[0].convert("RGB")
         digest = hashlib.sha1(reference.tobytes(), usedforsecurity=False).hexdigest()

@@ -7,9 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from catalog.prompts import compose_prompt
 from core.settings import SdxlSettings
 from worker.generators.base import BadInput
-from worker.vision.ade20k import ADE20K_LABELS, PROTECTED_CLASSES
+from worker.vision.ade20k import ADE20K_LABELS, PROTECTED_CLASSES, floor_classes
 
 SchedulerName = Literal["euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "unipc"]
 
@@ -46,17 +47,10 @@ class JobParams:
     control_end: float
     ip_adapter_scale: float
     fast_tier: bool
+    fast_tier_unavailable: bool
+    """The style asked for the fast tier but this worker has no Lightning LoRA: standard tier."""
+    floor: frozenset[str]
     protected: frozenset[str]
-
-
-def render_prompt(template: str, room_type: str) -> str:
-    """The style prompt with {room_type} filled in (human-readable), prefixed when absent."""
-    from catalog.models import ROOM_TYPES
-
-    room = ROOM_TYPES.get(room_type, room_type.replace("_", " ")).lower()
-    if "{room_type}" in template:
-        return template.replace("{room_type}", room)
-    return f"{room}, {template}" if template else room
 
 
 def job_params(
@@ -77,12 +71,18 @@ def job_params(
             raise BadInput(f"invalid style params: unknown protected classes {unknown}")
         protected = frozenset(params.protected_classes)
     fast = params.fast_tier and fast_tier_loaded
+    if params.fast_tier and not fast:
+        # A style's steps, guidance and scheduler for the fast tier are meant for the distilled
+        # LoRA; without it they would give a poor image, so the worker's standard ones apply.
+        params = params.model_copy(
+            update={"steps": None, "guidance_scale": None, "scheduler": None}
+        )
     steps = settings.lightning_steps if fast else (params.steps or settings.steps)
     strength = settings.strength if params.strength is None else params.strength
     if int(steps * strength) < 1:
         raise BadInput(f"invalid style params: {steps} steps at strength {strength} is no step")
     suffix = settings.prompt_suffix
-    prompt = render_prompt(str(style.get("prompt") or ""), room_type)
+    prompt = compose_prompt(str(style.get("prompt") or ""), room_type)
     negative = ", ".join(p for p in (style.get("negative_prompt"), settings.negative_prompt) if p)
 
     def pick(name: str) -> Any:
@@ -102,5 +102,7 @@ def job_params(
         control_end=pick("control_end"),
         ip_adapter_scale=pick("ip_adapter_scale"),
         fast_tier=fast,
+        fast_tier_unavailable=params.fast_tier and not fast,
+        floor=floor_classes(room_type),
         protected=protected,
     )

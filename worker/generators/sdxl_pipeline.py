@@ -101,6 +101,18 @@ def load_base(pipeline_class: Any, settings: SdxlSettings, **kwargs: Any) -> Any
     return pipeline_class.from_pretrained(settings.base_model, **kwargs)
 
 
+def load_model(model_class: Any, model_id: str, variant: str, **kwargs: Any) -> Any:
+    """A diffusers model in the variant (fp16: half the download and load), else its plain files."""
+    if variant:
+        try:
+            return model_class.from_pretrained(model_id, variant=variant, **kwargs)
+        except OSError as exc:
+            if f".{variant}." not in str(exc):
+                raise
+            log.warning("%s has no %s files; loading its full-precision files", model_id, variant)
+    return model_class.from_pretrained(model_id, **kwargs)
+
+
 def load_pipeline(settings: SdxlSettings, *, device: str, dtype: Any) -> Any:
     """Build the pipeline from the configured ids (HF cache or local dirs) and apply speed knobs."""
     import torch
@@ -112,12 +124,12 @@ def load_pipeline(settings: SdxlSettings, *, device: str, dtype: Any) -> Any:
 
     models = {"depth": settings.controlnet_depth_model, "mlsd": settings.controlnet_mlsd_model}
     controlnets = [
-        ControlNetModel.from_pretrained(models[kind], dtype=dtype)
+        load_model(ControlNetModel, models[kind], settings.variant, dtype=dtype)
         for kind in control_kinds(settings)
     ]
     extra: dict[str, Any] = {}
     if settings.vae_model:
-        extra["vae"] = AutoencoderKL.from_pretrained(settings.vae_model, dtype=dtype)
+        extra["vae"] = load_model(AutoencoderKL, settings.vae_model, settings.variant, dtype=dtype)
     pipe = load_base(
         StableDiffusionXLControlNetInpaintPipeline,
         settings,

@@ -25,7 +25,20 @@ ADE20K_LABELS: tuple[str, ...] = (
 """The 150 ADE20K (SceneParsing) class names in their usual order (id = index)."""
 
 FLOOR_CLASSES: frozenset[str] = frozenset({"floor", "rug"})
-"""Where furniture is placed."""
+"""Where furniture is placed indoors."""
+
+OUTDOOR_FLOOR_CLASSES: frozenset[str] = FLOOR_CLASSES | frozenset(
+    {"grass", "sidewalk", "path", "earth", "land", "field", "sand"}
+)
+"""Where furniture is placed outdoors: decks (labelled floor), pavers, lawn, paths, gravel."""
+
+OUTDOOR_ROOM_TYPES: frozenset[str] = frozenset({"patio"})
+
+
+def floor_classes(room_type: str) -> frozenset[str]:
+    """The floor classes of a room type (outdoor ones include the ground outside)."""
+    return OUTDOOR_FLOOR_CLASSES if room_type in OUTDOOR_ROOM_TYPES else FLOOR_CLASSES
+
 
 WALL_CLASSES: frozenset[str] = frozenset({"wall"})
 """Walls: only their lower band, just above the floor, may be staged."""

@@ -8,27 +8,28 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from worker.vision.ade20k import FLOOR_CLASSES, WALL_CLASSES, class_ids
+from worker.vision.ade20k import WALL_CLASSES, class_ids
 
 
 def staging_mask(
     labels: np.ndarray,
     id2label: dict[int, str],
     *,
+    floor: frozenset[str],
     protected: frozenset[str],
     wall_band_fraction: float,
     dilate_px: int,
 ) -> np.ndarray:
-    """Floor, plus the wall band just above it, dilated, minus protected classes."""
+    """The floor classes, plus the wall band just above them, dilated, minus protected classes."""
     height = labels.shape[0]
-    floor = np.isin(labels, class_ids(id2label, FLOOR_CLASSES - protected))
+    floor_px = np.isin(labels, class_ids(id2label, floor - protected))
     wall = np.isin(labels, class_ids(id2label, WALL_CLASSES - protected))
     rows = np.arange(height)[:, None]
-    has_floor = floor.any(axis=0)
-    floor_top = np.where(has_floor, floor.argmax(axis=0), height)
+    has_floor = floor_px.any(axis=0)
+    floor_top = np.where(has_floor, floor_px.argmax(axis=0), height)
     band_top = floor_top - round(wall_band_fraction * height)
     band = wall & has_floor & (rows >= band_top[None, :]) & (rows < floor_top[None, :])
-    mask = dilate(floor | band, dilate_px)
+    mask = dilate(floor_px | band, dilate_px)
     return mask & ~np.isin(labels, class_ids(id2label, protected))
 
 

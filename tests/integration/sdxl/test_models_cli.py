@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
+from tests.factories import room_photo
 from tests.integration.sdxl.conftest import tiny_settings
 from tests.support.tiny_models import TinyModels
 from worker.models_cli import check_models, model_specs
@@ -66,4 +69,68 @@ def test_check_models_reports_a_broken_config(tiny_models: TinyModels, tmp_path)
     broken.mkdir()
     (broken / "config.json").write_text("{not json")
     settings = tiny_settings(tiny_models, controlnet_mlsd_model=str(broken))
+    assert check_models(settings) == 1
+
+
+@pytest.mark.parametrize(
+    ("role", "relative", "damage", "message"),
+    [
+        ("base", "unet/diffusion_pytorch_model.safetensors", "delete",
+         "missing unet/diffusion_pytorch_model.safetensors"),
+        ("base", "text_encoder_2/model.safetensors", "delete",
+         "missing text_encoder_2/model.safetensors"),
+        ("base", "vae/diffusion_pytorch_model.safetensors", "truncate",
+         "truncated diffusion_pytorch_model.safetensors"),
+        ("controlnet_depth", "diffusion_pytorch_model.safetensors", "delete",
+         "missing controlnet-depth/diffusion_pytorch_model.safetensors (or its fp16 variant)"),
+        ("depth", "model.safetensors", "truncate", "truncated model.safetensors"),
+        ("mlsd", "mlsd_large_512_fp32.pth", "truncate", "unreadable mlsd_large_512_fp32.pth"),
+    ],
+)  # fmt: skip
+def test_check_models_fails_naming_a_missing_or_damaged_weight_file(
+    tiny_models: TinyModels,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    role: str,
+    relative: str,
+    damage: str,
+    message: str,
+) -> None:
+    original = getattr(tiny_models, role)
+    copy = tmp_path / original.name
+    shutil.copytree(original, copy)
+    target = copy / relative
+    if damage == "delete":
+        target.unlink()
+    else:
+        target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
+    models = dataclasses.replace(tiny_models, **{role: copy})
+    settings = tiny_settings(models, variant="fp16")
+    assert check_models(settings) == 1
+    assert message in capsys.readouterr().out
+
+
+def test_check_models_reads_pickle_bin_weights(tiny_models: TinyModels, tmp_path: Path) -> None:
+    """openmmlab/upernet-convnext-small ships only pytorch_model.bin."""
+    from transformers import AutoModelForSemanticSegmentation
+
+    segmenter = tmp_path / "upernet-bin"
+    shutil.copytree(tiny_models.segmentation, segmenter)
+    (segmenter / "model.safetensors").unlink()
+    import torch
+
+    model = AutoModelForSemanticSegmentation.from_pretrained(tiny_models.segmentation)
+    torch.save(model.state_dict(), segmenter / "pytorch_model.bin")
+    settings = tiny_settings(tiny_models, segmentation_model=str(segmenter), variant="fp16")
+    assert check_models(settings) == 0
+    from worker.vision.mask import Segmenter
+
+    assert Segmenter.from_pretrained(str(segmenter), device="cpu").labels(room_photo()).shape == (
+        64,
+        96,
+    )
+    weights = segmenter / "pytorch_model.bin"
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 64] = bytes(64)
+    weights.write_bytes(bytes(data))
     assert check_models(settings) == 1

@@ -106,3 +106,32 @@ def test_reference_image_steers_output_and_its_embeddings_are_cached(ip_generato
         hook.remove()
     assert styled.images[0].tobytes() != plain.images[0].tobytes()
     assert again.images[0].tobytes() == styled.images[0].tobytes()
+
+
+def ip_scales(generator: Any) -> dict[str, list[float]]:
+    """The IP-Adapter scale of every cross-attention processor of the UNet, by layer name."""
+    return {
+        name: list(processor.scale)
+        for name, processor in generator.pipe.unet.attn_processors.items()
+        if hasattr(processor, "scale") and name.endswith("attn2.processor")
+    }
+
+
+def test_reference_steers_only_the_style_layer_by_default(ip_generator: Any) -> None:
+    reference = Image.new("RGB", (40, 30), (180, 40, 30))
+    run(ip_generator, request(variants=1, reference_images=[reference]))
+    scales = ip_scales(ip_generator)
+    style = "up_blocks.0.attentions.1.transformer_blocks.0.attn2.processor"
+    assert scales[style] == [1.0]
+    assert len(scales) > 1 and all(s == [0.0] for name, s in scales.items() if name != style)
+
+
+def test_all_layers_take_the_reference_when_configured(ip_generator: Any) -> None:
+    reference = Image.new("RGB", (40, 30), (180, 40, 30))
+    adapters = ip_generator.adapters
+    adapters.settings = adapters.settings.model_copy(update={"ip_adapter_layers": "all"})
+    try:
+        run(ip_generator, request(variants=1, reference_images=[reference]))
+        assert all(s == [1.0] for s in ip_scales(ip_generator).values())
+    finally:
+        adapters.settings = adapters.settings.model_copy(update={"ip_adapter_layers": "style"})

@@ -58,7 +58,7 @@ def test_progress_rises_through_every_stage(sdxl_generator: Any) -> None:
         "Denoising 3/4",
         "Denoising 4/4",
     ]
-    assert stages[-2:] == ["Decoding", "Compositing"]
+    assert stages[-3:] == ["Decoding", "Colour matching", "Compositing"]
 
 
 def test_stop_mid_run_stops_within_one_step(sdxl_generator: Any) -> None:
@@ -158,6 +158,7 @@ def test_base_without_the_variant_loads_its_plain_files(
     with caplog.at_level(logging.WARNING, logger="worker.generators.sdxl_pipeline"):
         generator = SdxlGenerator.from_settings(tiny_settings(tiny_models, variant="fp16"))
     assert f"{tiny_models.base} has no fp16 files" in caplog.text
+    assert f"{tiny_models.controlnet_depth} has no fp16 files" in caplog.text
     loaded, _ = run(generator, request(variants=1))
     plain, _ = run(sdxl_generator, request(variants=1))
     assert loaded.images[0].tobytes() == plain.images[0].tobytes()
@@ -179,7 +180,76 @@ def test_base_with_the_variant_loads_the_variant_files(
     models = dataclasses.replace(tiny_models, base=base)
     with caplog.at_level(logging.WARNING, logger="worker.generators.sdxl_pipeline"):
         generator = SdxlGenerator.from_settings(tiny_settings(models, variant="fp16"))
-    assert "has no fp16 files" not in caplog.text
+    assert f"{base} has no fp16 files" not in caplog.text
+    variant, _ = run(generator, request(variants=1))
+    plain, _ = run(sdxl_generator, request(variants=1))
+    assert variant.images[0].tobytes() != plain.images[0].tobytes()
+
+
+def test_a_large_photo_is_generated_on_its_crop_then_detailed(sdxl_generator: Any) -> None:
+    req = request(image=room_photo(320, 240), variants=2)
+    result, progress = run(sdxl_generator, req)
+    stages = [stage for _, stage in progress]
+    assert "Denoising 4/4" in stages and any(s.startswith("Detail ") for s in stages)
+    assert set(result.timings) == {
+        "segmentation", "control", "generation", "detail", "colour", "paste",
+    }  # fmt: skip
+    outside = np.asarray(result.mask) == 0
+    photo = np.asarray(req.image)
+    for image in result.images:
+        assert image.size == (320, 240)
+        assert (np.asarray(image)[outside] == photo[outside]).all()
+    assert result.images[0].tobytes() != result.images[1].tobytes()
+
+
+def test_a_controlnet_at_scale_0_does_not_run(sdxl_generator: Any) -> None:
+    calls = {"depth": 0, "mlsd": 0}
+    hooks = [
+        net.register_forward_pre_hook(
+            lambda *_, kind=kind: calls.__setitem__(kind, calls[kind] + 1)
+        )
+        for kind, net in zip(("depth", "mlsd"), sdxl_generator.nets, strict=True)
+    ]
+    try:
+        style = {**STYLE, "params": {"mlsd_scale": 0}}
+        run(sdxl_generator, request(style=style, variants=1))
+        assert calls["depth"] > 0 and calls["mlsd"] == 0
+        run(sdxl_generator, request(variants=1))
+        assert calls["mlsd"] > 0
+    finally:
+        for hook in hooks:
+            hook.remove()
+
+
+def test_a_fast_tier_style_without_a_lora_runs_the_standard_tier_and_says_so(
+    sdxl_generator: Any,
+) -> None:
+    from worker.generators.sdxl import FAST_TIER_UNAVAILABLE
+
+    style = {**STYLE, "params": {"fast_tier": True, "steps": 2, "guidance_scale": 1.5}}
+    _, progress = run(sdxl_generator, request(style=style, variants=1))
+    stages = [stage for _, stage in progress]
+    assert stages[0] == FAST_TIER_UNAVAILABLE
+    assert "Denoising 4/4" in stages  # the worker's standard 4 steps, not the style's 2
+
+
+def test_a_controlnet_with_an_fp16_variant_loads_that_file(
+    tiny_models: TinyModels, sdxl_generator: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import torch
+    from diffusers import ControlNetModel
+
+    from worker.generators.sdxl import SdxlGenerator
+
+    depth = tmp_path / "controlnet-depth"
+    shutil.copytree(tiny_models.controlnet_depth, depth)
+    torch.manual_seed(4)
+    net = ControlNetModel.from_config(ControlNetModel.load_config(depth))
+    net.save_pretrained(depth, variant="fp16")
+    models = dataclasses.replace(tiny_models, controlnet_depth=depth)
+    with caplog.at_level(logging.WARNING, logger="worker.generators.sdxl_pipeline"):
+        generator = SdxlGenerator.from_settings(tiny_settings(models, variant="fp16"))
+    assert f"{depth} has no fp16 files" not in caplog.text
     variant, _ = run(generator, request(variants=1))
     plain, _ = run(sdxl_generator, request(variants=1))
     assert variant.images[0].tobytes() != plain.images[0].tobytes()
