@@ -26,12 +26,13 @@ def create_job_from(
     storage: Storage,
     settings: Settings,
 ) -> Job:
-    """Stage the photo of `source` again in another style; same room, variants and listing."""
+    """Stage the photo of `source` again in another style; same room, mode, variants, listing."""
     request = JobRequest(
         style_slug=style_slug,
         room_type=source.room_type,
         variants=source.variants,
         listing=source.listing,
+        mode=source.mode,
     )
     request.check()
     style = available_style(session, request)

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
-from jobs.models import JobState
+from jobs.models import JobMode, JobState
 from jobs.queue_sql import RECLAIMED_STAGE as RECLAIMED_STAGE
 from jobs.queue_sql import STARTING_STAGE as STARTING_STAGE
 from jobs.queue_sql import STATEMENTS, Statements
@@ -43,6 +43,7 @@ class ClaimedJob:
     errors: list[dict[str, Any]]
     input_key: str
     room_type: str
+    mode: JobMode
     style_snapshot: dict[str, Any]
     variants: int
     seed: int
@@ -128,6 +129,7 @@ def complete(
     mask_key: str | None,
     seeds: list[int],
     generator: str,
+    scores: list[dict[str, Any]] | None = None,
 ) -> bool:
     """Mark the job completed with its stored results; False when the lease was lost."""
     return _fenced(
@@ -138,6 +140,7 @@ def complete(
         new_result_keys=result_keys,
         new_mask_key=mask_key,
         new_seeds=seeds,
+        new_scores=scores or [],
         generator_name=generator,
     )
 

@@ -173,6 +173,7 @@ class Worker:
                 mask_key=stored.mask_key,
                 seeds=result.seeds,
                 generator=self.generator.name,
+                scores=result.scores,
             )
 
         done, following = self._finish(write, failed=False, claim_next=claim_next)

@@ -31,7 +31,7 @@ from core.settings import Settings
 from core.storage import ObjectNotFound, Storage, job_result_key, job_thumb_key
 from jobs import service as jobs
 from jobs.derived import create_job_from
-from jobs.models import Job, JobState
+from jobs.models import Job, JobMode, JobState
 from jobs.stats import estimated_wait_s, queue_position
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -72,6 +72,7 @@ def job_context(
             "url": storage.url(key),
             "seed": job.result_seeds[n - 1] if n <= len(job.result_seeds) else None,
             "has_clean": job.generator not in (None, "preview"),
+            "scores": job.result_scores[n - 1] if n <= len(job.result_scores or []) else None,
         }
         for n, key in enumerate(job.result_keys, start=1)
     ]
@@ -80,6 +81,7 @@ def job_context(
     return {
         "job": job,
         "room_label": ROOM_TYPES.get(job.room_type, job.room_type),
+        "mode_label": job.mode.label,
         "input_url": storage.url(job.input_key),
         "results": results,
         "mask_url": storage.url(job.mask_key) if job.mask_key else None,
@@ -105,6 +107,7 @@ def new_staging(
             s.id: storage.url(s.preview_image_key) for s in styles if s.preview_image_key
         },
         "room_types": ROOM_TYPES,
+        "modes": {mode.value: mode.label for mode in JobMode},
         "max_files": MAX_PHOTOS,
         "max_bytes": settings.max_upload_bytes,
         "used_today": jobs_today(session, user=user),
@@ -166,6 +169,7 @@ def job_page(
         nav="jobs",
         base_path="/jobs",
         back_url="/jobs",
+        show_scores=jobs.can_see_all_jobs(user),
         restage_styles=[
             s
             for s in list_active_styles(session)

@@ -8,6 +8,8 @@ from typing import Any, Protocol
 
 from PIL import Image
 
+from jobs.models import JobMode
+
 ProgressCallback = Callable[[float, str], None]
 """Called with a fraction in [0, 1] and a short stage text ("Denoising 12/30")."""
 
@@ -34,6 +36,7 @@ class GenerationRequest:
     variants: int
     seed: int
     reference_images: list[Image.Image] = field(default_factory=list)
+    mode: JobMode = JobMode.STAGE
 
 
 @dataclass
@@ -45,6 +48,8 @@ class GenerationResult:
     mask: Image.Image | None = None
     clean_images: list[Image.Image] | None = None
     """The same images without the disclosure label, when a label was drawn."""
+    scores: list[dict[str, Any]] | None = None
+    """Per variant, the quality gate's record (worker.quality.gate.VariantRecord.as_json)."""
 
 
 class Generator(Protocol):
