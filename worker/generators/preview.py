@@ -201,11 +201,17 @@ class PreviewGenerator:
         source = request.image.convert("RGB")
         palette = [hex_to_rgb(c) for c in request.style.get("palette") or DEFAULT_PALETTE]
         seeds = variant_seeds(request.seed, request.variants)
-        mask = staging_mask(source.size)
+        mask, base = staging_mask(source.size), source
+        if request.mode.removes:
+            from worker.generators.preview_removal import erase, removal_mask
+
+            mask = removal_mask(source.size)
+            base = erase(source, mask)
         plans: list[tuple[Image.Image, list[Callable[[ImageDraw.ImageDraw], None]]]] = []
         for seed in seeds:
             rng = np.random.default_rng(seed)
-            plans.append((source.copy(), _layers(request.room_type, source.size, palette, rng)))
+            layers = _layers(request.room_type, source.size, palette, rng)
+            plans.append((base.copy(), layers if request.mode.stages else []))
         total = sum(len(layers) for _, layers in plans) + len(plans)
         done = 0
 
