@@ -89,6 +89,15 @@ class SdxlSettings(BaseSettings):
     mask_dilate_fraction: float = Field(0.01, ge=0, le=0.2)
     mask_feather_fraction: float = Field(0.01, ge=0, le=0.2)
     fallback_floor_fraction: float = Field(0.45, gt=0, le=1)
+    removal_dilate_fraction: float = Field(0.02, ge=0, le=0.2)
+    declutter_prompt: str = (
+        "an empty {room_type}, bare floor, bare walls, nothing on the floor, "
+        "real estate photography, photorealistic"
+    )
+    declutter_negative_prompt: str = (
+        "furniture, sofa, chair, table, bed, rug, carpet, lamp, shelf, boxes, clutter, "
+        "objects, people, text, watermark"
+    )
 
     label_enabled: bool = False
     label_text: str = Field("Virtually staged", min_length=1, max_length=60)
@@ -139,6 +148,9 @@ class Settings(BaseSettings):
     jpeg_quality: int = Field(92, ge=50, le=100)
     api_token_ttl_s: int = Field(30 * 24 * 3600, ge=60, le=366 * 24 * 3600)
     session_ttl_s: int = Field(14 * 24 * 3600, ge=60, le=366 * 24 * 3600)
+
+    quality_max_rerolls: int = Field(2, ge=0, le=5)
+    quality_clip_model: str = "openai/clip-vit-base-patch32"
 
     retention_days: int = Field(90, ge=1, le=36500)
     retention_batch_size: int = Field(500, ge=1, le=10_000)

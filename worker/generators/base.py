@@ -48,6 +48,8 @@ class GenerationResult:
     mask: Image.Image | None = None
     clean_images: list[Image.Image] | None = None
     """The same images without the disclosure label, when a label was drawn."""
+    removal_mask: Image.Image | None = None
+    """Declutter and restage: where furniture was removed (white), at the photo's size."""
     scores: list[dict[str, Any]] | None = None
     """Per variant, the quality gate's record (worker.quality.gate.VariantRecord.as_json)."""
 

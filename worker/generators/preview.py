@@ -203,6 +203,7 @@ class PreviewGenerator:
         seeds = variant_seeds(request.seed, request.variants)
         mask, base = staging_mask(source.size), source
         if request.mode.removes:
+            # Imported here: preview_removal builds on this module's staging geometry.
             from worker.generators.preview_removal import erase, removal_mask
 
             mask = removal_mask(source.size)
