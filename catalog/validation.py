@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from catalog.models import ROOM_TYPES
+from catalog.quality import QualityThresholds
 from core.errors import Invalid
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -70,6 +71,7 @@ class StyleFields(BaseModel):
     palette: list[HexColour] = Field(min_length=1, max_length=8)
     room_types: list[str] = Field(min_length=1)
     params: StyleParams = Field(default_factory=StyleParams)
+    quality_thresholds: QualityThresholds = Field(default_factory=QualityThresholds)
     sort_order: int = Field(0, ge=-1_000_000, le=1_000_000)
     is_active: bool = True
 
@@ -96,6 +98,7 @@ class StyleFields(BaseModel):
         """The values to store, params without the unset keys."""
         values = self.model_dump()
         values["params"] = self.params.model_dump(exclude_none=True)
+        values["quality_thresholds"] = self.quality_thresholds.model_dump(exclude_none=True)
         return values
 
 

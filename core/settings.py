@@ -89,6 +89,7 @@ class SdxlSettings(BaseSettings):
     mask_dilate_fraction: float = Field(0.01, ge=0, le=0.2)
     mask_feather_fraction: float = Field(0.01, ge=0, le=0.2)
     fallback_floor_fraction: float = Field(0.45, gt=0, le=1)
+    quality_clip_model: str = "openai/clip-vit-base-patch32"
     removal_dilate_fraction: float = Field(0.02, ge=0, le=0.2)
     declutter_prompt: str = (
         "an empty {room_type}, bare floor, bare walls, nothing on the floor, "
@@ -150,7 +151,6 @@ class Settings(BaseSettings):
     session_ttl_s: int = Field(14 * 24 * 3600, ge=60, le=366 * 24 * 3600)
 
     quality_max_rerolls: int = Field(2, ge=0, le=5)
-    quality_clip_model: str = "openai/clip-vit-base-patch32"
 
     retention_days: int = Field(90, ge=1, le=36500)
     retention_batch_size: int = Field(500, ge=1, le=10_000)

@@ -45,7 +45,10 @@ def model_specs(settings: Settings) -> list[ModelSpec]:
         specs.append(
             ModelSpec(role, model_id, "diffusers", tuple(DIFFUSERS_MODEL_FILES), ("config.json",))
         )
-    transformers_models = [("segmentation", s.segmentation_model)]
+    transformers_models = [
+        ("segmentation", s.segmentation_model),
+        ("quality-clip", s.quality_clip_model),
+    ]
     if s.controlnet_depth_model:
         transformers_models.append(("depth", s.depth_model))
     for role, model_id in transformers_models:

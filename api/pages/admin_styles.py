@@ -20,6 +20,7 @@ from api.pages.common import (
 from api.pages.style_form import (
     LABELS,
     NUMBER_PARAMS,
+    THRESHOLD_FIELDS,
     field_errors,
     form_values,
     read_references,
@@ -72,6 +73,7 @@ def _form_page(
         "room_types": ROOM_TYPES,
         "schedulers": SCHEDULERS,
         "number_params": NUMBER_PARAMS,
+        "threshold_fields": THRESHOLD_FIELDS,
         "references": references,
     }
     return render(request, "admin/style_form.html", context, status=422 if errors else 200)

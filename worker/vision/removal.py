@@ -11,20 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from worker.vision.ade20k import class_ids
+from worker.vision.furniture import REMOVAL_CLASSES
 from worker.vision.mask import dilate
-
-REMOVAL_CLASSES: frozenset[str] = frozenset(
-    {
-        "bed", "cabinet", "table", "chair", "sofa", "shelf", "rug", "armchair", "seat", "desk",
-        "wardrobe", "lamp", "cushion", "box", "chest of drawers", "case", "pool table", "pillow",
-        "bookcase", "coffee table", "book", "bench", "computer", "swivel chair", "towel",
-        "television receiver", "apparel", "ottoman", "bottle", "buffet", "poster", "plaything",
-        "stool", "barrel", "basket", "bag", "cradle", "ball", "food", "pot", "screen", "blanket",
-        "sculpture", "vase", "tray", "ashcan", "fan", "crt screen", "plate", "monitor", "glass",
-        "clock", "flower", "plant", "arcade machine", "washer", "microwave",
-    }
-)  # fmt: skip
-"""Furniture and clutter a declutter removes (ADE20K names); protected classes win."""
 
 
 def removal_mask(
@@ -37,11 +25,3 @@ def removal_mask(
     """Furniture and clutter pixels, dilated over their edges and shadows, minus protected."""
     furniture = np.isin(labels, class_ids(id2label, REMOVAL_CLASSES - protected))
     return dilate(furniture, dilate_px) & ~np.isin(labels, class_ids(id2label, protected))
-
-
-def furniture_fraction(labels: np.ndarray, id2label: dict[int, str], region: np.ndarray) -> float:
-    """The share of a region's pixels that are still labelled furniture or clutter."""
-    if not region.any():
-        return 0.0
-    furniture = np.isin(labels, class_ids(id2label, REMOVAL_CLASSES))
-    return float(furniture[region].mean())
