@@ -29,3 +29,27 @@ def test_job_page_names_the_mode(make_web_user, session_factory, web_settings, s
     with transaction(session_factory) as session:
         session.get(Job, job.id).mode = JobMode.DECLUTTER
     assert "Remove furniture" in client.get(f"/jobs/{job.id}").text
+
+
+def test_style_form_overrides_quality_thresholds(make_web_user, session_factory):
+    from sqlalchemy import select
+
+    from catalog.models import Style
+    from tests.integration.pages.conftest import post_form
+    from tests.integration.pages.test_admin_pages import VALID_STYLE
+
+    _, client = make_web_user(Role.MERCHANDISER)
+    bad = {**VALID_STYLE, "threshold_furniture": "2", "threshold_seam": "-1"}
+    response = post_form(client, "/admin/styles/new", bad)
+    assert response.status_code == 422
+    for field in ("threshold_furniture", "threshold_seam"):
+        assert f'id="{field}-error"' in response.text, field
+    good = {**VALID_STYLE, "threshold_seam": "5", "threshold_style": "0.25"}
+    assert post_form(client, "/admin/styles/new", good).status_code == 303
+    with session_factory() as session:
+        style = session.scalars(select(Style)).one()
+        assert style.quality_thresholds == {"seam": 5.0, "style": 0.25}
+        assert style.snapshot()["quality_thresholds"] == {"seam": 5.0, "style": 0.25}
+    page = client.get(f"/admin/styles/{style.id}").text
+    assert re.search(r'id="threshold_seam"[^>]*value="5.0"', page)
+    assert re.search(r'id="threshold_furniture"[^>]*value=""[^>]*placeholder="0.1"', page)
