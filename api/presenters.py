@@ -78,6 +78,7 @@ def job_out(
         errors=list(job.errors),
         style=StyleRef(slug=job.style_snapshot.get("slug"), name=job.style_snapshot.get("name")),
         room_type=job.room_type,
+        room_type_guess=job.room_type_guess,
         mode=job.mode,
         variants=job.variants,
         seed=job.seed,

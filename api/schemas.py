@@ -123,6 +123,9 @@ class JobOut(BaseModel):
     errors: list[dict[str, Any]]
     style: StyleRef
     room_type: str
+    room_type_guess: str | None = Field(
+        None, description="The room type the photo looks like to the worker (after it ran)"
+    )
     mode: JobMode
     variants: int
     seed: int

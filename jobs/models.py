@@ -134,6 +134,8 @@ class Job(Base):
         JSONType, default=list, server_default=text("'[]'")
     )
     """Per variant: the quality gate's scores, pass/fail, and every attempt's seed."""
+    room_type_guess: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    """The room type the worker's segmentation of the photo suggests (None: no guess)."""
     generator: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -130,6 +130,7 @@ def complete(
     seeds: list[int],
     generator: str,
     scores: list[dict[str, Any]] | None = None,
+    room_type_guess: str | None = None,
 ) -> bool:
     """Mark the job completed with its stored results; False when the lease was lost."""
     return _fenced(
@@ -141,6 +142,7 @@ def complete(
         new_mask_key=mask_key,
         new_seeds=seeds,
         new_scores=scores or [],
+        new_room_type_guess=room_type_guess,
         generator_name=generator,
     )
 

@@ -159,6 +159,7 @@ class Statements:
                 mask_key=bindparam("new_mask_key"),
                 result_seeds=bindparam("new_seeds", type_=JSONType),
                 result_scores=bindparam("new_scores", type_=JSONType),
+                room_type_guess=bindparam("new_room_type_guess"),
                 generator=bindparam("generator_name"),
                 progress=100,
                 stage="Done",

@@ -174,6 +174,7 @@ class Worker:
                 seeds=result.seeds,
                 generator=self.generator.name,
                 scores=result.scores,
+                room_type_guess=result.room_type_guess,
             )
 
         done, following = self._finish(write, failed=False, claim_next=claim_next)

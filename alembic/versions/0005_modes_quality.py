@@ -1,4 +1,4 @@
-"""Job modes (stage, declutter, restage), per-variant quality scores, per-style thresholds.
+"""Job modes, per-variant quality scores, per-style thresholds, and a guessed room type.
 
 Revision ID: 0005_modes_quality
 Revises: 0001
@@ -40,6 +40,7 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("result_scores", JSON, server_default=sa.text("'[]'"), nullable=False)
         )
+        batch.add_column(sa.Column("room_type_guess", sa.String(length=40), nullable=True))
     with op.batch_alter_table("styles") as batch:
         batch.add_column(
             sa.Column("quality_thresholds", JSON, server_default=sa.text("'{}'"), nullable=False)
@@ -50,5 +51,6 @@ def downgrade() -> None:
     with op.batch_alter_table("styles") as batch:
         batch.drop_column("quality_thresholds")
     with op.batch_alter_table("jobs") as batch:
+        batch.drop_column("room_type_guess")
         batch.drop_column("result_scores")
         batch.drop_column("mode")

@@ -82,6 +82,11 @@ def job_context(
         "job": job,
         "room_label": ROOM_TYPES.get(job.room_type, job.room_type),
         "mode_label": job.mode.label,
+        "guess_label": (
+            ROOM_TYPES.get(job.room_type_guess)
+            if job.room_type_guess and job.room_type_guess != job.room_type
+            else None
+        ),
         "input_url": storage.url(job.input_key),
         "results": results,
         "mask_url": storage.url(job.mask_key) if job.mask_key else None,

@@ -19,7 +19,12 @@ def build_generator(settings: Settings) -> Generator:
         model = settings.sdxl.quality_clip_model
         clip = ClipScorer.from_pretrained(model, device=sdxl.device) if model else None
         scorer = VariantScorer(sdxl.segmenter, clip)
-        return QualityGate(sdxl, scorer, max_rerolls=settings.quality_max_rerolls)
+        return QualityGate(
+            sdxl,
+            scorer,
+            max_rerolls=settings.quality_max_rerolls,
+            guess_room=scorer.guess_room if sdxl.segmenter is not None else None,
+        )
     from worker.generators.preview import PreviewGenerator
 
     preview = PreviewGenerator(step_delay_s=settings.preview_step_delay_s)

@@ -51,6 +51,8 @@ class GenerationResult:
     removal_mask: Image.Image | None = None
     """Declutter and restage: where furniture was removed (white), at the photo's size."""
     scores: list[dict[str, Any]] | None = None
+    room_type_guess: str | None = None
+    """The room type the photo looks like, when the worker can tell."""
     """Per variant, the quality gate's record (worker.quality.gate.VariantRecord.as_json)."""
 
 

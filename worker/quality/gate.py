@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from PIL import Image
+
 from catalog.quality import shortfall, thresholds_for
 from worker.generators.base import (
     GenerationRequest,
@@ -19,6 +21,7 @@ from worker.generators.base import (
 )
 
 Scorer = Callable[[GenerationRequest, GenerationResult, int], dict[str, float]]
+RoomGuess = Callable[[Image.Image], str | None]
 """Scores of variant `index` of a result: score name -> value (catalog.quality.SCORES)."""
 
 FIRST_PASS_SHARE = 0.8
@@ -93,11 +96,19 @@ def _take(result: GenerationResult, index: int, other: GenerationResult, other_i
 class QualityGate:
     """A generator whose variants are scored and, when below threshold, generated again."""
 
-    def __init__(self, inner: Generator, scorer: Scorer, *, max_rerolls: int) -> None:
+    def __init__(
+        self,
+        inner: Generator,
+        scorer: Scorer,
+        *,
+        max_rerolls: int,
+        guess_room: RoomGuess | None = None,
+    ) -> None:
         self.inner = inner
         self.name = inner.name
         self.scorer = scorer
         self.max_rerolls = max_rerolls
+        self.guess_room = guess_room
 
     def __getattr__(self, name: str) -> Any:
         """What the worker reads of its generator (gpu_name, ...) comes from the inner one."""
@@ -135,4 +146,6 @@ class QualityGate:
                 if records[index].add(Attempt(retry.seeds[position], scores)):
                     _take(result, index, retry, position)
         result.scores = [record.as_json() for record in records]
+        if self.guess_room is not None:
+            result.room_type_guess = self.guess_room(request.image)
         return result

@@ -44,6 +44,7 @@ def test_scores_reach_the_api_and_the_staff_job_page(client, agent, style, worke
     body = client.get(f"/api/v1/jobs/{job_id}", headers=agent.headers).json()
     assert body["state"] == "completed", body["errors"]
     assert body["seeds"] == [FIRST, ROUND_1]
+    assert body["room_type_guess"] is None  # the preview has no segmentation to guess from
     assert [result["seed"] for result in body["results"]] == [FIRST, ROUND_1]
     assert body["results"][0]["scores"] == {
         "values": {"seam": 1.5}, "thresholds": {"seam": 8.0}, "passed": True, "attempts": 1,

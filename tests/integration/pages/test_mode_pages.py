@@ -23,12 +23,19 @@ def test_new_staging_offers_the_modes_in_agent_words(make_web_user, style):
     assert re.search(r'name="mode" value="stage" checked', html)
 
 
-def test_job_page_names_the_mode(make_web_user, session_factory, web_settings, style):
+def test_job_page_names_the_mode_and_the_guessed_room(
+    make_web_user, session_factory, web_settings, style
+):
     user, client = make_web_user(Role.AGENT)
     job = completed_job(session_factory, web_settings, user=user, style=style)
+    page = client.get(f"/jobs/{job.id}").text
+    assert "Empty room: add furniture" in page and 'id="room-guess"' not in page
     with transaction(session_factory) as session:
-        session.get(Job, job.id).mode = JobMode.DECLUTTER
-    assert "Remove furniture" in client.get(f"/jobs/{job.id}").text
+        stored = session.get(Job, job.id)
+        stored.mode, stored.room_type_guess = JobMode.DECLUTTER, "bedroom"
+    page = client.get(f"/jobs/{job.id}").text
+    assert "Remove furniture" in page
+    assert "looks like a bedroom to us; it was staged as a living room" in page
 
 
 def test_style_form_overrides_quality_thresholds(make_web_user, session_factory):

@@ -69,6 +69,7 @@ def test_every_mode_is_scored_and_rerolled_in_the_worker_loop(settings, session_
             job = session.get(Job, job_id)
             assert job.state is JobState.COMPLETED, (mode, job.errors)
             assert job.generator == "sdxl"
+            assert job.room_type_guess == "living_room"  # the drawn sofa
             (record,) = job.result_scores
             assert set(record["values"]) == EXPECTED[mode], mode
             assert 1 <= record["attempts"] <= 2 and len(record["seeds"]) == record["attempts"]
