@@ -23,7 +23,7 @@ def build_generator(settings: Settings) -> Generator:
             sdxl,
             scorer,
             max_rerolls=settings.quality_max_rerolls,
-            guess_room=scorer.guess_room if sdxl.segmenter is not None else None,
+            guess_room=scorer.guess_room,
         )
     from worker.generators.preview import PreviewGenerator
 

@@ -35,8 +35,9 @@ class VariantScorer:
         self.clip = clip
 
     def guess_room(self, photo: Image.Image) -> str | None:
-        """The room type the photo's segmentation suggests (needs the segmenter)."""
-        assert self.segmenter is not None
+        """The room type the photo's segmentation suggests (None without a segmenter)."""
+        if self.segmenter is None:
+            return None
         scale = min(1.0, SCORE_SIDE / max(photo.size))
         size = (max(1, round(photo.width * scale)), max(1, round(photo.height * scale)))
         labels = self.segmenter.labels(_small(photo.convert("RGB"), size))
