@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from accounts.models import User
 from accounts.service import jobs_today, quota_for, quota_resets_at
-from api.schemas import JobOut, QuotaOut, ResultOut, StyleOut, StyleRef, UserOut
+from api.schemas import JobOut, QuotaOut, ResultOut, ScoresOut, StyleOut, StyleRef, UserOut
 from catalog.models import Style
 from core.settings import Settings
 from core.storage import Storage
@@ -45,6 +45,11 @@ def _at(values: list[int], index: int) -> int | None:
     return values[index] if index < len(values) else None
 
 
+def _scores(job: Job, index: int) -> ScoresOut | None:
+    record = job.result_scores[index] if index < len(job.result_scores or []) else None
+    return ScoresOut.model_validate(record) if record else None
+
+
 def job_out(
     session: Session,
     job: Job,
@@ -56,7 +61,9 @@ def job_out(
     queue = queue or QueueFigures.read(session, [job], settings)
     seeds = list(job.result_seeds)
     results = [
-        ResultOut(variant=index, url=storage.url(key), seed=_at(seeds, index))
+        ResultOut(
+            variant=index, url=storage.url(key), seed=_at(seeds, index), scores=_scores(job, index)
+        )
         for index, key in enumerate(job.result_keys)
     ]
     return JobOut(
@@ -71,6 +78,8 @@ def job_out(
         errors=list(job.errors),
         style=StyleRef(slug=job.style_snapshot.get("slug"), name=job.style_snapshot.get("name")),
         room_type=job.room_type,
+        room_type_guess=job.room_type_guess,
+        mode=job.mode,
         variants=job.variants,
         seed=job.seed,
         listing=job.listing,

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from accounts.models import Role
-from jobs.models import JobState
+from jobs.models import JobMode, JobState
 
 
 class FieldError(BaseModel):
@@ -90,10 +90,23 @@ class StyleRef(BaseModel):
     name: str | None
 
 
+class ScoresOut(BaseModel):
+    """The quality gate's verdict on one delivered variant."""
+
+    values: dict[str, float] = Field(
+        description="Score name -> value: furniture, style, seam, leftover (see docs/models.md)"
+    )
+    thresholds: dict[str, float] = Field(description="The minimum (or maximum) each score needed")
+    passed: bool = Field(description="False: the best attempt, delivered below threshold")
+    attempts: int = Field(description="Generations made for this variant (1 + re-rolls)")
+    seeds: list[int] = Field(description="Every attempt's seed, in order")
+
+
 class ResultOut(BaseModel):
     variant: int
     url: str
     seed: int | None
+    scores: ScoresOut | None = Field(None, description="None when the gate did not run")
 
 
 class JobOut(BaseModel):
@@ -110,6 +123,10 @@ class JobOut(BaseModel):
     errors: list[dict[str, Any]]
     style: StyleRef
     room_type: str
+    room_type_guess: str | None = Field(
+        None, description="The room type the photo looks like to the worker (after it ran)"
+    )
+    mode: JobMode
     variants: int
     seed: int
     listing: str | None

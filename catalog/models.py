@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, String, Text
+from sqlalchemy import Boolean, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, JSONType, UTCDateTime, utcnow
@@ -38,6 +38,10 @@ class Style(Base):
     room_types: Mapped[list[str]] = mapped_column(JSONType, default=list)
     params: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     reference_image_keys: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    quality_thresholds: Mapped[dict[str, float]] = mapped_column(
+        JSONType, default=dict, server_default=text("'{}'")
+    )
+    """Overrides of the quality gate's default thresholds (score name -> minimum)."""
     preview_image_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -56,4 +60,5 @@ class Style(Base):
             "palette": list(self.palette),
             "params": dict(self.params),
             "reference_image_keys": list(self.reference_image_keys),
+            "quality_thresholds": dict(self.quality_thresholds or {}),
         }

@@ -18,6 +18,7 @@ from pydantic import (
 
 from catalog.models import ROOM_TYPES
 from catalog.prompts import CLIP_MAX_TOKENS, clip_tokens, compose_prompt
+from catalog.quality import QualityThresholds
 from core.errors import Invalid
 from core.settings import get_settings
 
@@ -74,6 +75,7 @@ class StyleFields(BaseModel):
     negative_prompt: str = Field("", max_length=2000)
     palette: list[HexColour] = Field(min_length=1, max_length=8)
     params: StyleParams = Field(default_factory=StyleParams)
+    quality_thresholds: QualityThresholds = Field(default_factory=QualityThresholds)
     sort_order: int = Field(0, ge=-1_000_000, le=1_000_000)
     is_active: bool = True
 
@@ -116,6 +118,7 @@ class StyleFields(BaseModel):
         """The values to store, params without the unset keys."""
         values = self.model_dump()
         values["params"] = self.params.model_dump(exclude_none=True)
+        values["quality_thresholds"] = self.quality_thresholds.model_dump(exclude_none=True)
         return values
 
 

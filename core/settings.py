@@ -117,6 +117,16 @@ class SdxlSettings(BaseSettings):
     mask_dilate_fraction: float = Field(0.01, ge=0, le=0.2)
     mask_feather_fraction: float = Field(0.01, ge=0, le=0.2)
     fallback_floor_fraction: float = Field(0.45, gt=0, le=1)
+    quality_clip_model: str = "openai/clip-vit-base-patch32"
+    removal_dilate_fraction: float = Field(0.02, ge=0, le=0.2)
+    declutter_prompt: str = (
+        "an empty {room_type}, bare floor, bare walls, nothing on the floor, "
+        "real estate photography, photorealistic"
+    )
+    declutter_negative_prompt: str = (
+        "furniture, sofa, chair, table, bed, rug, carpet, lamp, shelf, boxes, clutter, "
+        "objects, people, text, watermark"
+    )
 
     label_enabled: bool = True
     label_text: str = Field("Virtually staged", min_length=1, max_length=60)
@@ -182,6 +192,7 @@ class Settings(BaseSettings):
     signin_free_failures: int = Field(5, ge=1, le=1000)
     signin_lock_base_s: float = Field(1.0, gt=0, le=3600)
     signin_lock_max_s: float = Field(900.0, gt=0, le=7 * 24 * 3600)
+    quality_max_rerolls: int = Field(2, ge=0, le=5)
 
     retention_days: int = Field(90, ge=1, le=36500)
     retention_batch_size: int = Field(500, ge=1, le=10_000)

@@ -30,7 +30,7 @@ def create_job_from(
     seed: int | None = None,
     variation: float = 0.0,
 ) -> Job:
-    """Stage the photo of `source` again; same room, variants and listing.
+    """Stage the photo of `source` again; same room, mode, variants and listing.
 
     A new seed unless one is given; with `variation`, a small variation of that seed's image.
     """
@@ -40,6 +40,7 @@ def create_job_from(
         variants=source.variants,
         seed=seed,
         listing=source.listing,
+        mode=source.mode,
     )
     request.check()
     style = available_style(session, request)

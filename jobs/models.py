@@ -40,6 +40,36 @@ class JobState(StrEnum):
 FINAL_STATES = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED})
 
 
+class JobMode(StrEnum):
+    """What a job does to the room in its photo."""
+
+    STAGE = "stage"  # an empty room: add furniture (the default)
+    DECLUTTER = "declutter"  # remove the furniture and clutter, return the empty room
+    RESTAGE = "restage"  # remove the furniture, then stage the emptied room
+
+    @property
+    def label(self) -> str:
+        """The mode in an agent's words."""
+        return MODE_LABELS[self]
+
+    @property
+    def removes(self) -> bool:
+        """Whether the existing furniture is taken out first."""
+        return self is not JobMode.STAGE
+
+    @property
+    def stages(self) -> bool:
+        """Whether furniture is added."""
+        return self is not JobMode.DECLUTTER
+
+
+MODE_LABELS = {
+    JobMode.STAGE: "Empty room: add furniture",
+    JobMode.DECLUTTER: "Remove furniture",
+    JobMode.RESTAGE: "Replace furniture",
+}
+
+
 class Job(Base):
     """One staging request: a photo, a room type, a style snapshot and its results."""
 
@@ -72,6 +102,9 @@ class Job(Base):
     )
     style_snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType)
     room_type: Mapped[str] = mapped_column(String(40))
+    mode: Mapped[JobMode] = mapped_column(
+        enum_column(JobMode), default=JobMode.STAGE, server_default=JobMode.STAGE.value
+    )
     variants: Mapped[int] = mapped_column(Integer, default=1)
     seed: Mapped[int] = mapped_column(BigInteger)
     listing: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -96,6 +129,12 @@ class Job(Base):
     result_keys: Mapped[list[str]] = mapped_column(JSONType, default=list)
     mask_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     result_seeds: Mapped[list[int]] = mapped_column(JSONType, default=list)
+    result_scores: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONType, default=list, server_default=text("'[]'")
+    )
+    """Per variant: the quality gate's scores, pass/fail, and every attempt's seed."""
+    room_type_guess: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    """The room type the worker's segmentation of the photo suggests (None: no guess)."""
     generator: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.db import utcnow
 from core.faults import Retry
-from jobs.models import JobState
+from jobs.models import JobMode, JobState
 from jobs.notify import notify_job_available
 from jobs.queue_sql import RECLAIMED_STAGE as RECLAIMED_STAGE
 from jobs.queue_sql import STARTING_STAGE as STARTING_STAGE
@@ -45,6 +45,7 @@ class ClaimedJob:
     errors: list[dict[str, Any]]
     input_key: str
     room_type: str
+    mode: JobMode
     style_snapshot: dict[str, Any]
     variants: int
     seed: int
@@ -130,6 +131,8 @@ def complete(
     mask_key: str | None,
     seeds: list[int],
     generator: str,
+    scores: list[dict[str, Any]] | None = None,
+    room_type_guess: str | None = None,
 ) -> bool:
     """Mark the job completed with its stored results; False when the lease was lost."""
     return _fenced(
@@ -140,6 +143,8 @@ def complete(
         new_result_keys=result_keys,
         new_mask_key=mask_key,
         new_seeds=seeds,
+        new_scores=scores or [],
+        new_room_type_guess=room_type_guess,
         generator_name=generator,
     )
 

@@ -20,7 +20,7 @@ from core.errors import Conflict, Invalid, QuotaExceeded, Unavailable
 from core.images import NormalisedImage
 from core.settings import Settings
 from core.storage import Storage, StorageError, job_input_key, job_prefix
-from jobs.models import Job, JobState
+from jobs.models import Job, JobMode, JobState
 from jobs.notify import notify_job_available
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ class JobRequest:
     variants: int = 1
     seed: int | None = None
     listing: str | None = None
+    mode: JobMode = JobMode.STAGE
 
     def check(self) -> None:
         """Raise Invalid for values out of range (the API's schema checks them too)."""
@@ -61,12 +62,14 @@ class JobRequest:
             "room_type": job.room_type,
             "variants": job.variants,
             "listing": job.listing,
+            "mode": job.mode,
         }
         ours: dict[str, Any] = {
             "style": self.style_slug,
             "room_type": self.room_type,
             "variants": self.variants,
             "listing": self.listing,
+            "mode": self.mode,
         }
         if self.seed is not None:
             theirs["seed"], ours["seed"] = job.seed, self.seed
@@ -189,6 +192,7 @@ def new_job(
         style_id=style.id,
         style_snapshot=style.snapshot(),
         room_type=request.room_type,
+        mode=request.mode,
         variants=request.variants,
         seed=secrets.randbelow(MAX_SEED + 1) if request.seed is None else request.seed,
         listing=request.listing or None,

@@ -47,6 +47,7 @@ def load_request(storage: Storage, job: ClaimedJob) -> GenerationRequest:
         variants=job.variants,
         seed=job.seed,
         reference_images=_references(storage, job, style.get("reference_image_keys") or []),
+        mode=job.mode,
     )
 
 

@@ -190,6 +190,8 @@ class Worker:
                 mask_key=stored.mask_key,
                 seeds=result.seeds,
                 generator=self.generator.name,
+                scores=result.scores,
+                room_type_guess=result.room_type_guess,
             )
 
         done, following = self._finish(write, job, heartbeat, failed=False, claim_next=claim_next)

@@ -62,7 +62,10 @@ def model_specs(settings: Settings) -> list[ModelSpec]:
                 s.variant,
             )
         )
-    transformers_models = [("segmentation", s.segmentation_model)]
+    transformers_models = [
+        ("segmentation", s.segmentation_model),
+        ("quality-clip", s.quality_clip_model),
+    ]
     if s.controlnet_depth_model:
         transformers_models.append(("depth", s.depth_model))
     for role, model_id in transformers_models:

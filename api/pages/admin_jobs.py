@@ -115,6 +115,7 @@ def job_detail(
         nav="admin-jobs",
         base_path="/admin/jobs",
         back_url="/admin/jobs",
+        show_scores=True,
         restage_styles=[],
         owner=session.get(User, job.user_id),
     )

@@ -21,6 +21,7 @@ from api.pages.confirm import CONFIRMED, confirm_page
 from api.pages.style_form import (
     LABELS,
     NUMBER_PARAMS,
+    THRESHOLD_FIELDS,
     field_errors,
     form_values,
     read_references,
@@ -30,11 +31,14 @@ from api.pages.style_form import (
 )
 from catalog import service as catalog
 from catalog.models import ROOM_TYPES, Style
+from catalog.quality import SCORES
 from catalog.validation import SCHEDULERS
+from core.db import db_clock
 from core.errors import NotFound, ServiceError
 from core.settings import Settings
 from core.storage import Storage, StorageError
 from jobs.derived import create_test_job
+from jobs.quality_stats import QUALITY_WINDOW, quality_by_style
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=PageRoute)
 
@@ -73,6 +77,7 @@ def _form_page(
         "room_types": ROOM_TYPES,
         "schedulers": SCHEDULERS,
         "number_params": NUMBER_PARAMS,
+        "threshold_fields": THRESHOLD_FIELDS,
         "references": references,
     }
     return render(request, "admin/style_form.html", context, status=422 if errors else 200)
@@ -98,6 +103,9 @@ def styles_page(
         "styles": styles,
         "used_ids": catalog.style_ids_in_use(session),
         "filters": {"q": q, "active": active},
+        "quality": quality_by_style(session, since=db_clock(session) - QUALITY_WINDOW),
+        "quality_days": QUALITY_WINDOW.days,
+        "scores": SCORES,
     }
     return render(request, "admin/styles.html", context)
 

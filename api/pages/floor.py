@@ -28,7 +28,7 @@ from core.errors import NotFound
 from core.settings import Settings
 from core.storage import ObjectNotFound, Storage, rendition_key
 from jobs import service as jobs
-from jobs.models import Job, JobState
+from jobs.models import Job, JobMode, JobState
 from jobs.stats import estimated_wait_s, queue_position
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -68,6 +68,7 @@ def job_context(
             "url": f"/jobs/{job.id}/web/{n}.jpg",
             "seed": job.result_seeds[n - 1] if n <= len(job.result_seeds) else None,
             "has_clean": settings.offer_clean_copy and job.generator not in (None, "preview"),
+            "scores": job.result_scores[n - 1] if n <= len(job.result_scores or []) else None,
         }
         for n, key in enumerate(job.result_keys, start=1)
     ]
@@ -76,6 +77,12 @@ def job_context(
     return {
         "job": job,
         "room_label": ROOM_TYPES.get(job.room_type, job.room_type),
+        "mode_label": job.mode.label,
+        "guess_label": (
+            ROOM_TYPES.get(job.room_type_guess)
+            if job.room_type_guess and job.room_type_guess != job.room_type
+            else None
+        ),
         "input_url": f"/jobs/{job.id}/web/input.jpg"
         if not outcome or outcome.photo_stored
         else None,
@@ -102,6 +109,7 @@ def new_staging(
         "styles": styles,
         "style_previews": {s.id: storage.url(key) for s in styles if (key := _card_image(s))},
         "room_types": ROOM_TYPES,
+        "modes": {mode.value: mode.label for mode in JobMode},
         "max_files": MAX_PHOTOS,
         "max_bytes": settings.max_upload_bytes,
         "downscale_px": settings.browser_downscale_px,
@@ -167,6 +175,7 @@ def job_page(
         back_url="/jobs",
         retry_url=f"/jobs/{job.id}/retry",
         regenerate=True,
+        show_scores=jobs.can_see_all_jobs(user),
         restage_styles=[
             s
             for s in list_active_styles(session)

@@ -11,6 +11,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from api.pages.form_sentences import error_sentence
 from catalog.models import Style
+from catalog.quality import SCORES
 from catalog.validation import StyleFields
 from core.images import ImageRejected, normalise_upload
 from core.settings import Settings
@@ -25,6 +26,10 @@ NUMBER_PARAMS = (
     ("control_end", "Control ends at", "0.05"),
     ("ip_adapter_scale", "Reference strength", "0.05"),
 )
+THRESHOLD_FIELDS = tuple(
+    (f"threshold_{name}", f"{score.label} ({'min' if score.higher_is_better else 'max'})", score)
+    for name, score in SCORES.items()
+)
 LABELS = {
     "name": "Name",
     "slug": "Slug",
@@ -37,6 +42,7 @@ LABELS = {
     "protected_classes": "Protected classes",
     "references": "Reference images",
     **{name: label for name, label, _ in NUMBER_PARAMS},
+    **{name: label for name, label, _ in THRESHOLD_FIELDS},
 }
 
 
@@ -61,6 +67,10 @@ def form_values(style: Style | None) -> dict[str, Any]:
         fast_tier=bool(params.get("fast_tier")),
         protected_classes=", ".join(params.get("protected_classes") or []),
         **{name: params.get(name, "") for name, _, _ in NUMBER_PARAMS},
+        **{
+            field: (style.quality_thresholds or {}).get(field.removeprefix("threshold_"), "")
+            for field, _, _ in THRESHOLD_FIELDS
+        },
     )
     return values
 
@@ -91,6 +101,11 @@ def to_fields(values: dict[str, Any], sort_order: int | None) -> dict[str, Any]:
         "room_types": values["room_types"],
         "is_active": values["is_active"],
         "params": params,
+        "quality_thresholds": {
+            field.removeprefix("threshold_"): values[field]
+            for field, _, _ in THRESHOLD_FIELDS
+            if values[field] != ""
+        },
     }
     if sort_order is not None:
         fields["sort_order"] = sort_order
@@ -106,6 +121,8 @@ def field_errors(fields: dict[str, Any]) -> dict[str, str]:
         for error in exc.errors():
             loc = [str(part) for part in error["loc"]]
             name = loc[1] if loc[0] == "params" and len(loc) > 1 else loc[0]
+            if loc[0] == "quality_thresholds" and len(loc) > 1:
+                name = f"threshold_{loc[1]}"
             errors.setdefault(name, error_sentence(name, LABELS.get(name, name), error))
         return errors
     return {}

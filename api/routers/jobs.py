@@ -16,7 +16,7 @@ from api.schemas import COMMON_ERRORS, JobOut, JobPage, error_responses
 from core.images import normalise_upload
 from core.settings import Settings
 from core.storage import Storage
-from jobs.models import Job, JobState
+from jobs.models import MODE_LABELS, Job, JobMode, JobState
 from jobs.service import MAX_PER_PAGE, cancel_job, get_job_for, list_jobs, retry_job
 from jobs.stats import QueueFigures
 from jobs.submit import (
@@ -32,6 +32,7 @@ router = APIRouter(route_class=CheckedRoute, tags=["jobs"], responses=COMMON_ERR
 
 JobId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The job's id")]
 _errors = error_responses(404, 409)
+_MODES = "; ".join(f"{mode.value}: {label}" for mode, label in MODE_LABELS.items())
 
 
 # OpenAPI links from a job in a response to the operations on it (for clients and the fuzzer).
@@ -98,6 +99,7 @@ def submit_job(
     variants: Annotated[int, Form(ge=1, le=MAX_VARIANTS)] = 1,
     seed: Annotated[int | None, Form(ge=0, le=MAX_SEED, description="Random if unset")] = None,
     listing: Annotated[str | None, Form(max_length=MAX_LISTING_CHARS)] = None,
+    mode: Annotated[JobMode, Form(description=_MODES)] = JobMode.STAGE,
     idempotency_key: Annotated[
         str | None, Header(alias="Idempotency-Key", max_length=MAX_IDEMPOTENCY_KEY_CHARS)
     ] = None,
@@ -106,7 +108,12 @@ def submit_job(
     # Reading one byte past the limit tells "too large" without holding a huge upload.
     image = normalise_upload(photo.file.read(settings.max_upload_bytes + 1), settings)
     request = JobRequest(
-        style_slug=style, room_type=room_type, variants=variants, seed=seed, listing=listing
+        style_slug=style,
+        room_type=room_type,
+        variants=variants,
+        seed=seed,
+        listing=listing,
+        mode=mode,
     )
     job, created = create_job(
         session,

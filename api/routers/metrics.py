@@ -15,7 +15,7 @@ import re
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from api.inputs import CheckedRoute
 from core.db import db_clock, transaction
 from core.settings import Settings
 from jobs.models import Job, JobState
+from jobs.quality_stats import QUALITY_WINDOW, quality_by_style
 from jobs.stats import WORKER_LIVE_LEASES, counts_by_state, fleet_status, oldest_pending_age_s
 
 router = APIRouter(route_class=CheckedRoute, tags=["operations"])
@@ -128,6 +129,8 @@ class DatabaseCollector(Collector):
             failures.add_metric(["other"], rest)
         yield failures
 
+        yield from _quality(session, now - QUALITY_WINDOW)
+
         fleet = fleet_status(session, self.settings)
         stale = sum(is_stale for _, is_stale in fleet)
         yield GaugeMetricFamily(
@@ -139,6 +142,38 @@ class DatabaseCollector(Collector):
         yield GaugeMetricFamily(
             "stagewright_workers_stale", "Worker rows without a recent heartbeat", value=stale
         )
+
+
+def _quality(session: Session, since: datetime) -> Iterable[GaugeMetricFamily]:
+    """The quality gate per style over QUALITY_WINDOW (the admin console shows the same)."""
+    days = QUALITY_WINDOW.days
+    variants = GaugeMetricFamily(
+        "stagewright_quality_variants",
+        f"Variants scored by the quality gate in the last {days} days",
+        labels=["style"],
+    )
+    pass_rate = GaugeMetricFamily(
+        "stagewright_quality_pass_rate",
+        f"Share of variants delivered above their thresholds in the last {days} days",
+        labels=["style"],
+    )
+    rerolls = GaugeMetricFamily(
+        "stagewright_quality_rerolls",
+        f"Re-rolled generations in the last {days} days",
+        labels=["style"],
+    )
+    means = GaugeMetricFamily(
+        "stagewright_quality_score_mean",
+        f"Mean score of delivered variants in the last {days} days",
+        labels=["style", "score"],
+    )
+    for entry in quality_by_style(session, since=since):
+        variants.add_metric([entry.slug], entry.variants)
+        pass_rate.add_metric([entry.slug], entry.pass_rate)
+        rerolls.add_metric([entry.slug], entry.rerolls)
+        for score, value in entry.means.items():
+            means.add_metric([entry.slug, score], value)
+    yield from (variants, pass_rate, rerolls, means)
 
 
 @router.get("/metrics", include_in_schema=False, dependencies=[Depends(require_metrics_token)])

@@ -48,8 +48,9 @@ def test_merchandiser_creates_a_style_an_agent_then_uses(page: Page, browser: Br
     screenshot(page, "try-result", full_page=True)
 
     page.goto("/admin/styles?q=harbour")
-    expect(page.locator("tbody tr")).to_have_count(1)
-    expect(page.locator("tbody")).to_contain_text(STYLE_NAME)  # shown as text, not markup
+    styles = page.get_by_role("region", name="Styles in catalog order")
+    expect(styles.locator("tbody tr")).to_have_count(1)
+    expect(styles.locator("tbody")).to_contain_text(STYLE_NAME)  # shown as text, not markup
 
     agent = browser.new_context(base_url=live_server.url, viewport={"width": 1024, "height": 768})
     agent_page = agent.new_page()

@@ -7,11 +7,25 @@ from worker.generators.base import Generator
 
 
 def build_generator(settings: Settings) -> Generator:
-    """The generator the settings name, built once per worker process."""
+    """The generator the settings name, behind the quality gate, built once per worker process."""
+    from worker.quality.gate import QualityGate
+    from worker.quality.variant_scores import VariantScorer
+
     if settings.generator is GeneratorName.SDXL:
         from worker.generators.sdxl import SdxlGenerator
+        from worker.quality.scorers import ClipScorer
 
-        return SdxlGenerator.from_settings(settings)
+        sdxl = SdxlGenerator.from_settings(settings)
+        model = settings.sdxl.quality_clip_model
+        clip = ClipScorer.from_pretrained(model, device=sdxl.device) if model else None
+        scorer = VariantScorer(sdxl.segmenter, clip)
+        return QualityGate(
+            sdxl,
+            scorer,
+            max_rerolls=settings.quality_max_rerolls,
+            guess_room=scorer.guess_room,
+        )
     from worker.generators.preview import PreviewGenerator
 
-    return PreviewGenerator(step_delay_s=settings.preview_step_delay_s)
+    preview = PreviewGenerator(step_delay_s=settings.preview_step_delay_s)
+    return QualityGate(preview, VariantScorer(), max_rerolls=settings.quality_max_rerolls)

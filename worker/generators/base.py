@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from PIL import Image
 
 from core.faults import BadInput as BadInput
+from jobs.models import JobMode
 
 ProgressCallback = Callable[[float, str], None]
 """Called with a fraction in [0, 1] and a short stage text ("Denoising 12/30")."""
@@ -32,6 +33,7 @@ class GenerationRequest:
     variants: int
     seed: int
     reference_images: list[Image.Image] = field(default_factory=list)
+    mode: JobMode = JobMode.STAGE
 
 
 @dataclass
@@ -45,6 +47,12 @@ class GenerationResult:
     """The same images without the disclosure label, when a label was drawn."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per stage ("segmentation", "generation", ...), where the generator measures them."""
+    removal_mask: Image.Image | None = None
+    """Declutter and restage: where furniture was removed (white), at the photo's size."""
+    scores: list[dict[str, Any]] | None = None
+    """Per variant, the quality gate's record (worker.quality.gate.VariantRecord.as_json)."""
+    room_type_guess: str | None = None
+    """The room type the photo looks like, when the worker can tell."""
 
 
 class Generator(Protocol):

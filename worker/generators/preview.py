@@ -214,7 +214,13 @@ class PreviewGenerator:
         source = request.image.convert("RGB")
         palette = [hex_to_rgb(c) for c in request.style.get("palette") or DEFAULT_PALETTE]
         seeds = variant_seeds(request.seed, request.variants)
-        mask = staging_mask(source.size)
+        mask, base = staging_mask(source.size), source
+        if request.mode.removes:
+            # Imported here: preview_removal builds on this module's staging geometry.
+            from worker.generators.preview_removal import erase, removal_mask
+
+            mask = removal_mask(source.size)
+            base = erase(source, mask)
         plans: list[tuple[Image.Image, list[Callable[[ImageDraw.ImageDraw], None]]]] = []
         variation = float(request.style.get("variation") or 0)
         for seed in seeds:
@@ -224,7 +230,7 @@ class PreviewGenerator:
             else:
                 rng, nudge = np.random.default_rng(seed), None
             layers = _layers(request.room_type, source.size, palette, rng, nudge)
-            plans.append((source.copy(), layers))
+            plans.append((base.copy(), layers if request.mode.stages else []))
         total = sum(len(layers) for _, layers in plans) + len(plans)
         done = 0
 

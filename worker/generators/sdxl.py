@@ -33,6 +33,7 @@ from worker.generators.sdxl_pipeline import (
     resolve_device,
     resolve_dtype,
 )
+from worker.generators.sdxl_removal import generate_with_removal
 from worker.postprocess import draw_label
 from worker.vision.control import DepthEstimator, LineDetector
 from worker.vision.mask import Segmenter, mask_image
@@ -138,6 +139,8 @@ class SdxlGenerator:
         """Stage the photo's floor in N variants; every pixel outside the mask stays the input's."""
         if request.variants < 1:
             raise BadInput("variants must be at least 1")
+        if request.mode.removes:  # declutter and restage (issue 9)
+            return generate_with_removal(self, request, on_progress, should_stop)
         params = job_params(
             request.style,
             request.room_type,

@@ -221,6 +221,7 @@
       data.append("room_type", row.select.value);
       data.append("style", form.querySelector("input[name='style']:checked").value);
       data.append("variants", form.elements.variants.value);
+      data.append("mode", form.querySelector("input[name='mode']:checked").value);
       var listing = form.elements.listing.value.trim();
       if (listing) data.append("listing", listing);
       showProgress(row, "Uploading", 0, photo.size);

@@ -1,0 +1,69 @@
+"""Scores through the worker loop into the job (both databases), the API and the job page."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import Role
+from core.storage import make_storage
+from tests.integration.api.helpers import submit
+from tests.integration.pages.conftest import sign_in
+from worker.generators.base import GenerationRequest, GenerationResult, variant_seeds
+from worker.generators.preview import PreviewGenerator
+from worker.loop import Worker
+from worker.quality.gate import QualityGate, reroll_seed
+from worker.signals import Shutdown
+
+SEED = 4242
+FIRST, SECOND = variant_seeds(SEED, 2)
+ROUND_1 = variant_seeds(reroll_seed(SEED, 1), 1)[0]
+
+
+def seam_by_seed(request: GenerationRequest, result: GenerationResult, index: int):
+    """Variant 2 fails at first and passes when re-rolled."""
+    return {"seam": {FIRST: 1.5, SECOND: 30.0, ROUND_1: 4.0}[result.seeds[index]]}
+
+
+@pytest.fixture
+def worker(api_settings, session_factory):
+    gate = QualityGate(PreviewGenerator(step_delay_s=0), seam_by_seed, max_rerolls=2)
+    worker = Worker(
+        api_settings,
+        generator=gate,
+        storage=make_storage(api_settings),
+        factory=session_factory,
+        shutdown=Shutdown(1),
+    )
+    yield worker
+    worker.close()
+
+
+def test_scores_reach_the_api_and_the_staff_job_page(client, agent, style, worker, make_actor):
+    job_id = submit(client, agent.headers, variants=2, seed=SEED).json()["id"]
+    assert worker.run_once()
+    body = client.get(f"/api/v1/jobs/{job_id}", headers=agent.headers).json()
+    assert body["state"] == "completed", body["errors"]
+    assert body["seeds"] == [FIRST, ROUND_1]
+    assert body["room_type_guess"] is None  # the preview has no segmentation to guess from
+    assert [result["seed"] for result in body["results"]] == [FIRST, ROUND_1]
+    assert body["results"][0]["scores"] == {
+        "values": {"seam": 1.5}, "thresholds": {"seam": 8.0}, "passed": True, "attempts": 1,
+        "seeds": [FIRST],
+    }  # fmt: skip
+    assert body["results"][1]["scores"] == {
+        "values": {"seam": 4.0}, "thresholds": {"seam": 8.0}, "passed": True, "attempts": 2,
+        "seeds": [SECOND, ROUND_1],
+    }  # fmt: skip
+
+    staff = make_actor(Role.MERCHANDISER)
+    assert sign_in(client, staff.user.email).status_code == 303
+    page = client.get(f"/jobs/{job_id}").text
+    assert page.count('class="scores"') == 2
+    assert f'seeds <span class="mono">{SECOND}, {ROUND_1}</span>' in page
+    admin_page = client.get(f"/admin/jobs/{job_id}").text
+    assert admin_page.count('class="scores"') == 2
+
+    client.cookies.clear()
+    assert sign_in(client, agent.user.email).status_code == 303
+    own_page = client.get(f"/jobs/{job_id}").text
+    assert "Variant 2" in own_page and 'class="scores"' not in own_page

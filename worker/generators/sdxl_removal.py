@@ -1,0 +1,141 @@
+"""Declutter and restage on the sdxl path: inpaint the furniture away, then (restage) stage.
+
+The removal pass inpaints the removal mask with an empty-room prompt. It must not be steered by
+the furnished room: a depth map of it would put the furniture back, so depth runs at scale 0,
+and the straight lines (when an MLSD ControlNet is configured) are blanked inside the removal
+mask, so only the room's own edges outside it (wall corners, skirting, window frames) guide the
+geometry. Everything outside the removal mask is pasted back bit-identical.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PIL import Image
+
+from catalog.prompts import room_name
+from jobs.models import JobMode
+from worker.engine.generation import Pass
+from worker.engine.stages import control_images
+from worker.generators.base import (
+    BadInput,
+    GenerationRequest,
+    GenerationResult,
+    ProgressCallback,
+    StopCheck,
+    StopRequested,
+    variant_seeds,
+)
+from worker.generators.buckets import nearest_bucket
+from worker.generators.sdxl_params import job_params
+from worker.overlay import paste_back, photo_mask
+from worker.postprocess import draw_label
+from worker.vision.mask import mask_image
+from worker.vision.removal import removal_mask
+
+if TYPE_CHECKING:
+    from worker.generators.sdxl import SdxlGenerator
+
+REMOVAL_SHARE = 0.45
+"""Restage: the share of the job's progress the removal pass covers (staging takes the rest)."""
+
+
+def _scaled(on_progress: ProgressCallback, start: float, end: float) -> ProgressCallback:
+    return lambda fraction, stage: on_progress(start + (end - start) * fraction, stage)
+
+
+def generate_with_removal(
+    gen: SdxlGenerator,
+    request: GenerationRequest,
+    on_progress: ProgressCallback,
+    should_stop: StopCheck,
+) -> GenerationResult:
+    """Declutter: N emptied variants. Restage: one emptied room, then N stagings of it."""
+    if gen.segmenter is None:
+        raise BadInput("removing furniture needs a segmentation model (SDXL_SEGMENTATION_MODEL)")
+    restage = request.mode.stages
+    progress = _scaled(on_progress, 0.0, REMOVAL_SHARE) if restage else on_progress
+    params = job_params(
+        request.style,
+        request.room_type,
+        gen.settings,
+        fast_tier_loaded=bool(gen.settings.lightning_lora_model),
+    )
+    photo = request.image.convert("RGB")
+    width, height = nearest_bucket(
+        *photo.size, target_pixels=gen.settings.target_pixels, multiple=gen.settings.bucket_multiple
+    )
+    work = photo.resize((width, height), Image.Resampling.LANCZOS)
+    if should_stop():
+        raise StopRequested("stop requested")
+    progress(0.02, "Finding furniture")
+    removal = removal_mask(
+        gen.segmenter.labels(work),
+        gen.segmenter.id2label,
+        protected=params.protected,
+        dilate_px=round(gen.settings.removal_dilate_fraction * min(work.size)),
+    )
+    if not removal.any():
+        if restage:
+            return gen.generate(
+                dataclasses.replace(request, mode=JobMode.STAGE), on_progress, should_stop
+            )
+        raise BadInput("no furniture or clutter to remove was found in the photo")
+    emptying = dataclasses.replace(
+        params,
+        # No furniture composed in: this pass empties the room.
+        prompt=gen.settings.declutter_prompt.replace("{room_type}", room_name(request.room_type)),
+        negative_prompt=gen.settings.declutter_negative_prompt,
+        strength=1.0,
+        depth_scale=0.0,
+        ip_adapter_scale=0.0,
+    )
+    annotators = gen._annotators(emptying, progress, should_stop)
+    controls = [_blank_inside(control, removal) for control in control_images(work, annotators)]
+    scales = [scale for _, scale in annotators]
+    seeds = variant_seeds(request.seed, 1 if restage else request.variants)
+    bare = dataclasses.replace(request, reference_images=[])
+    emptying_pass = Pass([work], removal, controls, scales, emptying.strength, emptying.steps)
+    images = gen._run(
+        bare, emptying, emptying_pass, seeds, (0.1, 0.95), "Removing", progress, should_stop
+    )
+    progress(0.97, "Compositing")
+    binary = photo_mask(removal, photo.size)
+    feather_px = round(gen.settings.mask_feather_fraction * min(photo.size))
+    emptied = [paste_back(photo, image, binary, feather_px=feather_px) for image in images]
+    if restage:
+        staged = gen.generate(
+            dataclasses.replace(request, image=emptied[0], mode=JobMode.STAGE),
+            _scaled(on_progress, REMOVAL_SHARE, 1.0),
+            should_stop,
+        )
+        assert staged.mask is not None
+        staged.mask = mask_image(binary | (np.asarray(staged.mask) > 127))
+        staged.removal_mask = mask_image(binary)
+        return staged
+    result = GenerationResult(
+        images=emptied, seeds=seeds, mask=mask_image(binary), removal_mask=mask_image(binary)
+    )
+    if gen.settings.label_enabled:
+        result.clean_images = emptied
+        result.images = [
+            draw_label(
+                image,
+                gen.settings.label_text,
+                position=gen.settings.label_position,
+                size_fraction=gen.settings.label_size_fraction,
+            )
+            for image in emptied
+        ]
+    return result
+
+
+def _blank_inside(control: Image.Image | None, mask: np.ndarray) -> Image.Image | None:
+    """A control image with nothing inside the mask: no trace of the furniture to follow."""
+    if control is None:
+        return None
+    pixels = np.asarray(control.convert("RGB")).copy()
+    pixels[mask] = 0
+    return Image.fromarray(pixels, "RGB")

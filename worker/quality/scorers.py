@@ -1,0 +1,119 @@
+"""The image scores of catalog.quality.SCORES, from plain images, masks and labels.
+
+numpy and Pillow only (CLIP imports transformers lazily), so the preview worker, which has
+neither OpenCV nor torch, scores its variants too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from worker.vision.furniture import KEY_FURNITURE, REMOVAL_CLASSES, class_share
+
+SEAM_RING_PX = 3
+"""Width of the bands compared on either side of the mask edge."""
+_SRGB_TO_XYZ = np.array(
+    [[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]],
+    dtype=np.float32,
+)
+_D65 = np.array([0.95047, 1.0, 1.08883], dtype=np.float32)
+
+
+def furniture_score(
+    labels: np.ndarray, id2label: dict[int, str], room_type: str, mask: np.ndarray
+) -> float:
+    """The share of the staged area segmented as the room type's key furniture."""
+    return class_share(labels, id2label, KEY_FURNITURE.get(room_type, frozenset()), mask)
+
+
+def leftover_score(labels: np.ndarray, id2label: dict[int, str], removed: np.ndarray) -> float:
+    """The share of the removal mask still segmented as furniture or clutter."""
+    return class_share(labels, id2label, REMOVAL_CLASSES, removed)
+
+
+def to_lab(image: Image.Image) -> np.ndarray:
+    """CIELAB (D65) of an sRGB image: L in [0, 100]; distances are ΔE76."""
+    rgb = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = linear @ _SRGB_TO_XYZ.T / _D65
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.stack(
+        [116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])],
+        axis=-1,
+    )
+
+
+def _grow(mask: np.ndarray, radius: int) -> np.ndarray:
+    """The mask grown by radius pixels (square neighbourhood)."""
+    image = Image.fromarray(mask.astype(np.uint8) * 255, "L")
+    return np.asarray(image.filter(ImageFilter.MaxFilter(2 * radius + 1))) > 127
+
+
+def _box_sum(values: np.ndarray, radius: int) -> np.ndarray:
+    """Sum over the (2r+1)² window around each pixel (zero outside the image)."""
+    padded = np.pad(values, [(radius + 1, radius)] * 2 + [(0, 0)] * (values.ndim - 2))
+    total = padded.cumsum(0).cumsum(1)
+    k = 2 * radius + 1
+    return total[k:, k:] - total[:-k, k:] - total[k:, :-k] + total[:-k, :-k]
+
+
+def _edge_jumps(lab: np.ndarray, inner: np.ndarray, outer: np.ndarray) -> np.ndarray:
+    """Per pixel: mean colour of the nearby inner band minus that of the nearby outer band."""
+
+    def local_mean(band: np.ndarray) -> np.ndarray:
+        weight = _box_sum(band.astype(np.float32), SEAM_RING_PX)
+        total = _box_sum(lab * band[..., None], SEAM_RING_PX)
+        return total / np.maximum(weight, 1e-6)[..., None]
+
+    return local_mean(inner) - local_mean(outer)
+
+
+def seam_score(photo: Image.Image, image: Image.Image, mask: np.ndarray) -> float:
+    """How much the colour step across the mask edge differs from the photo's own step there
+    (mean ΔE over the edge): 0 for the photo itself, high for a colour cast inside the mask."""
+    if not mask.any() or mask.all():
+        return 0.0
+    inner = mask & _grow(~mask, SEAM_RING_PX)
+    outer = _grow(mask, SEAM_RING_PX) & ~mask
+    edge = mask & _grow(~mask, 1) & _grow(outer, SEAM_RING_PX)
+    if not edge.any():
+        return 0.0
+    change = _edge_jumps(to_lab(image), inner, outer) - _edge_jumps(to_lab(photo), inner, outer)
+    return float(np.linalg.norm(change[edge], axis=-1).mean())
+
+
+class ClipScorer:
+    """transformers' CLIP: cosine similarity between an image and a text."""
+
+    def __init__(self, processor: Any, model: Any, device: str) -> None:
+        self.processor = processor
+        self.model = model
+        self.device = device
+
+    @classmethod
+    def from_pretrained(cls, model_id: str, *, device: str) -> ClipScorer:
+        """Load processor and model (from the Hugging Face cache or a local dir)."""
+        from transformers import CLIPModel, CLIPProcessor
+
+        processor = CLIPProcessor.from_pretrained(model_id)
+        return cls(processor, CLIPModel.from_pretrained(model_id).to(device).eval(), device)
+
+    def __call__(self, image: Image.Image, text: str) -> float:
+        import torch
+
+        inputs = self.processor(
+            text=[text],
+            images=image.convert("RGB"),
+            return_tensors="pt",
+            padding=True,
+            truncation=True,
+            max_length=self.model.config.text_config.max_position_embeddings,
+        ).to(self.device)
+        with torch.inference_mode():
+            output = self.model(**inputs)
+        image_embeds = torch.nn.functional.normalize(output.image_embeds.float(), dim=-1)
+        text_embeds = torch.nn.functional.normalize(output.text_embeds.float(), dim=-1)
+        return float((image_embeds * text_embeds).sum())
