@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from api import pages
-from api.body_gate import BodyGate
+from api.body_gate import BodyGate, BodyRefused, body_refused_response
 from api.docs import OPENAPI_URL, docs_enabled, install_docs
 from api.errors import install_error_handlers
 from api.routers import auth, catalog, files, health, jobs, metrics, workers
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.storage = make_storage(settings)
 
     install_error_handlers(app)
+    app.add_exception_handler(BodyRefused, body_refused_response)
     app.add_middleware(SecurityHeaders, settings=settings)
     app.add_middleware(
         BodyGate,

@@ -11,7 +11,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
-from starlette.requests import cookie_parser
+from starlette.requests import Request, cookie_parser
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accounts.models import TokenKind
@@ -25,7 +26,24 @@ ANONYMOUS_BODY_BYTES = 64 * 1024
 
 
 class BodyRefused(HTTPException):
-    """Raised from `receive` when the streamed body passes the limit."""
+    """Raised from `receive` when the streamed body passes the limit (FastAPI re-raises these)."""
+
+    def __init__(self, limit: int) -> None:
+        if limit == ANONYMOUS_BODY_BYTES:
+            self.code = "unauthorized"
+            message = "sign in first: only a signed-in client may send a large body"
+        else:
+            self.code = "too_large"
+            message = f"the request body is larger than {limit // (1024 * 1024)} MB"
+        super().__init__(401 if self.code == "unauthorized" else 413, message)
+
+    def response(self) -> JSONResponse:
+        return error_response(self.status_code, self.code, self.detail)
+
+
+async def body_refused_response(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BodyRefused)
+    return exc.response()
 
 
 def _credentials(headers: Headers) -> tuple[str, TokenKind] | None:
@@ -73,9 +91,9 @@ class BodyGate:
             self._signed_in, headers
         ):
             limit = ANONYMOUS_BODY_BYTES
-        refusal = self._refusal(limit)
+        refusal = BodyRefused(limit)
         if declared > limit:
-            await error_response(refusal.status_code, *self._words(limit))(scope, receive, send)
+            await refusal.response()(scope, receive, send)
             return
         received = 0
 
@@ -99,13 +117,4 @@ class BodyGate:
         except BodyRefused:
             if started:
                 raise
-            await error_response(refusal.status_code, *self._words(limit))(scope, receive, send)
-
-    def _words(self, limit: int) -> tuple[str, str]:
-        if limit == ANONYMOUS_BODY_BYTES:
-            return "unauthorized", "sign in first: only a signed-in client may send a large body"
-        return "too_large", f"the request body is larger than {limit // (1024 * 1024)} MB"
-
-    def _refusal(self, limit: int) -> BodyRefused:
-        code, message = self._words(limit)
-        return BodyRefused(401 if code == "unauthorized" else 413, message)
+            await refusal.response()(scope, receive, send)

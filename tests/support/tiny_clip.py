@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.tiny_models import _tokenizer
+from tests.support.tiny_models import save_tokenizer
 
 
 def tiny_clip(path: Path) -> Path:
@@ -27,7 +27,7 @@ def tiny_clip(path: Path) -> Path:
             "num_hidden_layers": 2,
             "num_attention_heads": 2,
             "max_position_embeddings": 77,
-            # The tiny vocabulary's ids (see tiny_models._tokenizer): CLIP pools at the eos.
+            # The tiny vocabulary's ids (see tiny_models.save_tokenizer): CLIP pools at the eos.
             "bos_token_id": 0,
             "eos_token_id": 1,
             "pad_token_id": 1,
@@ -43,7 +43,7 @@ def tiny_clip(path: Path) -> Path:
         projection_dim=16,
     )
     CLIPModel(config).save_pretrained(path)
-    _tokenizer(path, "<|endoftext|>")
+    save_tokenizer(path, "<|endoftext|>")
     processor = CLIPProcessor(
         image_processor=CLIPImageProcessor(size={"shortest_edge": 32}, crop_size=32),
         tokenizer=CLIPTokenizer.from_pretrained(path),

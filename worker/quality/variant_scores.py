@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
+from catalog.prompts import compose_prompt
 from worker.generators.base import GenerationRequest, GenerationResult
-from worker.generators.sdxl_params import render_prompt
 from worker.quality.scorers import ClipScorer, furniture_score, leftover_score, seam_score
 from worker.vision.room_guess import guess_room_type
 
@@ -62,7 +62,7 @@ class VariantScorer:
                     labels, self.segmenter.id2label, request.room_type, mask
                 )
             if self.clip is not None:
-                prompt = render_prompt(str(request.style.get("prompt") or ""), request.room_type)
+                prompt = compose_prompt(str(request.style.get("prompt") or ""), request.room_type)
                 values["style"] = self.clip(image, prompt)
         elif labels is not None and result.removal_mask is not None:
             removed = np.asarray(_small(result.removal_mask.convert("L"), size, nearest=True)) > 127

@@ -5,6 +5,7 @@ links, and every page route and form. No 5xx anywhere; every API 4xx in our erro
 from __future__ import annotations
 
 import copy
+import os
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -37,8 +38,10 @@ from core.settings import Settings
 from tests.factories import encode, make_job, make_style, make_user
 from tests.integration.pages.conftest import sign_in
 
-# Small and fixed, so both tests together stay well under a minute.
-MAX_EXAMPLES = 12
+# Small and fixed so `make test` stays quick (about 2 min on 2 cores for the whole file);
+# FUZZ_EXAMPLES=200 runs a deeper search by hand.
+MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+PAGE_EXAMPLES = max(1, MAX_EXAMPLES // 2)
 FUZZ_SETTINGS = settings(
     max_examples=MAX_EXAMPLES,
     deadline=None,
@@ -129,6 +132,7 @@ def test_signed_in_agent_never_gets_a_server_error(
 
 
 @schema.parametrize()
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # refused before any query
 @FUZZ_SETTINGS
 def test_anonymous_caller_never_gets_a_server_error(case: Case, fuzz_app: FastAPI):
     response = case.call(app=fuzz_app)
@@ -171,13 +175,14 @@ def test_stateful_create_get_cancel_retry(fuzz_app: FastAPI, agent_headers: dict
 
     Workflow.run(settings=STATEFUL_SETTINGS)
     job = f"{API_PREFIX}/jobs/{{job_id}}"
-    for step in [
-        ("POST", f"{API_PREFIX}/jobs", 202),
-        ("GET", job, 200),
-        ("POST", f"{job}/cancel", 200),
-        ("POST", f"{job}/retry", 200),
+    for method, path, statuses in [
+        ("POST", f"{API_PREFIX}/jobs", {202}),
+        ("GET", job, {200}),
+        ("POST", f"{job}/cancel", {200}),
+        ("POST", f"{job}/retry", {200, 409}),  # 409: the linked job was not cancelled first
     ]:
-        assert calls[step], (step, sorted(calls.items()))
+        reached = sum(calls[(method, path, status)] for status in statuses)
+        assert reached, (method, path, sorted(calls.items()))
 
 
 def _pages_document() -> dict[str, Any]:
@@ -207,7 +212,9 @@ def admin_browser(fuzz_app: FastAPI, session_factory) -> Iterator[tuple[TestClie
 
 
 @pages_schema.parametrize()
-@FUZZ_SETTINGS
+# PostgreSQL only, to stay quick: it is the stricter database (NUL bytes, integer ranges).
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+@settings(FUZZ_SETTINGS, max_examples=PAGE_EXAMPLES)
 def test_every_page_and_form_never_gets_a_server_error(
     case: Case, admin_browser: tuple[TestClient, str]
 ):
