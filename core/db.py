@@ -73,8 +73,11 @@ def db_clock(session: Session) -> datetime:
     return session.scalar(select(type_coerce(db_now(session), UTCDateTime())))
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with the per-dialect settings the job queue relies on."""
+def make_engine(url: str, *, pooled: bool = False, **kwargs: Any) -> Engine:
+    """An engine with the per-dialect settings the job queue relies on.
+
+    `pooled`: the URL is PgBouncer in transaction mode (DATABASE_POOLED).
+    """
     if url.startswith("sqlite"):
         database = url.split("///", 1)[-1]
         if database and database != ":memory:":
@@ -85,6 +88,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if pooled:
+        # Each transaction may run on another server connection, where a statement that
+        # psycopg prepared on the last one does not exist (PgBouncer < 1.21).
+        kwargs["connect_args"] = {**kwargs.get("connect_args", {}), "prepare_threshold": None}
     return create_engine(url, **kwargs)
 
 

@@ -55,7 +55,12 @@ class Worker:
         self.db = DedicatedConnection(factory.kw["bind"])
         self.shutdown = shutdown
         self.wakeup = Wakeup(
-            settings.database_url, poll_interval_s=settings.poll_interval_s, stop=shutdown.requested
+            settings.database_url,
+            listen_url=settings.database_listen_url,
+            poll_interval_s=settings.poll_interval_s,
+            stop=shutdown.requested,
+            wake_dir=settings.wake_dir,
+            worker_id=self.id,
         )
 
     def register(self) -> None:
