@@ -1,4 +1,4 @@
-"""Wake-up without a herd: one NOTIFY wakes one idle worker of the fleet, through one listener a pod."""
+"""Wake-up without a herd: one NOTIFY wakes one idle worker of the fleet; one listener a pod."""
 
 from __future__ import annotations
 
