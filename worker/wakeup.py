@@ -82,6 +82,8 @@ class PodWakeFiles:
         """Idle markers whose worker still holds their lock (a crashed worker's are removed)."""
         count = 0
         for marker in (self.root / "idle").iterdir():
+            if marker.name.startswith("."):
+                continue  # not yet locked (see _idle_marker)
             try:
                 fd = os.open(marker, os.O_RDONLY)
             except FileNotFoundError:
@@ -175,10 +177,16 @@ class Wakeup:
 
 @contextlib.contextmanager
 def _idle_marker(path: Path) -> Iterator[None]:
-    """A file that exists, locked, while this worker waits idle."""
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+    """A file that exists, locked, while this worker waits idle.
+
+    It is locked before it gets its name: the listener takes an unlocked marker for a crashed
+    worker's and removes it.
+    """
+    draft = path.with_name(f".{path.name}")
+    fd = os.open(draft, os.O_CREAT | os.O_RDWR, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        os.rename(draft, path)
         yield
     finally:
         path.unlink(missing_ok=True)
@@ -262,20 +270,30 @@ class PodListener(threading.Thread):
                     conn.execute("SELECT pg_advisory_unlock(%s)", (FLEET_LOCK_KEY,))
 
     def _lead(self, conn: psycopg.Connection) -> None:
-        """LISTEN and wake one idle worker per NOTIFY, until this pod has no idle worker."""
+        """LISTEN and wake one idle worker per NOTIFY; hand the lock on when one finds none.
+
+        The lock is kept while the pod is merely busy: handing it on costs the fleet four
+        statements, so it moves only when a job is waiting that this pod cannot take.
+        """
         conn.execute(f"LISTEN {CHANNEL}")
         log.info("listening for new jobs on channel %s for this pod", CHANNEL)
         next_tick = 0.0  # wake once at once: jobs may have come while nobody listened
         while not self._done():
             self._alive()
-            idle = self._files.idle_workers()
-            if not idle:
-                return
             if time.monotonic() >= next_tick:
-                self._files.wake(idle)
+                if not self._wake_one():
+                    return
                 next_tick = time.monotonic() + self._poll_s
             for _ in conn.notifies(timeout=STOP_CHECK_S, stop_after=1):
-                self._files.wake(self._files.idle_workers())
+                if not self._wake_one():
+                    return  # the next leader wakes one of its workers as it takes over
+
+    def _wake_one(self) -> bool:
+        """Wake an idle worker of the pod; False when it has none."""
+        idle = self._files.idle_workers()
+        if idle:
+            self._files.wake(idle)
+        return idle > 0
 
     def _alive(self) -> None:
         (self._files.root / "listener.alive").touch()

@@ -46,7 +46,7 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def throwaway_cluster() -> Iterator[str]:
+def throwaway_cluster(*, max_connections: int = 200) -> Iterator[str]:
     """Start a private PostgreSQL; yields its server URL (database 'postgres')."""
     bin_dir = _bin_dir()
     root = Path(tempfile.mkdtemp(prefix="stagewright-pg-"))
@@ -74,7 +74,7 @@ def throwaway_cluster() -> Iterator[str]:
     )
     options = (
         f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        f"-c synchronous_commit=off -c full_page_writes=off -c max_connections={max_connections}"
     )
     pg_ctl = str(bin_dir / "pg_ctl")
     subprocess.run(
@@ -95,12 +95,12 @@ def throwaway_cluster() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def throwaway_database() -> Iterator[str]:
+def throwaway_database(*, max_connections: int = 200) -> Iterator[str]:
     """Yield the URL of an empty database that is dropped afterwards."""
     server = os.environ.get("TEST_DATABASE_URL")
     with contextlib.ExitStack() as stack:
         if not server:
-            server = stack.enter_context(throwaway_cluster())
+            server = stack.enter_context(throwaway_cluster(max_connections=max_connections))
         name = f"stagewright_test_{uuid.uuid4().hex[:12]}"
         admin = libpq_url(server)
         with psycopg.connect(admin, autocommit=True) as conn:
