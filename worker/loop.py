@@ -69,7 +69,7 @@ class Worker:
             fleet.register(
                 session,
                 worker_id=self.id,
-                host=socket.gethostname(),
+                host=os.environ.get("RUNPOD_POD_ID") or socket.gethostname(),
                 pid=os.getpid(),
                 generator=self.generator.name,
                 version=__version__,
