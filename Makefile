@@ -11,7 +11,7 @@ $(VENV)/.run-installed: requirements.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	touch $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-gpu.txt requirements-dev.txt
+$(VENV)/.dev-installed: requirements.txt requirements-gpu.txt requirements-ops.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@ $(VENV)/.run-installed

@@ -33,7 +33,7 @@ final. Every error has the shape `{"error": {"code", "message", "field"}}`.
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; engine, sessions and storage are made once and kept on app.state."""
     settings = settings or get_settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pooled=settings.database_pooled)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

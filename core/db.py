@@ -83,8 +83,11 @@ PG_CONNECT_ARGS = {
 """An unreachable server fails a connect in seconds, and a dead peer a query in about 11 s."""
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with the per-dialect settings the job queue relies on."""
+def make_engine(url: str, *, pooled: bool = False, **kwargs: Any) -> Engine:
+    """An engine with the per-dialect settings the job queue relies on.
+
+    `pooled`: the URL is PgBouncer in transaction mode (DATABASE_POOLED).
+    """
     if url.startswith("sqlite"):
         database = url.split("///", 1)[-1]
         if database and database != ":memory:":
@@ -96,6 +99,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("connect_args", PG_CONNECT_ARGS)
+    if pooled:
+        # Each transaction may run on another server connection, where a statement that
+        # psycopg prepared on the last one does not exist (PgBouncer < 1.21).
+        kwargs["connect_args"] = {**kwargs["connect_args"], "prepare_threshold": None}
     return create_engine(url, **kwargs)
 
 

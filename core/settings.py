@@ -144,6 +144,8 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
 
     database_url: str = "sqlite:///./var/stagewright.db"
+    database_pooled: bool = False
+    database_listen_url: str = ""
 
     storage_backend: StorageBackend = StorageBackend.LOCAL
     local_storage_dir: Path = Path("./var/storage")
@@ -168,6 +170,7 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(30.0, ge=0)
     progress_interval_s: float = Field(0.25, gt=0, le=10)
     worker_liveness_file: Path = Path("./var/worker.alive")
+    wake_dir: Path = Path("./var/wake")
     preview_step_delay_s: float = Field(0.05, ge=0, le=10)
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 

@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     args = parser.parse_args(argv)
     if args.days < 1 or args.batch_size < 1:
         parser.error("--days and --batch-size must be at least 1")
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pooled=settings.database_pooled)
     factory, storage = make_sessionmaker(engine), make_storage(settings)
     try:
         report = purge_expired_jobs(

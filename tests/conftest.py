@@ -70,6 +70,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         _env_file=None,
         database_url=db_url,
         local_storage_dir=tmp_path / "storage",
+        wake_dir=tmp_path / "wake",
         poll_interval_s=0.2,
         lease_s=5,
         retry_base_s=0.1,

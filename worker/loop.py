@@ -62,7 +62,12 @@ class Worker:
         self.db = DedicatedConnection(factory.kw["bind"])
         self.shutdown = shutdown
         self.wakeup = Wakeup(
-            settings.database_url, poll_interval_s=settings.poll_interval_s, stop=shutdown.requested
+            settings.database_url,
+            listen_url=settings.database_listen_url,
+            poll_interval_s=settings.poll_interval_s,
+            stop=shutdown.requested,
+            wake_dir=settings.wake_dir,
+            worker_id=self.id,
         )
 
     def register(self) -> None:
@@ -72,7 +77,7 @@ class Worker:
             fleet.register(
                 session,
                 worker_id=self.id,
-                host=socket.gethostname(),
+                host=os.environ.get("RUNPOD_POD_ID") or socket.gethostname(),
                 pid=os.getpid(),
                 generator=self.generator.name,
                 version=__version__,

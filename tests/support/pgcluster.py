@@ -48,9 +48,10 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 class Cluster:
     """A private PostgreSQL in a temp dir on a free port, which a test may stop and start."""
 
-    def __init__(self, *, durable: bool = False) -> None:
+    def __init__(self, *, durable: bool = False, max_connections: int = 200) -> None:
         # durable: every commit survives an immediate stop (off: faster, may lose the last ones)
         self.synchronous_commit = "on" if durable else "off"
+        self.max_connections = max_connections
         bin_dir = _bin_dir()
         self.root = Path(tempfile.mkdtemp(prefix="stagewright-pg-"))
         if os.geteuid() == 0:
@@ -68,7 +69,7 @@ class Cluster:
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             f"-c synchronous_commit={self.synchronous_commit} -c full_page_writes=off "
-            "-c max_connections=200"
+            f"-c max_connections={self.max_connections}"
         )
         log = str(self.root / "log")
         command = [self._pg_ctl, "-D", str(self.data), "-o", options, "-l", log, "-w", "start"]
@@ -85,16 +86,16 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def throwaway_cluster() -> Iterator[str]:
+def throwaway_cluster(*, max_connections: int = 200) -> Iterator[str]:
     """Start a private PostgreSQL; yields its server URL (database 'postgres')."""
-    with running_cluster() as cluster:
+    with running_cluster(max_connections=max_connections) as cluster:
         yield cluster.url
 
 
 @contextlib.contextmanager
-def running_cluster(*, durable: bool = False) -> Iterator[Cluster]:
+def running_cluster(*, durable: bool = False, max_connections: int = 200) -> Iterator[Cluster]:
     """A started Cluster, removed afterwards."""
-    cluster = Cluster(durable=durable)
+    cluster = Cluster(durable=durable, max_connections=max_connections)
     try:
         cluster.start()
         yield cluster
@@ -103,12 +104,12 @@ def running_cluster(*, durable: bool = False) -> Iterator[Cluster]:
 
 
 @contextlib.contextmanager
-def throwaway_database() -> Iterator[str]:
+def throwaway_database(*, max_connections: int = 200) -> Iterator[str]:
     """Yield the URL of an empty database that is dropped afterwards."""
     server = os.environ.get("TEST_DATABASE_URL")
     with contextlib.ExitStack() as stack:
         if not server:
-            server = stack.enter_context(throwaway_cluster())
+            server = stack.enter_context(throwaway_cluster(max_connections=max_connections))
         name = f"stagewright_test_{uuid.uuid4().hex[:12]}"
         admin = libpq_url(server)
         with psycopg.connect(admin, autocommit=True) as conn:

@@ -32,6 +32,7 @@ class Fleet:
             "LOCAL_STORAGE_DIR": str(self.settings.local_storage_dir),
             "WORKER_ID": worker_id,
             "WORKER_LIVENESS_FILE": str(self.tmp_path / f"{worker_id}.alive"),
+            "WAKE_DIR": str(self.tmp_path / "wake"),
             "POLL_INTERVAL_S": "0.2",
             "LEASE_S": "10",
             "PREVIEW_STEP_DELAY_S": "0",

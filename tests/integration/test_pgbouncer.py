@@ -1,0 +1,106 @@
+"""Real workers through a real PgBouncer in transaction-pooling mode: claim, heartbeat, finish."""
+
+from __future__ import annotations
+
+import contextlib
+
+import psycopg
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
+
+from core.db import make_engine, transaction
+from core.storage import make_storage
+from jobs import queue
+from jobs.models import Job, JobState
+from jobs.notify import notify_job_available
+from tests.factories import insert_jobs, make_style, make_user, stored_job
+from tests.support.pgbouncer import throwaway_pgbouncer
+from tests.support.processes import Fleet, wait_for
+from worker.connection import DedicatedConnection
+from worker.wakeup import libpq_url
+
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)]
+POOL = 2
+
+
+@pytest.fixture
+def pooled(db_url):
+    with throwaway_pgbouncer(db_url, pool_size=POOL) as url:
+        yield url
+
+
+def completed(session_factory) -> int:
+    with session_factory() as session:
+        return session.scalar(select(func.count()).where(Job.state == JobState.COMPLETED))
+
+
+def claims_failing_on_prepared_statements(url: str, *, pooled: bool) -> int:
+    """Run 12 claims, each on the other of PgBouncer's two server connections."""
+    engine = make_engine(url, pooled=pooled)
+    db = DedicatedConnection(engine)
+    failures = 0
+    try:
+        with psycopg.connect(libpq_url(url), autocommit=True) as holder:
+            for n in range(12):  # psycopg prepares a statement on its 5th run
+                with holder.transaction() if n % 2 else contextlib.nullcontext():
+                    if n % 2:  # holds the server connection the last claim ran on
+                        holder.execute("SELECT 1", prepare=False)
+                    try:
+                        db.transaction(lambda c: queue.claim(c, worker_id="y", lease_s=5))
+                    except DBAPIError as exc:
+                        assert "prepared statement" in str(exc), exc
+                        failures += 1
+    finally:
+        db.close()
+        engine.dispose()
+    return failures
+
+
+def test_statements_prepared_by_psycopg_break_without_database_pooled(engine, pooled):
+    """Why DATABASE_POOLED exists: each transaction may run on another server connection."""
+    assert claims_failing_on_prepared_statements(pooled, pooled=False) > 0
+    assert claims_failing_on_prepared_statements(pooled, pooled=True) == 0
+
+
+def backends(db_url: str) -> int:
+    """Server connections to the test database, this one aside."""
+    with psycopg.connect(libpq_url(db_url), autocommit=True) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()[0]
+
+
+def test_workers_behind_pgbouncer_complete_every_job_once(
+    settings, session_factory, pooled, db_url, tmp_path
+):
+    fleet = Fleet(settings, tmp_path)
+    env = {
+        "DATABASE_URL": pooled,
+        "DATABASE_POOLED": "true",
+        "DATABASE_LISTEN_URL": db_url,
+        "POLL_INTERVAL_S": "30",
+        "PREVIEW_STEP_DELAY_S": "0.01",
+    }
+    try:
+        with transaction(session_factory) as session:
+            user, style = make_user(session, password_hash="x"), make_style(session)
+            insert_jobs(session, make_storage(settings), 12, user=user, style=style)
+        before = backends(db_url)  # this test's own connections
+        for n in range(4):
+            fleet.start(f"w{n}", **env)
+        wait_for(lambda: completed(session_factory) == 12, what="12 jobs through PgBouncer")
+        # Idle now, the fleet is woken by NOTIFY through its one pod listener (poll is 30 s).
+        with transaction(session_factory) as session:
+            job_id = stored_job(session, make_storage(settings)).id
+            notify_job_available(session)
+        wait_for(lambda: completed(session_factory) == 13, timeout_s=20, what="NOTIFY pickup")
+        assert backends(db_url) - before <= POOL + 1  # PgBouncer's pool, the pod's listener
+        assert set(fleet.stop().values()) == {0}
+    finally:
+        fleet.kill_all()
+    with session_factory() as session:
+        jobs = session.scalars(select(Job)).all()
+    assert {job.state for job in jobs} == {JobState.COMPLETED}
+    assert all(job.attempt == 1 for job in jobs) and job_id in {job.id for job in jobs}
