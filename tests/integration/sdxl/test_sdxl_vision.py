@@ -85,3 +85,16 @@ def test_control_images_have_the_working_size(tiny_models: TinyModels) -> None:
     assert depth.mode == lines.mode == "RGB"
     values = np.asarray(depth)
     assert values.min() == 0 and values.max() == 255
+
+
+def test_warm_up_needs_no_floor_and_keeps_the_segmenter(
+    tiny_models: TinyModels, forced: dict[str, Path]
+) -> None:
+    from worker.generators.sdxl import SdxlGenerator
+
+    generator = SdxlGenerator.from_settings(
+        tiny_settings(tiny_models, segmentation_model=str(forced["upernet/windowpane"]), steps=2)
+    )
+    generator.warm_up()  # a flat grey image: a real segmenter finds no floor in it
+    with pytest.raises(BadInput, match="no floor"):
+        staging(generator, {})
