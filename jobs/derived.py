@@ -25,11 +25,13 @@ def create_job_from(
     style_slug: str,
     storage: Storage,
     settings: Settings,
+    room_type: str | None = None,
 ) -> Job:
-    """Stage the photo of `source` again in another style; same room, mode, variants, listing."""
+    """Stage the photo of `source` again in another style (or as another room type); same mode,
+    variants and listing."""
     request = JobRequest(
         style_slug=style_slug,
-        room_type=source.room_type,
+        room_type=room_type or source.room_type,
         variants=source.variants,
         listing=source.listing,
         mode=source.mode,

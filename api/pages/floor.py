@@ -204,11 +204,18 @@ def restage(
     user: PageUser,
     job_id: int,
     style: Annotated[str, Form(max_length=60)],
+    room_type: Annotated[str | None, Form(max_length=40)] = None,
 ) -> Response:
     source = load_job(session, user, job_id)
     try:
         job = create_job_from(
-            session, user=user, source=source, style_slug=style, storage=storage, settings=settings
+            session,
+            user=user,
+            source=source,
+            style_slug=style,
+            storage=storage,
+            settings=settings,
+            room_type=room_type,
         )
     except ServiceError as exc:
         return redirect(request, f"/jobs/{job_id}", exc.message, kind="error")
