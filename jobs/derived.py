@@ -29,14 +29,14 @@ def create_job_from(
     settings: Settings,
     seed: int | None = None,
     variation: float = 0.0,
+    room_type: str | None = None,
 ) -> Job:
-    """Stage the photo of `source` again; same room, mode, variants and listing.
-
-    A new seed unless one is given; with `variation`, a small variation of that seed's image.
-    """
+    """Stage the photo of `source` again; same mode, variants and listing, and the same room
+    unless `room_type` is given. A new seed unless one is given; with `variation`, a small
+    variation of that seed's image."""
     request = JobRequest(
         style_slug=style_slug,
-        room_type=source.room_type,
+        room_type=room_type or source.room_type,
         variants=source.variants,
         seed=seed,
         listing=source.listing,

@@ -197,12 +197,14 @@ def cancel(request: Request, session: SessionDep, user: PageUser, job_id: int) -
 
 
 @router.post("/jobs/{job_id}/retry", dependencies=[CsrfChecked])
-def retry(request: Request, session: SessionDep, user: PageUser, job_id: int) -> Response:
+def retry(
+    request: Request, session: SessionDep, settings: SettingsDep, user: PageUser, job_id: int
+) -> Response:
     load_job(session, user, job_id)
     return attempt(
         request,
         f"/jobs/{job_id}",
-        lambda: jobs.retry_job(session, user=user, job_id=job_id),
+        lambda: jobs.retry_job(session, user=user, job_id=job_id, settings=settings),
         "Queued again. The page follows its progress.",
     )
 

@@ -41,6 +41,7 @@ def restage(
     user: PageUser,
     job_id: int,
     style: Annotated[str, Form(max_length=60)],
+    room_type: Annotated[str | None, Form(max_length=40)] = None,
 ) -> Response:
     source = load_job(session, user, job_id)
     return _stage_again(
@@ -48,7 +49,13 @@ def restage(
         source,
         "Staging again in the new style.",
         lambda: create_job_from(
-            session, user=user, source=source, style_slug=style, storage=storage, settings=settings
+            session,
+            user=user,
+            source=source,
+            style_slug=style,
+            storage=storage,
+            settings=settings,
+            room_type=room_type,
         ),
     )
 

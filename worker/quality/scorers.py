@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from worker.vision.furniture import KEY_FURNITURE, REMOVAL_CLASSES, class_share
 
@@ -47,9 +47,16 @@ def to_lab(image: Image.Image) -> np.ndarray:
 
 
 def _grow(mask: np.ndarray, radius: int) -> np.ndarray:
-    """The mask grown by radius pixels (square neighbourhood)."""
-    image = Image.fromarray(mask.astype(np.uint8) * 255, "L")
-    return np.asarray(image.filter(ImageFilter.MaxFilter(2 * radius + 1))) > 127
+    """The mask grown by radius pixels (square neighbourhood), row pass then column pass."""
+    height, width = mask.shape
+    padded = np.pad(mask, radius)
+    rows = np.zeros((height + 2 * radius, width), dtype=bool)
+    for shift in range(2 * radius + 1):
+        rows |= padded[:, shift : shift + width]
+    grown = np.zeros((height, width), dtype=bool)
+    for shift in range(2 * radius + 1):
+        grown |= rows[shift : shift + height]
+    return grown
 
 
 def _box_sum(values: np.ndarray, radius: int) -> np.ndarray:

@@ -60,3 +60,27 @@ def test_style_form_overrides_quality_thresholds(make_web_user, session_factory)
     page = client.get(f"/admin/styles/{style.id}").text
     assert re.search(r'id="threshold_seam"[^>]*value="5.0"', page)
     assert re.search(r'id="threshold_furniture"[^>]*value=""[^>]*placeholder="0.1"', page)
+
+
+def test_stage_again_as_the_guessed_room_type(make_web_user, session_factory, web_settings, style):
+    from sqlalchemy import select
+
+    from tests.integration.pages.conftest import post_form
+
+    user, client = make_web_user(Role.AGENT)
+    job = completed_job(session_factory, web_settings, user=user, style=style)
+    with transaction(session_factory) as session:
+        stored = session.get(Job, job.id)
+        stored.mode, stored.room_type_guess = JobMode.RESTAGE, "bedroom"
+    assert "Stage again as a bedroom" in client.get(f"/jobs/{job.id}").text
+    data = {"style": "modern", "room_type": "bedroom"}
+    response = post_form(client, f"/jobs/{job.id}/restage", data)
+    assert response.status_code == 303
+    with session_factory() as session:
+        new = session.scalars(select(Job).where(Job.id != job.id)).one()
+        assert (new.room_type, new.mode, new.variants) == ("bedroom", JobMode.RESTAGE, 2)
+    # A room type the style does not suit is refused with a message, and nothing is made.
+    bad = post_form(client, f"/jobs/{job.id}/restage", {"style": "modern", "room_type": "patio"})
+    assert bad.status_code == 303 and bad.headers["location"] == f"/jobs/{job.id}"
+    with session_factory() as session:
+        assert len(session.scalars(select(Job)).all()) == 2
