@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -30,6 +31,8 @@ class DedicatedConnection:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._conn: Connection | None = None
+        # The heartbeat thread shares it with the loop: one transaction at a time.
+        self._lock = threading.RLock()
 
     def transaction(self, work: Callable[[Connection], T]) -> T:
         """Run `work` in one committed transaction; once more if the connection had died."""
@@ -61,17 +64,22 @@ class DedicatedConnection:
             pause_s = min(MAX_PAUSE_S, pause_s * 2)
 
     def _once(self, work: Callable[[Connection], T]) -> T:
-        if self._conn is None:
-            self._conn = self._engine.connect()
-        try:
-            with self._conn.begin():
-                return work(self._conn)
-        except SQLAlchemyError:
-            self.close()
-            raise
+        with self._lock:
+            if self._conn is None:
+                self._conn = self._engine.connect()
+            try:
+                with self._conn.begin():
+                    return work(self._conn)
+            except SQLAlchemyError:
+                self.close()
+                raise
 
     def close(self) -> None:
         """Give the connection back; the next transaction opens a new one."""
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
         if self._conn is not None:
             conn, self._conn = self._conn, None
             try:

@@ -8,12 +8,12 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
-from core.db import transaction
 from core.settings import Settings
 from jobs import fleet, queue
+from worker.connection import DedicatedConnection
 from worker.signals import Shutdown
 
 log = logging.getLogger(__name__)
@@ -30,14 +30,14 @@ class JobHeartbeat:
 
     def __init__(
         self,
-        factory: sessionmaker[Session],
+        db: DedicatedConnection,
         settings: Settings,
         *,
         job_id: int,
         worker_id: str,
         shutdown: Shutdown,
     ) -> None:
-        self._factory = factory
+        self._db = db
         self._job_id = job_id
         self._worker_id = worker_id
         self._lease_s = settings.lease_s
@@ -107,16 +107,20 @@ class JobHeartbeat:
 
     def _beat(self, progress: int, stage: str) -> bool:
         try:
-            with transaction(self._factory) as session:
+
+            def write(conn: Connection) -> tuple[queue.Beat | None, bool]:
                 beat = queue.heartbeat(
-                    session,
+                    conn,
                     job_id=self._job_id,
                     worker_id=self._worker_id,
                     lease_s=self._lease_s,
                     progress=progress,
                     stage=stage,
                 )
-                drain = fleet.touch(session, worker_id=self._worker_id)
+                return beat, fleet.touch(conn, worker_id=self._worker_id)
+
+            # The worker's one connection, shared with the loop (DedicatedConnection locks it).
+            beat, drain = self._db.transaction(write)
             touch_liveness(self._liveness_file)
         except SQLAlchemyError as exc:
             # Keep going: the lease outlives a short outage, and a lost lease shows next beat.

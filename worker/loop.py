@@ -14,7 +14,6 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.db import transaction
 from core.faults import DatabaseUnavailable, Fault, LeaseLost, classify
 from core.settings import Settings
 from core.storage import Storage
@@ -58,7 +57,6 @@ class Worker:
         self.settings = settings
         self.generator = generator
         self.storage = storage
-        self.factory = factory
         self.db = DedicatedConnection(factory.kw["bind"])
         self.shutdown = shutdown
         self.wakeup = Wakeup(
@@ -72,33 +70,40 @@ class Worker:
 
     def register(self) -> None:
         """Add this worker's row to the fleet table, and prune the rows of killed workers."""
-        with transaction(self.factory) as session:
-            fleet.prune_stale(session, silent_s=STALE_AFTER_LEASES * self.settings.lease_s)
-            fleet.register(
-                session,
-                worker_id=self.id,
-                host=os.environ.get("RUNPOD_POD_ID") or socket.gethostname(),
-                pid=os.getpid(),
-                generator=self.generator.name,
-                version=__version__,
-                gpu_name=getattr(self.generator, "gpu_name", None),
-                gpu_memory_mb=getattr(self.generator, "gpu_memory_mb", None),
-            )
+
+        def write(conn: Connection) -> None:
+            # On the held connection: a worker process keeps one connection, no pool.
+            with Session(bind=conn) as session:
+                fleet.prune_stale(session, silent_s=STALE_AFTER_LEASES * self.settings.lease_s)
+                fleet.register(
+                    session,
+                    worker_id=self.id,
+                    host=os.environ.get("RUNPOD_POD_ID") or socket.gethostname(),
+                    pid=os.getpid(),
+                    generator=self.generator.name,
+                    version=__version__,
+                    gpu_name=getattr(self.generator, "gpu_name", None),
+                    gpu_memory_mb=getattr(self.generator, "gpu_memory_mb", None),
+                )
+
+        self.db.transaction(write)
 
     def run(self) -> None:
         """Serve jobs until shutdown is requested; the fleet row lives as long as the loop."""
         self.register()
         log.info("worker started (%s generator)", self.generator.name, extra=self._extra())
         self.wakeup.start()
-        job: ClaimedJob | None = None
+        job = self._claim()
         try:
             while not self.shutdown.requested.is_set():
                 touch_liveness(self.settings.worker_liveness_file)
-                job = job or self._claim()
-                if job is None:
-                    self.wakeup.wait()
-                else:
+                if job is not None:
                     job = self._serve(job, claim_next=True)
+                    continue
+                # The last claim (alone, or with the last finish) found nothing: wait first.
+                self.wakeup.wait()
+                if not self.shutdown.requested.is_set():
+                    job = self._claim()
         finally:
             if job is not None:  # claimed with the last finish, as the stop request came in
                 self._record(lambda conn: queue.release(conn, job=job, worker_id=self.id))
@@ -146,7 +151,7 @@ class Worker:
     def _run(self, job: ClaimedJob, claim_next: bool) -> ClaimedJob | None:
         log.info("job claimed (%s)", job.stage, extra=self._extra(job))
         heartbeat = JobHeartbeat(
-            self.factory, self.settings, job_id=job.id, worker_id=self.id, shutdown=self.shutdown
+            self.db, self.settings, job_id=job.id, worker_id=self.id, shutdown=self.shutdown
         )
         try:
             with heartbeat:  # from the claim on: a slow download must not cost the lease

@@ -86,7 +86,9 @@ def test_a_busy_pod_hands_the_wake_ups_to_one_with_idle_workers(db_url, pods):
         waiter.busy.set()
     notify(db_url, 3)  # the leading pod's three idle workers wake and stay busy
     wait_for(lambda: sum(w.wakes for w in leader) == led + 3, timeout_s=10, what="leader busy")
-    # Its listener lets the fleet lock go; the other pod leads and wakes one worker at once.
+    # The next NOTIFY finds no idle worker there: its listener lets the fleet lock go, and the
+    # other pod's listener takes it and wakes one of its workers at once.
+    notify(db_url)
     wait_for(lambda: sum(w.wakes for w in other) == others + 1, timeout_s=15, what="handover")
     notify(db_url)
     wait_for(lambda: sum(w.wakes for w in other) == others + 2, timeout_s=10, what="other woken")
