@@ -104,3 +104,28 @@ def test_workers_behind_pgbouncer_complete_every_job_once(
         jobs = session.scalars(select(Job)).all()
     assert {job.state for job in jobs} == {JobState.COMPLETED}
     assert all(job.attempt == 1 for job in jobs) and job_id in {job.id for job in jobs}
+
+
+def test_one_connection_a_worker_and_one_listener_a_pod(
+    settings, session_factory, db_url, tmp_path
+):
+    """Direct to PostgreSQL: claims, heartbeats and finishes share each worker's one connection."""
+    fleet = Fleet(settings, tmp_path)
+    try:
+        before = backends(db_url)
+        for n in range(3):
+            fleet.start(f"w{n}", PREVIEW_STEP_DELAY_S="0.3", POLL_INTERVAL_S="30")
+        with transaction(session_factory) as session:
+            user, style = make_user(session, password_hash="x"), make_style(session)
+            insert_jobs(session, make_storage(settings), 3, user=user, style=style)
+            notify_job_available(session)
+        wait_for(lambda: running(session_factory) == 3, timeout_s=30, what="three jobs running")
+        assert backends(db_url) - before == 3 + 1  # three workers, mid-job, and the listener
+        assert set(fleet.stop().values()) == {0}
+    finally:
+        fleet.kill_all()
+
+
+def running(session_factory) -> int:
+    with session_factory() as session:
+        return session.scalar(select(func.count()).where(Job.state == JobState.RUNNING))
