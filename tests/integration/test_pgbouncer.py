@@ -16,7 +16,7 @@ from jobs.models import Job, JobState
 from jobs.notify import notify_job_available
 from tests.factories import insert_jobs, make_style, make_user, stored_job
 from tests.support.pgbouncer import throwaway_pgbouncer
-from tests.support.processes import Fleet, wait_for
+from tests.support.processes import wait_for
 from worker.connection import DedicatedConnection
 from worker.wakeup import libpq_url
 
@@ -73,9 +73,8 @@ def backends(db_url: str) -> int:
 
 
 def test_workers_behind_pgbouncer_complete_every_job_once(
-    settings, session_factory, pooled, db_url, tmp_path
+    fleet, settings, session_factory, pooled, db_url
 ):
-    fleet = Fleet(settings, tmp_path)
     env = {
         "DATABASE_URL": pooled,
         "DATABASE_POOLED": "true",
@@ -83,47 +82,38 @@ def test_workers_behind_pgbouncer_complete_every_job_once(
         "POLL_INTERVAL_S": "30",
         "PREVIEW_STEP_DELAY_S": "0.01",
     }
-    try:
-        with transaction(session_factory) as session:
-            user, style = make_user(session, password_hash="x"), make_style(session)
-            insert_jobs(session, make_storage(settings), 12, user=user, style=style)
-        before = backends(db_url)  # this test's own connections
-        for n in range(4):
-            fleet.start(f"w{n}", **env)
-        wait_for(lambda: completed(session_factory) == 12, what="12 jobs through PgBouncer")
-        # Idle now, the fleet is woken by NOTIFY through its one pod listener (poll is 30 s).
-        with transaction(session_factory) as session:
-            job_id = stored_job(session, make_storage(settings)).id
-            notify_job_available(session)
-        wait_for(lambda: completed(session_factory) == 13, timeout_s=20, what="NOTIFY pickup")
-        assert backends(db_url) - before <= POOL + 1  # PgBouncer's pool, the pod's listener
-        assert set(fleet.stop().values()) == {0}
-    finally:
-        fleet.kill_all()
+    with transaction(session_factory) as session:
+        user, style = make_user(session, password_hash="x"), make_style(session)
+        insert_jobs(session, make_storage(settings), 12, user=user, style=style)
+    before = backends(db_url)  # this test's own connections
+    for n in range(4):
+        fleet.start(f"w{n}", **env)
+    wait_for(lambda: completed(session_factory) == 12, what="12 jobs through PgBouncer")
+    # Idle now, the fleet is woken by NOTIFY through its one pod listener (poll is 30 s).
+    with transaction(session_factory) as session:
+        job_id = stored_job(session, make_storage(settings)).id
+        notify_job_available(session)
+    wait_for(lambda: completed(session_factory) == 13, timeout_s=20, what="NOTIFY pickup")
+    assert backends(db_url) - before <= POOL + 1  # PgBouncer's pool, the pod's listener
+    assert set(fleet.stop().values()) == {0}
     with session_factory() as session:
         jobs = session.scalars(select(Job)).all()
     assert {job.state for job in jobs} == {JobState.COMPLETED}
     assert all(job.attempt == 1 for job in jobs) and job_id in {job.id for job in jobs}
 
 
-def test_one_connection_a_worker_and_one_listener_a_pod(
-    settings, session_factory, db_url, tmp_path
-):
+def test_one_connection_a_worker_and_one_listener_a_pod(fleet, settings, session_factory, db_url):
     """Direct to PostgreSQL: claims, heartbeats and finishes share each worker's one connection."""
-    fleet = Fleet(settings, tmp_path)
-    try:
-        before = backends(db_url)
-        for n in range(3):
-            fleet.start(f"w{n}", PREVIEW_STEP_DELAY_S="0.3", POLL_INTERVAL_S="30")
-        with transaction(session_factory) as session:
-            user, style = make_user(session, password_hash="x"), make_style(session)
-            insert_jobs(session, make_storage(settings), 3, user=user, style=style)
-            notify_job_available(session)
-        wait_for(lambda: running(session_factory) == 3, timeout_s=30, what="three jobs running")
-        assert backends(db_url) - before == 3 + 1  # three workers, mid-job, and the listener
-        assert set(fleet.stop().values()) == {0}
-    finally:
-        fleet.kill_all()
+    before = backends(db_url)
+    for n in range(3):
+        fleet.start(f"w{n}", PREVIEW_STEP_DELAY_S="0.3", POLL_INTERVAL_S="30")
+    with transaction(session_factory) as session:
+        user, style = make_user(session, password_hash="x"), make_style(session)
+        insert_jobs(session, make_storage(settings), 3, user=user, style=style)
+        notify_job_available(session)
+    wait_for(lambda: running(session_factory) == 3, timeout_s=30, what="three jobs running")
+    assert backends(db_url) - before == 3 + 1  # three workers, mid-job, and the listener
+    assert set(fleet.stop().values()) == {0}
 
 
 def running(session_factory) -> int:

@@ -8,16 +8,9 @@ from core.db import transaction
 from jobs import fleet as fleet_rows
 from jobs.models import Job, JobState, WorkerRecord
 from tests.integration.test_worker_processes import add_jobs, job_state
-from tests.support.processes import Fleet, wait_for
+from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def fleet(settings, tmp_path):
-    fleet = Fleet(settings, tmp_path)
-    yield fleet
-    fleet.kill_all()
 
 
 @pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)

@@ -16,16 +16,9 @@ from core.version import __version__
 from jobs.models import Job, JobState, WorkerRecord
 from jobs.notify import notify_job_available
 from tests.factories import insert_jobs, make_style, make_user, stored_job
-from tests.support.processes import Fleet, wait_for
+from tests.support.processes import wait_for
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def fleet(settings, tmp_path):
-    fleet = Fleet(settings, tmp_path)
-    yield fleet
-    fleet.kill_all()
 
 
 def count_states(session_factory) -> dict[JobState, int]:
