@@ -69,7 +69,7 @@ def _job_of_24_megapixels(live_server) -> int:
             generator="preview",
         )
         job.input_key = job_input_key(job.id)
-        job.result_keys = [job_result_key(job.id, n) for n in range(1, 5)]
+        job.result_keys = [job_result_key(job.id, 1, n) for n in range(1, 5)]
         job.result_seeds = [1, 2, 3, 4]
         web = web_rendition_of(full)
         for key in [job.input_key, *job.result_keys]:
