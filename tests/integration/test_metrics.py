@@ -179,7 +179,7 @@ def test_a_cancelled_then_retried_job_counts_only_its_run(
             started_at=now - timedelta(minutes=4),  # its first run, cancelled 4 minutes ago
             finished_at=now - timedelta(minutes=3),
         )
-        service.retry_job(session, user=user, job_id=job.id)
+        service.retry_job(session, user=user, job_id=job.id, settings=settings)
     with transaction(session_factory) as session:
         claimed = queue.claim(session, worker_id="w1", lease_s=60)
         assert claimed is not None and claimed.id == job.id
