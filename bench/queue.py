@@ -17,6 +17,7 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 import argparse  # noqa: E402
 import collections  # noqa: E402
 import multiprocessing as mp  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 
@@ -50,7 +51,13 @@ def work_loop(url: str, worker_id: str, poll_s: float, listen: bool, events: dic
             session, worker_id=worker_id, host="bench", pid=0, generator="noop", version="bench"
         )
     db = DedicatedConnection(engine)
-    wakeup = Wakeup(url if listen else "", poll_interval_s=poll_s, stop=events["stop"])
+    wakeup = Wakeup(
+        url if listen else "",
+        poll_interval_s=poll_s,
+        stop=events["stop"],
+        wake_dir=Path(events["wake_dir"]),
+        worker_id=worker_id,
+    )
     wakeup.start()
     events["ready"].release()
     events["go"].wait()
@@ -145,6 +152,7 @@ class Bench:
             self.insert(jobs)
         ctx = mp.get_context("spawn")
         events = {"ready": ctx.Semaphore(0), "go": ctx.Event(), "stop": ctx.Event()}
+        events["wake_dir"] = tempfile.mkdtemp(prefix="stagewright-wake-")  # one pod
         claims = ctx.Queue()
         procs = [
             ctx.Process(target=work_loop, args=(self.url, f"w{n}", poll_s, listen, events, claims))
