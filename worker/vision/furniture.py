@@ -28,6 +28,7 @@ KEY_FURNITURE: dict[str, frozenset[str]] = {
     "kids_room": frozenset({"bed", "cradle", "desk"}),
     "studio": frozenset({"bed", "sofa", "armchair"}),
     "patio": frozenset({"chair", "table", "bench", "armchair"}),
+    "bathroom": frozenset({"stool", "basket", "towel", "rug"}),
 }
 """What a staging of each room type must show to count as furnished."""
 
