@@ -3,16 +3,19 @@ Each is a new job on the same photo and uses one job of the daily quota."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
+from accounts.models import User
 from api.deps import SessionDep, SettingsDep, StorageDep
 from api.pages.common import CsrfChecked, PageError, PageRoute, PageUser, redirect
 from api.pages.floor import load_job
 from core.errors import ServiceError
+from core.settings import Settings
+from core.storage import Storage
 from jobs.derived import SMALL_VARIATION, create_job_from
 from jobs.models import Job
 
@@ -21,12 +24,19 @@ router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 def _stage_again(
     request: Request,
+    session: Session,
+    settings: Settings,
+    storage: Storage,
+    user: User,
     source: Job,
     message: str,
-    make: Callable[[], Job],
+    **how: Any,
 ) -> Response:
+    """A new job from `source` (create_job_from with `how`), or its job page with the error."""
     try:
-        job = make()
+        job = create_job_from(
+            session, user=user, source=source, storage=storage, settings=settings, **how
+        )
     except ServiceError as exc:
         return redirect(request, f"/jobs/{source.id}", exc.message, kind="error")
     return redirect(request, f"/jobs/{job.id}", message)
@@ -44,19 +54,17 @@ def restage(
     room_type: Annotated[str | None, Form(max_length=40)] = None,
 ) -> Response:
     source = load_job(session, user, job_id)
+    message = "Staging again in the new style."
     return _stage_again(
         request,
+        session,
+        settings,
+        storage,
+        user,
         source,
-        "Staging again in the new style.",
-        lambda: create_job_from(
-            session,
-            user=user,
-            source=source,
-            style_slug=style,
-            storage=storage,
-            settings=settings,
-            room_type=room_type,
-        ),
+        message,
+        style_slug=style,
+        room_type=room_type,
     )
 
 
@@ -70,18 +78,16 @@ def again(
     job_id: int,
 ) -> Response:
     source = load_job(session, user, job_id)
+    message = "Staging again in this style, with a new seed."
     return _stage_again(
         request,
+        session,
+        settings,
+        storage,
+        user,
         source,
-        "Staging again in this style, with a new seed.",
-        lambda: create_job_from(
-            session,
-            user=user,
-            source=source,
-            style_slug=source.style_snapshot.get("slug", ""),
-            storage=storage,
-            settings=settings,
-        ),
+        message,
+        style_slug=source.style_snapshot.get("slug", ""),
     )
 
 
@@ -100,16 +106,13 @@ def more_like(
         raise PageError(404, "No such variant", f"Job #{source.id} has no variant {variant}.")
     return _stage_again(
         request,
+        session,
+        settings,
+        storage,
+        user,
         source,
         f"Staging more like variant {variant}.",
-        lambda: create_job_from(
-            session,
-            user=user,
-            source=source,
-            style_slug=source.style_snapshot.get("slug", ""),
-            storage=storage,
-            settings=settings,
-            seed=source.result_seeds[variant - 1],
-            variation=SMALL_VARIATION,
-        ),
+        style_slug=source.style_snapshot.get("slug", ""),
+        seed=source.result_seeds[variant - 1],
+        variation=SMALL_VARIATION,
     )
