@@ -19,7 +19,6 @@ from accounts.security import (
 from core.db import utcnow
 from core.errors import Conflict, Invalid
 from core.settings import Settings
-from jobs.models import Job, JobRetry
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -210,16 +209,6 @@ def describe_reset(resets: datetime, now: datetime | None = None) -> str:
     hours, minutes = divmod(minutes, 60)
     span = f"{hours} h {minutes} min" if hours else f"{minutes} min"
     return f"at midnight UTC, in {span}"
-
-
-def jobs_today(session: Session, *, user: User) -> int:
-    """Jobs the user submitted or retried since UTC midnight (test runs of styles do not count)."""
-    since = day_start(utcnow())
-    submitted = select(func.count()).where(
-        Job.user_id == user.id, Job.is_test.is_(False), Job.created_at >= since
-    )
-    retried = select(func.count()).where(JobRetry.user_id == user.id, JobRetry.created_at >= since)
-    return (session.scalar(submitted) or 0) + (session.scalar(retried) or 0)
 
 
 def quota_for(user: User, settings: Settings) -> int:

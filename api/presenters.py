@@ -5,13 +5,14 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from accounts.models import User
-from accounts.service import jobs_today, quota_for, quota_resets_at
+from accounts.service import quota_for, quota_resets_at
 from api.schemas import JobOut, QuotaOut, ResultOut, ScoresOut, StyleOut, StyleRef, UserOut
 from catalog.models import Style
 from core.settings import Settings
 from core.storage import Storage
 from jobs.models import Job
 from jobs.stats import QueueFigures
+from jobs.usage import jobs_today
 
 
 def user_out(session: Session, user: User, settings: Settings) -> UserOut:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from catalog.models import Style
 from catalog.validation import StyleFields, validate_style_fields
 from core.errors import Conflict, Invalid, NotFound
-from jobs.models import Job
 
 EDITABLE_FIELDS = tuple(StyleFields.model_fields)
 
@@ -105,17 +104,17 @@ def reorder(session: Session, style_ids: list[int]) -> None:
     session.flush()
 
 
-def archive_or_delete(session: Session, style: Style) -> Literal["archived", "deleted"]:
-    """Delete a style no job used; archive (hide, keep) one that jobs reference."""
-    used = session.scalar(select(func.count()).select_from(Job).where(Job.style_id == style.id))
-    if not used:
-        session.delete(style)
-        session.flush()
-        return "deleted"
+def archive(session: Session, style: Style) -> None:
+    """Hide a style from agents but keep it for the jobs that reference it (until restored)."""
     style.is_archived = True
     style.is_active = False
     session.flush()
-    return "archived"
+
+
+def delete_style(session: Session, style: Style) -> None:
+    """Delete a style that no job references (jobs.usage.archive_or_delete_style decides)."""
+    session.delete(style)
+    session.flush()
 
 
 def restore(session: Session, style: Style) -> None:
@@ -146,8 +145,3 @@ def search_styles(
     if room_type:
         styles = [style for style in styles if room_type in style.room_types]
     return styles
-
-
-def style_ids_in_use(session: Session) -> set[int]:
-    """Ids of the styles some job references (archived rather than deleted)."""
-    return set(session.scalars(select(Job.style_id).where(Job.style_id.is_not(None)).distinct()))

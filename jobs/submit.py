@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from accounts.models import User
-from accounts.service import describe_reset, jobs_today, quota_for, quota_resets_at
+from accounts.service import describe_reset, quota_for, quota_resets_at
 from catalog.models import ROOM_TYPES, Style
 from catalog.service import get_style, is_available
 from core.db import utcnow
@@ -22,6 +22,7 @@ from core.settings import Settings
 from core.storage import Storage, StorageError, job_input_key, job_prefix
 from jobs.models import Job, JobMode, JobState
 from jobs.notify import notify_job_available
+from jobs.usage import jobs_today
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import make_engine, make_sessionmaker
 from core.migrations import upgrade
-from core.models import Base
 from core.settings import Settings
+from schema import metadata
 from tests.support.pgcluster import throwaway_database
 
 
@@ -39,7 +39,7 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 
 def _empty_tables(engine: Engine) -> None:
-    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    tables = [table.name for table in reversed(metadata.sorted_tables)]
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))

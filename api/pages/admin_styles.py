@@ -39,6 +39,7 @@ from core.settings import Settings
 from core.storage import Storage, StorageError
 from jobs.derived import create_test_job
 from jobs.quality_stats import QUALITY_WINDOW, quality_by_style
+from jobs.usage import archive_or_delete_style, style_ids_in_use, style_in_use
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=PageRoute)
 
@@ -101,7 +102,7 @@ def styles_page(
     context = {
         "nav": "admin-styles",
         "styles": styles,
-        "used_ids": catalog.style_ids_in_use(session),
+        "used_ids": style_ids_in_use(session),
         "filters": {"q": q, "active": active},
         "quality": quality_by_style(session, since=db_clock(session) - QUALITY_WINDOW),
         "quality_days": QUALITY_WINDOW.days,
@@ -246,7 +247,7 @@ def archive(
     style = _style(session, style_id)
     name = style.name
     if confirm != CONFIRMED:
-        used = style.id in catalog.style_ids_in_use(session)
+        used = style_in_use(session, style)
         return confirm_page(
             request,
             title=f"{'Archive' if used else 'Delete'} “{name}”?",
@@ -260,7 +261,7 @@ def archive(
             confirm_label="Archive it" if used else "Delete it for good",
             back_url="/admin/styles",
         )
-    outcome = catalog.archive_or_delete(session, style)
+    outcome = archive_or_delete_style(session, style)
     detail = "archived (jobs still refer to it)" if outcome == "archived" else "deleted"
     return redirect(request, "/admin/styles", f"“{name}” was {detail}.")
 

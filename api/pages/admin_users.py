@@ -22,6 +22,7 @@ from api.pages.common import (
 from api.pages.confirm import CONFIRMED, confirm_page
 from core.errors import ServiceError
 from core.settings import Settings
+from jobs.usage import jobs_today
 
 router = APIRouter(prefix="/admin/users", include_in_schema=False, route_class=PageRoute)
 
@@ -40,7 +41,7 @@ def _page(
     rows = [
         {
             "user": u,
-            "used": accounts.jobs_today(session, user=u),
+            "used": jobs_today(session, user=u),
             "quota": accounts.quota_for(u, settings),
         }
         for u in users

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from accounts.service import describe_reset, jobs_today, quota_for, quota_resets_at
+from accounts.service import describe_reset, quota_for, quota_resets_at
 from api.deps import SessionDep, SettingsDep, StorageDep
 from api.pages.common import (
     CsrfChecked,
@@ -30,6 +30,7 @@ from core.storage import ObjectNotFound, Storage, rendition_key
 from jobs import service as jobs
 from jobs.models import Job, JobMode, JobState
 from jobs.stats import estimated_wait_s, queue_position
+from jobs.usage import jobs_today
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 

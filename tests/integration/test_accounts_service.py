@@ -11,7 +11,6 @@ from accounts.service import (
     authenticate,
     create_user,
     issue_token,
-    jobs_today,
     list_users,
     quota_for,
     quota_resets_at,
@@ -23,6 +22,7 @@ from accounts.service import (
 )
 from core.db import utcnow
 from core.errors import Conflict, Invalid
+from jobs.usage import jobs_today
 from tests.factories import make_job, make_style
 
 GOOD_PASSWORD = "correct horse battery"

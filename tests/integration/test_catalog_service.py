@@ -8,7 +8,6 @@ from sqlalchemy import select
 from catalog.models import Style
 from catalog.seed import load_seed_styles, seed_styles
 from catalog.service import (
-    archive_or_delete,
     create_style,
     get_style,
     list_active_styles,
@@ -20,6 +19,7 @@ from catalog.service import (
 )
 from catalog.validation import validate_style_fields
 from core.errors import Conflict, Invalid
+from jobs.usage import archive_or_delete_style
 from tests.factories import make_job, make_style, make_user
 
 VALID = {
@@ -117,8 +117,8 @@ def test_archive_when_used_delete_when_not(session_factory):
     with session_factory() as session:
         used, unused = make_style(session), make_style(session)
         make_job(session, user=make_user(session), style=used)
-        assert archive_or_delete(session, unused) == "deleted"
-        assert archive_or_delete(session, used) == "archived"
+        assert archive_or_delete_style(session, unused) == "deleted"
+        assert archive_or_delete_style(session, used) == "archived"
         assert (used.is_archived, used.is_active) == (True, False)
         assert session.scalars(select(Style)).all() == [used]
         with pytest.raises(Conflict, match="archived"):
@@ -181,7 +181,7 @@ def test_style_params_match_what_the_sdxl_worker_reads():
 def test_seed_fills_an_empty_catalog_once_and_a_deleted_style_stays_deleted(session_factory):
     with session_factory() as session:
         seed_styles(session)
-        archive_or_delete(session, get_style(session, "bohemian"))
+        archive_or_delete_style(session, get_style(session, "bohemian"))
         session.flush()
         created, present = seed_styles(session)
         assert created == []

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from catalog.sample_photo import SAMPLE_SIZE, sample_room_jpeg
-from catalog.service import style_ids_in_use
 from core.db import transaction
 from core.errors import Conflict, Invalid, QuotaExceeded
 from core.storage import LocalStorage
 from jobs.derived import create_job_from, create_test_job
 from jobs.models import JobState
+from jobs.usage import style_ids_in_use
 from tests.factories import make_job, make_style, make_user, photo_bytes
 
 

@@ -1,8 +1,0 @@
-"""Imports every table so that metadata (Alembic, tests) sees the whole schema."""
-
-from accounts.models import AuthToken, User
-from catalog.models import Style
-from core.db import Base
-from jobs.models import Job, WorkerRecord
-
-__all__ = ["AuthToken", "Base", "Job", "Style", "User", "WorkerRecord"]
