@@ -36,7 +36,7 @@ test: system-deps lint
 	$(PY) -m pytest
 
 bench: install-dev
-	$(PY) bench/queue.py
+	$(PY) bench/queue_latency.py
 	$(PY) bench/api.py
 	$(PY) bench/gpu_check.py --smoke
 

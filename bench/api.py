@@ -12,24 +12,25 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
+# Run as a script, only bench/ is on the path: the repo root goes first so its packages win.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import argparse  # noqa: E402
-import io  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
+import argparse
+import io
+import statistics
+import tempfile
+import time
 
-from fastapi.testclient import TestClient  # noqa: E402
-from PIL import Image  # noqa: E402
+from fastapi.testclient import TestClient
+from PIL import Image
 
-from accounts.service import create_user  # noqa: E402
-from api.app import create_app  # noqa: E402
-from bench.photos import camera_photo  # noqa: E402
-from catalog.seed import seed_styles  # noqa: E402
-from core.db import make_engine, make_sessionmaker, transaction  # noqa: E402
-from core.migrations import upgrade  # noqa: E402
-from core.settings import Settings  # noqa: E402
+from accounts.service import create_user
+from api.app import create_app
+from bench.photos import camera_photo
+from catalog.seed import seed_styles
+from core.db import make_engine, make_sessionmaker, transaction
+from core.migrations import upgrade
+from core.settings import Settings
 
 TARGET_RATIO = 1.5
 PASSWORD = "bench-password-1"

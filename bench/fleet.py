@@ -22,22 +22,23 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
+# Run as a script, only bench/ is on the path: the repo root goes first so its packages win.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import psycopg  # noqa: E402
-from sqlalchemy import func, insert, select  # noqa: E402
+import psycopg
+from sqlalchemy import func, insert, select
 
-from bench.claim_growth import claim_on_a_grown_table  # noqa: E402
-from core.db import make_engine, make_sessionmaker, transaction  # noqa: E402
-from core.migrations import upgrade  # noqa: E402
-from jobs import fleet, queue  # noqa: E402
-from jobs.models import Job, JobState, WorkerRecord  # noqa: E402
-from jobs.notify import notify_job_available  # noqa: E402
-from tests.factories import job_values, make_style, make_user  # noqa: E402
-from tests.support.pgbouncer import throwaway_pgbouncer  # noqa: E402
-from tests.support.pgcluster import throwaway_database  # noqa: E402
-from worker.connection import DedicatedConnection  # noqa: E402
-from worker.wakeup import Wakeup, libpq_url  # noqa: E402
+from bench.claim_growth import claim_on_a_grown_table
+from core.db import make_engine, make_sessionmaker, transaction
+from core.migrations import upgrade
+from jobs import fleet, queue
+from jobs.models import Job, JobState, WorkerRecord
+from jobs.notify import notify_job_available
+from tests.factories import job_values, make_style, make_user
+from tests.support.pgbouncer import throwaway_pgbouncer
+from tests.support.pgcluster import throwaway_database
+from worker.connection import DedicatedConnection
+from worker.wakeup import Wakeup, libpq_url
 
 LEASE_S = 60.0
 PER_POD = 8

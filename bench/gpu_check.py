@@ -22,15 +22,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-# The repo root replaces bench/ on the path: bench/queue.py would shadow the standard library's.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
+# Run as a script, only bench/ is on the path: the repo root goes first so its packages win.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from bench.gpu_models import save_models  # noqa: E402
-from core.settings import SdxlSettings, Settings  # noqa: E402
-from tests.factories import room_photo  # noqa: E402
-from worker.generators.base import GenerationRequest  # noqa: E402
+from bench.gpu_models import save_models
+from core.settings import SdxlSettings, Settings
+from tests.factories import room_photo
+from worker.generators.base import GenerationRequest
 
 PHOTOS = {"4:3": (4000, 3000), "3:2": (4248, 2832), "16:9": (4624, 2600), "portrait": (3000, 4000)}
 SMOKE_PHOTOS = {"4:3": (128, 96), "portrait": (96, 128)}

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.slow
 def test_bench_queue_quick_reports_no_duplicates_and_no_lost_jobs():
     run = subprocess.run(
-        [sys.executable, "bench/queue.py", "--quick"],
+        [sys.executable, "bench/queue_latency.py", "--quick"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -3,7 +3,7 @@
 Runs against a throwaway PostgreSQL. Worker processes use the production claim and finish
 statements (jobs.queue) and the production wake-up (worker.wakeup); the work itself is a no-op.
 
-    python bench/queue.py [--jobs 2000] [--workers 8] [--quick]
+    python bench/queue_latency.py [--jobs 2000] [--workers 8] [--quick]
 """
 
 from __future__ import annotations
@@ -11,27 +11,27 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Run as a script, this file's folder would come first on sys.path and shadow the stdlib `queue`.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
+# Run as a script, only bench/ is on the path: the repo root goes first so its packages win.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import argparse  # noqa: E402
-import collections  # noqa: E402
-import multiprocessing as mp  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
+import argparse
+import collections
+import multiprocessing as mp
+import tempfile
+import time
+from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import func, insert, select
 
-from core.db import make_engine, make_sessionmaker, transaction  # noqa: E402
-from core.migrations import upgrade  # noqa: E402
-from jobs import fleet, queue  # noqa: E402
-from jobs.models import Job, JobState, WorkerRecord  # noqa: E402
-from jobs.notify import notify_job_available  # noqa: E402
-from tests.factories import job_values, make_style, make_user  # noqa: E402
-from tests.support.pgcluster import throwaway_database  # noqa: E402
-from worker.connection import DedicatedConnection  # noqa: E402
-from worker.wakeup import Wakeup  # noqa: E402
+from core.db import make_engine, make_sessionmaker, transaction
+from core.migrations import upgrade
+from jobs import fleet, queue
+from jobs.models import Job, JobState, WorkerRecord
+from jobs.notify import notify_job_available
+from tests.factories import job_values, make_style, make_user
+from tests.support.pgcluster import throwaway_database
+from worker.connection import DedicatedConnection
+from worker.wakeup import Wakeup
 
 LEASE_S = 60.0
 NO_RESULTS = {"result_keys": [], "mask_key": None, "seeds": [], "generator": "noop"}
