@@ -24,7 +24,7 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class JobState(StrEnum):
-    """Where a job is in its life; see design.md's state machine."""
+    """Where a job is in its life; jobs/queue.py makes the moves, docs/worker.md says when."""
 
     PENDING = "pending"  # waiting for a worker (possibly until run_after)
     RUNNING = "running"  # claimed by locked_by until lease_expires_at

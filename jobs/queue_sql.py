@@ -57,7 +57,7 @@ class Clock:
     """now() and now()+offset: the database's clock on PostgreSQL, bound values on SQLite.
 
     On PostgreSQL an offset parameter is a timedelta; on SQLite every time parameter is an
-    absolute UTC datetime computed in Python (see queue._times).
+    absolute UTC datetime computed in Python (see jobs.queue.times).
     """
 
     now: ColumnElement
