@@ -266,14 +266,15 @@ def rows_from(measured: list, plain: dict, keys: list[tuple | None]) -> list[Row
 
 
 def markdown(rows: list[Row], header: dict[str, Any]) -> str:
-    """A Markdown table of the rows, headed by where and how they were measured."""
-    names = sorted({name for row in rows for name in row.stages})
+    """A Markdown table of the rows, headed by where and how they were measured; "-" where a
+    row has no such stage or ratio."""
+    names = list(dict.fromkeys(name for row in rows for name in row.stages))
     lines = [f"{key}: {value}  " for key, value in header.items()]
     lines += ["", "| case | photo | s/image | " + " | ".join(names)
               + " | peak GB | vs plain | vs stage |"]  # fmt: skip
     lines.append("|" + "---|" * (len(names) + 6))
     for row in rows:
-        stages = " | ".join(f"{row.stages.get(name, 0.0):.3f}" for name in names)
+        stages = " | ".join(f"{row.stages[n]:.3f}" if n in row.stages else "-" for n in names)
         ratios = [
             f"{r:.2f}x" if r is not None else "-" for r in (row.ratio_vs_plain, row.ratio_vs_stage)
         ]
