@@ -4,9 +4,11 @@ Usage: python bench/gpu_check.py [--smoke] [--json PATH] [--markdown PATH]
 Without --smoke it needs one CUDA GPU and no network: it builds full-size random-weight models in
 the real architectures (bench/gpu_models.py), loads them with SdxlGenerator.from_settings, and runs
 SdxlGenerator.generate on 12 MP photos (segmentation, control images, generation on the mask's
-crop, detail pass, colour match, paste-back). --smoke runs the same code on tiny models on the CPU,
-the torch.compile path included. Plain diffusers (the same pipeline class, no optimisations) runs
-each case's generation stage in the same process for the ratio.
+crop, detail pass, colour match, paste-back), in the three modes (declutter and restage add the
+removal pass), and times the quality gate's scoring of one variant (bench/gpu_modes.py). --smoke
+runs the same code on tiny models on the CPU, the torch.compile path included. Plain diffusers (the
+same pipeline class, no optimisations) runs each staging case's generation stage in the same
+process for the ratio.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 
 from bench.gpu_models import save_models
+from bench.gpu_modes import REROLL_NOTE, Furnished, GateRow, gate_markdown, gate_row
 from core.settings import SdxlSettings, Settings
+from jobs.models import JobMode
 from tests.factories import room_photo
 from worker.generators.base import GenerationRequest
 
@@ -48,11 +52,13 @@ class Case:
     variants: int
     tier: str
     compiled: bool
+    mode: JobMode = JobMode.STAGE
 
     @property
     def name(self) -> str:
-        """'4:3 1v standard compiled'."""
-        return f"{self.aspect} {self.variants}v {self.tier}" + (
+        """'4:3 1v standard compiled'; other modes first: 'declutter 4:3 1v standard'."""
+        mode = "" if self.mode is JobMode.STAGE else f"{self.mode} "
+        return f"{mode}{self.aspect} {self.variants}v {self.tier}" + (
             " compiled" if self.compiled else ""
         )
 
@@ -66,21 +72,33 @@ class Row:
     s_per_image: float
     stages: dict[str, float]
     peak_mem_gb: float
-    ratio_vs_plain: float
+    ratio_vs_plain: float | None
+    """Staging cases: plain diffusers' generation stage over ours (None for the other modes)."""
     compiled: bool
+    mode: str = "stage"
+    ratio_vs_stage: float | None = None
+    """Declutter and restage: s/image over the uncompiled staging case of the same photo."""
+
+
+MODE_CASES = [
+    Case("4:3", 1, "standard", False, mode) for mode in (JobMode.DECLUTTER, JobMode.RESTAGE)
+]
 
 
 def cases(smoke: bool) -> list[Case]:
-    """Each aspect at 1 variant; 4:3 also at 4 variants and in the fast tier; uncompiled, then
-    compiled. The smoke run keeps one case of each kind, and one compiled."""
+    """Each aspect at 1 variant; 4:3 also at 4 variants and in the fast tier; declutter and restage
+    at 4:3; uncompiled, then compiled. The smoke run keeps one case of each kind, and one
+    compiled."""
     if smoke:
         return [Case("4:3", 1, "standard", False), Case("portrait", 2, "fast", False),
-                Case("4:3", 1, "standard", True)]  # fmt: skip
+                *MODE_CASES, Case("4:3", 1, "standard", True)]  # fmt: skip
     result = []
     for compiled in (False, True):
         result += [Case(aspect, 1, "standard", compiled) for aspect in PHOTOS]
         result += [Case("4:3", 4, "standard", compiled), Case("4:3", 1, "fast", compiled)]
         result.append(Case("4:3", 4, "fast", compiled))
+        if not compiled:
+            result += MODE_CASES
     return result
 
 
@@ -95,7 +113,7 @@ def request_for(case: Case, smoke: bool) -> GenerationRequest:
     style = {"slug": "bench", "prompt": PROMPT, "params": {"fast_tier": case.tier == "fast"}}
     return GenerationRequest(
         0, room_photo(width, height), "living_room", style, case.variants, seed=1,
-        reference_images=[room_photo(224, 224, seed=2)],
+        reference_images=[room_photo(224, 224, seed=2)], mode=case.mode,
     )  # fmt: skip
 
 
@@ -115,15 +133,17 @@ def _peak_gb(device: str) -> float:
     return torch.cuda.max_memory_allocated() / 2**30
 
 
-def run_ours(fields: dict[str, Any], smoke: bool) -> tuple[list[tuple[Case, Any, float]], str]:
+def run_ours(fields: dict[str, Any], smoke: bool) -> tuple[list[tuple], list[GateRow], str]:
     """Every case through SdxlGenerator.generate: one warm-up (on the CPU only where compiled),
-    then one timed run."""
+    then one timed run; declutter and restage see a furnished segmentation. Then the gate's
+    scoring of the uncompiled 4:3 1-variant result of each mode."""
     from worker.generators.sdxl import SdxlGenerator
     from worker.generators.sdxl_pipeline import compile_blocks
 
     generator = SdxlGenerator.from_settings(settings_for(fields, smoke))
-    device, measured = generator.device, []
+    device, measured, segmenter = generator.device, [], generator.segmenter
     for case in cases(smoke):
+        generator.segmenter = segmenter if case.mode is JobMode.STAGE else Furnished(segmenter)
         if case.compiled and not generator.settings.compile:
             mode = generator.settings.compile_mode
             compile_blocks(generator.pipe.unet, mode)
@@ -140,13 +160,35 @@ def run_ours(fields: dict[str, Any], smoke: bool) -> tuple[list[tuple[Case, Any,
         measured.append((case, result, seconds, _peak_gb(device)))
         stages = ", ".join(f"{k} {v:.2f}" for k, v in result.timings.items())
         print(f"{case.name}: {seconds / case.variants:.3f} s/image ({stages})", flush=True)
-    del generator
+    gates = gate_rows(fields, smoke, segmenter, measured, device)
+    del generator, segmenter
     gc.collect()
     if device.startswith("cuda"):
         import torch
 
         torch.cuda.empty_cache()
-    return measured, device
+    return measured, gates, device
+
+
+def gate_rows(
+    fields: dict[str, Any], smoke: bool, segmenter: Any, measured: list[tuple], device: str
+) -> list[GateRow]:
+    """The gate's scoring cost per variant, with production's scorers and CLIP model."""
+    from worker.quality.scorers import ClipScorer
+
+    clip = ClipScorer.from_pretrained(fields["quality_clip_model"], device=device)
+    gated = {Case("4:3", 1, "standard", False), *MODE_CASES}
+    rows = []
+    for case, result, seconds, _ in measured:
+        if case in gated:
+            request = request_for(case, smoke)
+            s_per_image = seconds / case.variants
+            row = gate_row(
+                case.name, segmenter, clip, request, result, s_per_image, warm_up=not smoke
+            )
+            rows.append(row)
+            print(f"gate {case.name}: {row.s_per_variant:.3f} s/variant", flush=True)
+    return rows
 
 
 def run_plain(
@@ -204,36 +246,47 @@ def _first_image_child(models: Path, smoke: bool) -> None:
                        lambda f, s: None, lambda: False)  # fmt: skip
 
 
-def rows_from(measured: list, plain: dict, keys: list[tuple]) -> list[Row]:
-    """One row per case: per-image totals and stages, and the generation stage against plain."""
-    rows = []
+def rows_from(measured: list, plain: dict, keys: list[tuple | None]) -> list[Row]:
+    """One row per case: per-image totals and stages; staging's generation stage against plain,
+    declutter and restage against staging the same photo."""
+    rows, staged = [], {}
     for (case, result, seconds, peak), key in zip(measured, keys, strict=True):
         stages = {name: value / case.variants for name, value in result.timings.items()}
         width, height = result.images[0].size
-        rows.append(
-            Row(case.name, f"{width}x{height}", seconds / case.variants, stages, peak,
-                plain[key] / stages["generation"], case.compiled)
-        )  # fmt: skip
+        row = Row(case.name, f"{width}x{height}", seconds / case.variants, stages, peak,
+                  None, case.compiled, str(case.mode))  # fmt: skip
+        if key is not None:
+            row.ratio_vs_plain = plain[key] / stages["generation"]
+            staged.setdefault((case.aspect, case.variants, case.tier, case.compiled), row)
+        else:
+            base = staged[(case.aspect, case.variants, case.tier, case.compiled)]
+            row.ratio_vs_stage = row.s_per_image / base.s_per_image
+        rows.append(row)
     return rows
 
 
 def markdown(rows: list[Row], header: dict[str, Any]) -> str:
-    """A Markdown table of the rows, headed by where and how they were measured."""
-    names = sorted({name for row in rows for name in row.stages})
+    """A Markdown table of the rows, headed by where and how they were measured; "-" where a
+    row has no such stage or ratio."""
+    names = list(dict.fromkeys(name for row in rows for name in row.stages))
     lines = [f"{key}: {value}  " for key, value in header.items()]
-    lines += ["", "| case | photo | s/image | " + " | ".join(names) + " | peak GB | vs plain |"]
-    lines.append("|" + "---|" * (len(names) + 5))
+    lines += ["", "| case | photo | s/image | " + " | ".join(names)
+              + " | peak GB | vs plain | vs stage |"]  # fmt: skip
+    lines.append("|" + "---|" * (len(names) + 6))
     for row in rows:
-        stages = " | ".join(f"{row.stages.get(name, 0.0):.3f}" for name in names)
+        stages = " | ".join(f"{row.stages[n]:.3f}" if n in row.stages else "-" for n in names)
+        ratios = [
+            f"{r:.2f}x" if r is not None else "-" for r in (row.ratio_vs_plain, row.ratio_vs_stage)
+        ]
         lines.append(
             f"| {row.case} | {row.photo} | {row.s_per_image:.3f} | {stages} | "
-            f"{row.peak_mem_gb:.1f} | {row.ratio_vs_plain:.2f}x |"
+            f"{row.peak_mem_gb:.1f} | {' | '.join(ratios)} |"
         )
     return "\n".join(lines) + "\n"
 
 
-def check(smoke: bool, workdir: Path) -> tuple[list[Row], dict[str, Any]]:
-    """Build the models, time production's path and plain diffusers, and the first image."""
+def check(smoke: bool, workdir: Path) -> tuple[list[Row], list[GateRow], dict[str, Any]]:
+    """Build the models, time production's path, plain diffusers, the gate and the first image."""
     import torch
 
     from worker.engine.crop import plan_crop
@@ -243,10 +296,14 @@ def check(smoke: bool, workdir: Path) -> tuple[list[Row], dict[str, Any]]:
     fields = save_models(workdir, smoke=smoke, device=device)
     build_s = time.perf_counter() - start
     first_s = first_image(workdir, smoke)
-    measured, device = run_ours(fields, smoke)
+    measured, gates, device = run_ours(fields, smoke)
     s = settings_for(fields, smoke).sdxl
-    keys, shapes = [], {}
+    keys: list[tuple | None] = []
+    shapes = {}
     for case, result, _, _ in measured:
+        if case.mode is not JobMode.STAGE:
+            keys.append(None)
+            continue
         plan = plan_crop(
             np.asarray(result.mask) > 127,
             target_pixels=s.target_pixels,
@@ -267,7 +324,7 @@ def check(smoke: bool, workdir: Path) -> tuple[list[Row], dict[str, Any]]:
         "build_models_s": round(build_s, 1),
         "first_image_s": round(first_s, 1),
     }
-    return rows_from(measured, plain, keys), header
+    return rows_from(measured, plain, keys), gates, header
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -289,11 +346,13 @@ def main(argv: list[str] | None = None) -> int:
         print("no CUDA GPU: run with --smoke for the CPU check", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="gpu-check-") as workdir:
-        rows, header = check(args.smoke, Path(workdir))
-    table = markdown(rows, header)
+        rows, gates, header = check(args.smoke, Path(workdir))
+    table = markdown(rows, header) + gate_markdown(gates)
     print(table)
     if args.json:
-        args.json.write_text(json.dumps({**header, "rows": [asdict(r) for r in rows]}, indent=2))
+        figures = {**header, "rows": [asdict(r) for r in rows], "gate": [asdict(g) for g in gates],
+                   "reroll_note": REROLL_NOTE}  # fmt: skip
+        args.json.write_text(json.dumps(figures, indent=2))
     if args.markdown:
         args.markdown.write_text(table)
     return 0

@@ -40,3 +40,14 @@ SDXL_VAE: dict[str, Any] = {
     "scaling_factor": 0.13025,
     "force_upcast": False,  # madebyollin/sdxl-vae-fp16-fix
 }
+CLIP_B32: dict[str, Any] = {
+    # openai/clip-vit-base-patch32, the quality gate's default (SDXL_QUALITY_CLIP_MODEL).
+    "text_config": {"hidden_size": 512, "intermediate_size": 2048, "num_attention_heads": 8,
+                    "num_hidden_layers": 12, "max_position_embeddings": 77, "vocab_size": 49408,
+                    "hidden_act": "quick_gelu", "bos_token_id": 0, "eos_token_id": 1,
+                    "pad_token_id": 1},
+    "vision_config": {"hidden_size": 768, "intermediate_size": 3072, "num_attention_heads": 12,
+                      "num_hidden_layers": 12, "image_size": 224, "patch_size": 32,
+                      "hidden_act": "quick_gelu"},
+    "projection_dim": 512,
+}  # fmt: skip

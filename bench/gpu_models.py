@@ -2,8 +2,8 @@
 
 Full size uses the real architectures (SDXL inpainting UNet, depth ControlNet, VAE, both CLIP text
 encoders, UperNet-ConvNeXt-small, Depth-Anything-V2-Small, IP-Adapter with its ViT-bigG image
-encoder, a rank-64 Lightning-style LoRA); only the tokenizers are tiny, which changes no timing
-because prompts are padded to 77 tokens either way.
+encoder, a rank-64 Lightning-style LoRA, the quality gate's CLIP ViT-B/32); only the tokenizers are
+tiny, which changes no timing because prompts are padded to 77 tokens either way.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from bench import gpu_configs as cfg
 from tests.support import tiny_adapters, tiny_models
+from tests.support.tiny_clip import tiny_clip
 
 CLIP_L = {"hidden_size": 768, "intermediate_size": 3072, "num_attention_heads": 12,
           "num_hidden_layers": 12, "projection_dim": 768, "hidden_act": "quick_gelu"}  # fmt: skip
@@ -105,6 +106,20 @@ def _full_vision(root: Path, device: str) -> None:
     ).save_pretrained(root / "depth")
 
 
+def _full_clip(path: Path, device: str) -> None:
+    """The quality gate's CLIP in the published layout (fp32, as openai/clip-vit-base-patch32)."""
+    import torch
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor, CLIPTokenizer
+
+    with torch.device(device):
+        CLIPModel(CLIPConfig(**cfg.CLIP_B32)).save_pretrained(path)
+    tiny_models.save_tokenizer(path, "<|endoftext|>")
+    processor = CLIPProcessor(
+        image_processor=CLIPImageProcessor(), tokenizer=CLIPTokenizer.from_pretrained(path)
+    )
+    processor.save_pretrained(path)
+
+
 def save_models(root: Path, *, smoke: bool, device: str) -> dict[str, Any]:
     """Build and save every model under root; returns the SdxlSettings fields that point at them."""
     import torch
@@ -113,6 +128,7 @@ def save_models(root: Path, *, smoke: bool, device: str) -> dict[str, Any]:
     if smoke:
         models = tiny_models.build_tiny_models(root)
         tiny_models.upernet(models.segmentation, force="floor")
+        tiny_clip(root / "clip")
         paths = {"base": models.base, "controlnet": models.controlnet_depth,
                  "segmentation": models.segmentation, "depth": models.depth}  # fmt: skip
     else:
@@ -126,6 +142,7 @@ def save_models(root: Path, *, smoke: bool, device: str) -> dict[str, Any]:
                 paths["controlnet"], variant="fp16"
             )
         _full_vision(root, device)
+        _full_clip(root / "clip", device)
     lora = tiny_adapters.lightning_lora(
         root / "lightning", paths["base"], rank=4 if smoke else LIGHTNING_RANK
     )
@@ -145,6 +162,7 @@ def save_models(root: Path, *, smoke: bool, device: str) -> dict[str, Any]:
         "ip_adapter_model": str(ip),
         "ip_adapter_subfolder": tiny_adapters.IP_ADAPTER_SUBFOLDER,
         "ip_adapter_weight": tiny_adapters.IP_ADAPTER_WEIGHT,
+        "quality_clip_model": str(root / "clip"),
     }
     (root / "settings.json").write_text(json.dumps(fields))
     return fields

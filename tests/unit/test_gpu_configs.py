@@ -15,12 +15,25 @@ def params(model: object) -> float:
 
 @pytest.mark.parametrize(
     ("kind", "millions"),
-    [("unet", 2567.5), ("controlnet", 1251.4), ("vae", 83.7), ("clip_l", 123.1), ("big_g", 694.7)],
+    [
+        ("unet", 2567.5),
+        ("controlnet", 1251.4),
+        ("vae", 83.7),
+        ("clip_l", 123.1),
+        ("big_g", 694.7),
+        ("clip_b32", 151.3),
+    ],
 )
 def test_full_size_models_have_the_published_parameter_counts(kind: str, millions: float) -> None:
     import torch
     from diffusers import AutoencoderKL, ControlNetModel, UNet2DConditionModel
-    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
+    from transformers import (
+        CLIPConfig,
+        CLIPModel,
+        CLIPTextConfig,
+        CLIPTextModel,
+        CLIPTextModelWithProjection,
+    )
 
     text = {"vocab_size": 49408, "max_position_embeddings": 77}
     build = {
@@ -31,6 +44,7 @@ def test_full_size_models_have_the_published_parameter_counts(kind: str, million
         "big_g": lambda: CLIPTextModelWithProjection(
             CLIPTextConfig(**gpu_models.CLIP_BIG_G, **text)
         ),
+        "clip_b32": lambda: CLIPModel(CLIPConfig(**cfg.CLIP_B32)),  # the gate's style score
     }
     with torch.device("meta"):
         model = build[kind]()

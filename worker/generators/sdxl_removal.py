@@ -18,7 +18,7 @@ from PIL import Image
 from catalog.prompts import room_name
 from jobs.models import JobMode
 from worker.engine.generation import Pass
-from worker.engine.stages import control_images
+from worker.engine.stages import StageClock, control_images
 from worker.generators.base import (
     BadInput,
     GenerationRequest,
@@ -67,16 +67,18 @@ def generate_with_removal(
     width, height = nearest_bucket(
         *photo.size, target_pixels=gen.settings.target_pixels, multiple=gen.settings.bucket_multiple
     )
-    work = photo.resize((width, height), Image.Resampling.LANCZOS)
-    if should_stop():
-        raise StopRequested("stop requested")
-    progress(0.02, "Finding furniture")
-    removal = removal_mask(
-        gen.segmenter.labels(work),
-        gen.segmenter.id2label,
-        protected=params.protected,
-        dilate_px=round(gen.settings.removal_dilate_fraction * min(work.size)),
-    )
+    clock = StageClock(gen.device)
+    with clock("removal_segmentation"):
+        work = photo.resize((width, height), Image.Resampling.LANCZOS)
+        if should_stop():
+            raise StopRequested("stop requested")
+        progress(0.02, "Finding furniture")
+        removal = removal_mask(
+            gen.segmenter.labels(work),
+            gen.segmenter.id2label,
+            protected=params.protected,
+            dilate_px=round(gen.settings.removal_dilate_fraction * min(work.size)),
+        )
     if not removal.any():
         if restage:
             return gen.generate(
@@ -92,19 +94,22 @@ def generate_with_removal(
         depth_scale=0.0,
         ip_adapter_scale=0.0,
     )
-    annotators = gen._annotators(emptying, progress, should_stop)
-    controls = [_blank_inside(control, removal) for control in control_images(work, annotators)]
+    with clock("removal_control"):
+        annotators = gen._annotators(emptying, progress, should_stop)
+        controls = [_blank_inside(control, removal) for control in control_images(work, annotators)]
     scales = [scale for _, scale in annotators]
     seeds = variant_seeds(request.seed, 1 if restage else request.variants)
     bare = dataclasses.replace(request, reference_images=[])
     emptying_pass = Pass([work], removal, controls, scales, emptying.strength, emptying.steps)
-    images = gen._run(
-        bare, emptying, emptying_pass, seeds, (0.1, 0.95), "Removing", progress, should_stop
-    )
-    progress(0.97, "Compositing")
-    binary = photo_mask(removal, photo.size)
-    feather_px = round(gen.settings.mask_feather_fraction * min(photo.size))
-    emptied = [paste_back(photo, image, binary, feather_px=feather_px) for image in images]
+    with clock("removal"):
+        images = gen._run(
+            bare, emptying, emptying_pass, seeds, (0.1, 0.95), "Removing", progress, should_stop
+        )
+    with clock("removal_paste"):
+        progress(0.97, "Compositing")
+        binary = photo_mask(removal, photo.size)
+        feather_px = round(gen.settings.mask_feather_fraction * min(photo.size))
+        emptied = [paste_back(photo, image, binary, feather_px=feather_px) for image in images]
     if restage:
         staged = gen.generate(
             dataclasses.replace(request, image=emptied[0], mode=JobMode.STAGE),
@@ -114,9 +119,14 @@ def generate_with_removal(
         assert staged.mask is not None
         staged.mask = mask_image(binary | (np.asarray(staged.mask) > 127))
         staged.removal_mask = mask_image(binary)
+        staged.timings = {**clock.seconds, **staged.timings}
         return staged
     result = GenerationResult(
-        images=emptied, seeds=seeds, mask=mask_image(binary), removal_mask=mask_image(binary)
+        images=emptied,
+        seeds=seeds,
+        mask=mask_image(binary),
+        removal_mask=mask_image(binary),
+        timings=clock.seconds,
     )
     if gen.settings.label_enabled:
         result.clean_images = emptied

@@ -1,0 +1,108 @@
+"""Declutter, restage and the quality gate in the GPU check: a furnished segmentation, and the
+gate's cost of scoring one variant with production's scorers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from worker.engine.stages import StageClock
+from worker.generators.base import GenerationRequest, GenerationResult
+from worker.quality.scorers import ClipScorer
+from worker.quality.variant_scores import VariantScorer
+from worker.vision.mask import Segmenter
+
+SOFA_BOX = (0.25, 0.45, 0.75, 0.85)
+"""Where the furnished segmentation draws a sofa (fractions of width and height)."""
+GATE_PARTS = ("segmentation", "clip", "seam_and_rest")
+"""The gate's timed parts: the two model calls, and the rest (downscaling, seam, share counts)."""
+REROLL_NOTE = (
+    "Re-rolls are not forced: a re-roll costs one more generation of each failing variant "
+    "(its case's s/image; for restage the removal pass too) plus one more scoring (s/variant)."
+)
+
+
+class Furnished:
+    """The random-weight segmenter, run in full, with a sofa drawn into its labels: the removal
+    mask declutter and restage need (the bare model sees floor everywhere)."""
+
+    def __init__(self, inner: Segmenter) -> None:
+        self.inner = inner
+        self.id2label = inner.id2label
+        self.sofa = next(i for i, name in inner.id2label.items() if name == "sofa")
+
+    def labels(self, image: Image.Image) -> np.ndarray:
+        """The model's labels with the sofa box painted over them."""
+        labels = self.inner.labels(image).copy()
+        x0, y0, x1, y1 = SOFA_BOX
+        width, height = image.size
+        rows = slice(round(y0 * height), round(y1 * height))
+        labels[rows, round(x0 * width) : round(x1 * width)] = self.sofa
+        return labels
+
+
+class _TimedSegmenter:
+    """A segmenter whose labels() calls are timed as "segmentation"."""
+
+    def __init__(self, inner: Any, clock: StageClock) -> None:
+        self.inner, self.clock, self.id2label = inner, clock, inner.id2label
+
+    def labels(self, image: Image.Image) -> np.ndarray:
+        with self.clock("segmentation"):
+            return self.inner.labels(image)
+
+
+@dataclass
+class GateRow:
+    """The gate's cost of scoring one variant of a case's result (production's VariantScorer)."""
+
+    case: str
+    scores: list[str]
+    s_per_variant: float
+    scorers: dict[str, float]
+    pct_of_image: float
+
+
+def gate_row(
+    case: str,
+    segmenter: Any,
+    clip: ClipScorer,
+    request: GenerationRequest,
+    result: GenerationResult,
+    s_per_image: float,
+    *,
+    warm_up: bool,
+) -> GateRow:
+    """Score variant 0 once (after a warm-up call on a GPU); "segmentation" and "clip" are the
+    model calls, "seam_and_rest" the rest: downscaling, the seam and the class-share counts."""
+    clock = StageClock(clip.device)
+
+    def timed_clip(image: Image.Image, text: str) -> float:
+        with clock("clip"):
+            return clip(image, text)
+
+    scorer = VariantScorer(_TimedSegmenter(segmenter, clock), timed_clip)
+    if warm_up:
+        scorer(request, result, 0)
+        clock.seconds.clear()
+    with clock("total"):
+        values = scorer(request, result, 0)
+    total = clock.seconds.pop("total")
+    scorers = {**clock.seconds, "seam_and_rest": total - sum(clock.seconds.values())}
+    return GateRow(case, sorted(values), total, scorers, 100 * total / s_per_image)
+
+
+def gate_markdown(rows: list[GateRow]) -> str:
+    """The gate's table: seconds per variant, per scorer, and as a share of the case's image."""
+    lines = ["", "| gate: case | scores | s/variant | segmentation | clip | seam_and_rest | "
+             "% of s/image |", "|---|---|---|---|---|---|---|"]  # fmt: skip
+    for row in rows:
+        parts = [f"{row.scorers[name]:.3f}" if name in row.scorers else "-" for name in GATE_PARTS]
+        lines.append(
+            f"| {row.case} | {', '.join(row.scores)} | {row.s_per_variant:.3f} | "
+            f"{' | '.join(parts)} | {row.pct_of_image:.1f} % |"
+        )
+    return "\n".join([*lines, "", REROLL_NOTE]) + "\n"
