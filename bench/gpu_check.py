@@ -115,7 +115,9 @@ def _peak_gb(device: str) -> float:
     return torch.cuda.max_memory_allocated() / 2**30
 
 
-def run_ours(fields: dict[str, Any], smoke: bool) -> tuple[list[tuple[Case, Any, float]], str]:
+def run_ours(
+    fields: dict[str, Any], smoke: bool
+) -> tuple[list[tuple[Case, Any, float, float]], str]:
     """Every case through SdxlGenerator.generate: one warm-up (on the CPU only where compiled),
     then one timed run."""
     from worker.generators.sdxl import SdxlGenerator

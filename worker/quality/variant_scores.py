@@ -57,14 +57,14 @@ class VariantScorer:
             values["seam"] = seam_score(photo, image, mask)
         labels = self.segmenter.labels(image) if self.segmenter is not None else None
         if request.mode.stages:
-            if labels is not None and result.mask is not None:
+            if self.segmenter is not None and labels is not None and result.mask is not None:
                 values["furniture"] = furniture_score(
                     labels, self.segmenter.id2label, request.room_type, mask
                 )
             if self.clip is not None:
                 prompt = compose_prompt(str(request.style.get("prompt") or ""), request.room_type)
                 values["style"] = self.clip(image, prompt)
-        elif labels is not None and result.removal_mask is not None:
+        elif self.segmenter is not None and labels is not None and result.removal_mask is not None:
             removed = np.asarray(_small(result.removal_mask.convert("L"), size, nearest=True)) > 127
             values["leftover"] = leftover_score(labels, self.segmenter.id2label, removed)
         return values
