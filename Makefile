@@ -27,7 +27,7 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
-	# worker.py shares its module name with worker/, so mypy checks it alone, as a program.
+# worker.py shares its module name with worker/, so mypy checks it alone, as a program.
 	$(VENV)/bin/mypy --config-file= --python-version 3.11 --follow-imports=silent \
 		--cache-dir .mypy_cache/worker.py -c "$$(cat worker.py)"
 	$(VENV)/bin/shellcheck devops/runpod/*.sh devops/local/*.sh .ci/run

@@ -55,7 +55,7 @@ def draw_label(
 def _font(size: tuple[int, int], size_fraction: float) -> ImageFont.FreeTypeFont:
     font = ImageFont.load_default(size=max(MIN_FONT_PX, round(min(size) * size_fraction)))
     if not isinstance(font, ImageFont.FreeTypeFont):
-        raise RuntimeError("Pillow was built without FreeType: the label needs a sizable font")
+        raise RuntimeError("Pillow was built without FreeType: the label needs a scalable font")
     return font
 
 

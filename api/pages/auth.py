@@ -52,10 +52,11 @@ def sign_in(
         return response
     if user is None:
         known = get_user_by_email(session, email)
-        inactive = known is not None and not known.is_active
         error = (
             DEACTIVATED
-            if known and inactive and verify_password(known.password_hash, password)
+            if known is not None
+            and not known.is_active
+            and verify_password(known.password_hash, password)
             else WRONG_CREDENTIALS
         )
         context = {"next_url": _safe_next(next), "email": email, "error": error}
