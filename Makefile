@@ -26,6 +26,10 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+# worker.py shares its module name with worker/, so mypy checks it alone, as a program.
+	$(VENV)/bin/mypy --config-file= --python-version 3.11 --follow-imports=silent \
+		--cache-dir .mypy_cache/worker.py -c "$$(cat worker.py)"
 	$(VENV)/bin/shellcheck devops/runpod/*.sh devops/local/*.sh .ci/run
 
 # Chromium, PostgreSQL and PgBouncer: installed when missing as root, else the exact command.
@@ -46,4 +50,4 @@ gpu-check: install-dev
 	$(PY) bench/gpu_check.py --json var/gpu_check.json --markdown var/gpu_check.md
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var .pytest_cache .ruff_cache .mypy_cache

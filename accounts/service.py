@@ -16,7 +16,7 @@ from accounts.security import (
     new_token,
     verify_password,
 )
-from core.db import utcnow
+from core.db import rowcount, utcnow
 from core.errors import Conflict, Invalid
 from core.settings import Settings
 
@@ -126,14 +126,14 @@ def resolve_token(session: Session, plain: str, *, kind: TokenKind) -> User | No
 def revoke_token(session: Session, plain: str) -> bool:
     """Delete a token; True when it existed."""
     result = session.execute(delete(AuthToken).where(AuthToken.token_hash == hash_token(plain)))
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 def revoke_all_tokens(session: Session, *, user: User) -> int:
     """Sign a user out everywhere."""
     result = session.execute(delete(AuthToken).where(AuthToken.user_id == user.id))
     session.expire(user, ["tokens"])
-    return result.rowcount
+    return rowcount(result)
 
 
 def _ensure_another_admin(session: Session, user: User) -> None:

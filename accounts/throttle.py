@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from accounts.models import SignInThrottle, ThrottleScope
-from core.db import utcnow
+from core.db import rowcount, utcnow
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,7 @@ def list_throttles(session: Session) -> Sequence[SignInThrottle]:
 def clear_throttle(session: Session, throttle_id: int) -> bool:
     """Forget an account's or address's failures and lift its lock; True when there was one."""
     result = session.execute(delete(SignInThrottle).where(SignInThrottle.id == throttle_id))
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 def is_locked_now(row: SignInThrottle, now: datetime | None = None) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import psycopg
@@ -20,14 +21,14 @@ from worker.wakeup import libpq_url
 CLAIMS = 300
 
 
-def _claim_sql() -> tuple[str, dict[str, Any]]:
+def _claim_sql() -> tuple[str, Mapping[str, Any]]:
     st = STATEMENTS["postgresql"]
     compiled = st.claim.compile(dialect=postgresql.psycopg.dialect())
     params = compiled.construct_params({"worker_id": "bench", **times(st, lease=60.0)})
     return compiled.string, params
 
 
-def _time_claims(conn: psycopg.Connection, sql: str, params: dict[str, Any]) -> float:
+def _time_claims(conn: psycopg.Connection, sql: str, params: Mapping[str, Any]) -> float:
     """Median ms of a claim that finds the one pending job (rolled back, so it stays pending)."""
     samples = []
     for _ in range(CLAIMS):
@@ -72,8 +73,12 @@ def claim_on_a_grown_table(url: str, rows: int) -> dict[str, Any]:
         grown_ms = _time_claims(conn, sql, params)
         with conn.transaction(force_rollback=True):
             plan = [r[0] for r in conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)]
-        size = conn.execute("SELECT pg_total_relation_size('jobs')").fetchone()[0]
-        pending_index = conn.execute("SELECT pg_relation_size('ix_jobs_pending')").fetchone()[0]
+        sizes = conn.execute(
+            "SELECT pg_total_relation_size('jobs'), pg_relation_size('ix_jobs_pending')"
+        ).fetchone()
+        if sizes is None:
+            raise RuntimeError("the relation sizes query returned no row")
+        size, pending_index = sizes
     return {
         "finished_rows": rows,
         "claim_ms_empty": round(empty_ms, 3),

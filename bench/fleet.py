@@ -26,7 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from bench.claim_growth import claim_on_a_grown_table
 from core.db import make_engine, make_sessionmaker, transaction
@@ -47,7 +47,7 @@ POOL_SIZE = 20
 STATS_FLUSH_S = 11.0
 """Idle backends report their counts within 10 s (PostgreSQL 15's PGSTAT_IDLE_INTERVAL)."""
 SETTLE_S = 2.0
-NO_RESULTS = {"result_keys": [], "mask_key": None, "seeds": [], "generator": "noop"}
+NO_RESULTS: dict[str, Any] = {"result_keys": [], "mask_key": None, "seeds": [], "generator": "noop"}
 
 
 def pod(urls: dict[str, str], wake_dir: str, names: list[str], events: dict, claims: Any) -> None:
@@ -76,14 +76,17 @@ def pod(urls: dict[str, str], wake_dir: str, names: list[str], events: dict, cla
 
         def claim(conn: Any) -> Any:
             job = queue.claim(conn, worker_id=worker_id, lease_s=LEASE_S)
-            fleet.beat(conn, worker_id=worker_id, current_job_id=job and job.id)
+            fleet.beat(conn, worker_id=worker_id, current_job_id=job.id if job else None)
             return job
 
         def complete_and_claim(conn: Any) -> Any:
             queue.complete(conn, job=job, worker_id=worker_id, **NO_RESULTS)
             following = queue.claim(conn, worker_id=worker_id, lease_s=LEASE_S)
             fleet.finished(
-                conn, worker_id=worker_id, failed=False, current_job_id=following and following.id
+                conn,
+                worker_id=worker_id,
+                failed=False,
+                current_job_id=following.id if following else None,
             )
             return following
 
@@ -130,20 +133,24 @@ class Fleet:
             "SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = %s",
             (self.dbname,),
         ).fetchone()
+        if row is None:
+            raise RuntimeError(f"no statistics for database {self.dbname}")
         return int(row[0]), int(row[1])
 
     def connections(self) -> int:
         row = self.admin.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (self.dbname,)
         ).fetchone()
+        if row is None:
+            raise RuntimeError("count(*) returned no row")
         return int(row[0])
 
     def run(self, workers: int, jobs: int, gap_s: float) -> dict[str, Any]:
         with transaction(self.factory) as session:
-            session.execute(Job.__table__.delete())
-            session.execute(WorkerRecord.__table__.delete())
+            session.execute(delete(Job))
+            session.execute(delete(WorkerRecord))
         ctx = mp.get_context("spawn")
-        events = {"ready": ctx.Semaphore(0), "stop": ctx.Event()}
+        events: dict[str, Any] = {"ready": ctx.Semaphore(0), "stop": ctx.Event()}
         claims = ctx.Queue()
         names = [f"w{n}" for n in range(workers)]
         pods = [names[i : i + PER_POD] for i in range(0, workers, PER_POD)]
@@ -207,7 +214,8 @@ class Fleet:
 
     def done(self) -> int:
         with self.factory() as session:
-            return session.scalar(select(func.count()).where(Job.state == JobState.COMPLETED))
+            count = select(func.count()).where(Job.state == JobState.COMPLETED)
+            return session.execute(count).scalar_one()
 
     def close(self) -> None:
         self.admin.close()

@@ -133,7 +133,9 @@ def _peak_gb(device: str) -> float:
     return torch.cuda.max_memory_allocated() / 2**30
 
 
-def run_ours(fields: dict[str, Any], smoke: bool) -> tuple[list[tuple], list[GateRow], str]:
+def run_ours(
+    fields: dict[str, Any], smoke: bool
+) -> tuple[list[tuple[Case, Any, float, float]], list[GateRow], str]:
     """Every case through SdxlGenerator.generate: one warm-up (on the CPU only where compiled),
     then one timed run; declutter and restage see a furnished segmentation. Then the gate's
     scoring of the uncompiled 4:3 1-variant result of each mode."""
@@ -142,6 +144,8 @@ def run_ours(fields: dict[str, Any], smoke: bool) -> tuple[list[tuple], list[Gat
 
     generator = SdxlGenerator.from_settings(settings_for(fields, smoke))
     device, measured, segmenter = generator.device, [], generator.segmenter
+    if segmenter is None:
+        raise SystemExit("the GPU check needs the segmentation model")
     for case in cases(smoke):
         generator.segmenter = segmenter if case.mode is JobMode.STAGE else Furnished(segmenter)
         if case.compiled and not generator.settings.compile:
@@ -249,7 +253,8 @@ def _first_image_child(models: Path, smoke: bool) -> None:
 def rows_from(measured: list, plain: dict, keys: list[tuple | None]) -> list[Row]:
     """One row per case: per-image totals and stages; staging's generation stage against plain,
     declutter and restage against staging the same photo."""
-    rows, staged = [], {}
+    rows: list[Row] = []
+    staged: dict[tuple, Row] = {}
     for (case, result, seconds, peak), key in zip(measured, keys, strict=True):
         stages = {name: value / case.variants for name, value in result.timings.items()}
         width, height = result.images[0].size

@@ -16,10 +16,12 @@ from bench import gpu_configs as cfg
 from tests.support import tiny_adapters, tiny_models
 from tests.support.tiny_clip import tiny_clip
 
-CLIP_L = {"hidden_size": 768, "intermediate_size": 3072, "num_attention_heads": 12,
-          "num_hidden_layers": 12, "projection_dim": 768, "hidden_act": "quick_gelu"}  # fmt: skip
-CLIP_BIG_G = {"hidden_size": 1280, "intermediate_size": 5120, "num_attention_heads": 20,
-              "num_hidden_layers": 32, "projection_dim": 1280, "hidden_act": "gelu"}  # fmt: skip
+CLIP_L: dict[str, Any] = {"hidden_size": 768, "intermediate_size": 3072,
+                          "num_attention_heads": 12, "num_hidden_layers": 12,
+                          "projection_dim": 768, "hidden_act": "quick_gelu"}  # fmt: skip
+CLIP_BIG_G: dict[str, Any] = {"hidden_size": 1280, "intermediate_size": 5120,
+                              "num_attention_heads": 20, "num_hidden_layers": 32,
+                              "projection_dim": 1280, "hidden_act": "gelu"}  # fmt: skip
 VIT_BIG_G = {"hidden_size": 1664, "intermediate_size": 8192, "num_attention_heads": 16,
              "num_hidden_layers": 48, "image_size": 224, "patch_size": 14,
              "projection_dim": 1280, "hidden_act": "gelu"}  # fmt: skip
@@ -40,8 +42,9 @@ def _full_base(base: Path, device: str) -> None:
     with torch.device(device):
         _save(UNet2DConditionModel(**cfg.SDXL_UNET), base / "unet")
         _save(AutoencoderKL(**cfg.SDXL_VAE), base / "vae")
-        text = {"vocab_size": 49408, "max_position_embeddings": 77, "bos_token_id": 0,
-                "eos_token_id": 1, "pad_token_id": 1}  # fmt: skip
+        text: dict[str, Any] = {"vocab_size": 49408, "max_position_embeddings": 77,
+                                "bos_token_id": 0, "eos_token_id": 1,
+                                "pad_token_id": 1}  # fmt: skip
         _save(CLIPTextModel(CLIPTextConfig(**CLIP_L, **text)), base / "text_encoder")
         _save(
             CLIPTextModelWithProjection(CLIPTextConfig(**CLIP_BIG_G, **text)),
@@ -70,13 +73,13 @@ def _full_vision(root: Path, device: str) -> None:
     backbone = ConvNextConfig(
         depths=[3, 3, 27, 3],
         hidden_sizes=[96, 192, 384, 768],
-        out_features=["stage1", "stage2", "stage3", "stage4"],
+        out_features=["stage1", "stage2", "stage3", "stage4"],  # type: ignore[call-arg]  # transformers reads it from **kwargs
     )
     segmenter = UperNetConfig(
         backbone_config=backbone,
         hidden_size=512,
         auxiliary_in_channels=384,
-        num_labels=150,
+        num_labels=150,  # type: ignore[call-arg]  # transformers reads it from **kwargs
         id2label=labels,
         label2id={v: k for k, v in labels.items()},
     )
@@ -86,7 +89,7 @@ def _full_vision(root: Path, device: str) -> None:
         num_attention_heads=6,
         image_size=518,
         patch_size=14,
-        out_features=["stage3", "stage6", "stage9", "stage12"],
+        out_features=["stage3", "stage6", "stage9", "stage12"],  # type: ignore[call-arg]  # transformers reads it from **kwargs
         reshape_hidden_states=False,
     )
     depth = DepthAnythingConfig(

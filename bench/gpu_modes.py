@@ -25,9 +25,10 @@ REROLL_NOTE = (
 )
 
 
-class Furnished:
+class Furnished(Segmenter):
     """The random-weight segmenter, run in full, with a sofa drawn into its labels: the removal
-    mask declutter and restage need (the bare model sees floor everywhere)."""
+    mask declutter and restage need (the bare model sees floor everywhere). It wraps the loaded
+    segmenter instead of calling Segmenter's constructor."""
 
     def __init__(self, inner: Segmenter) -> None:
         self.inner = inner
@@ -44,10 +45,10 @@ class Furnished:
         return labels
 
 
-class _TimedSegmenter:
+class _TimedSegmenter(Segmenter):
     """A segmenter whose labels() calls are timed as "segmentation"."""
 
-    def __init__(self, inner: Any, clock: StageClock) -> None:
+    def __init__(self, inner: Segmenter, clock: StageClock) -> None:
         self.inner, self.clock, self.id2label = inner, clock, inner.id2label
 
     def labels(self, image: Image.Image) -> np.ndarray:

@@ -20,8 +20,9 @@ import multiprocessing as mp
 import tempfile
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from core.db import make_engine, make_sessionmaker, transaction
 from core.migrations import upgrade
@@ -34,7 +35,7 @@ from worker.connection import DedicatedConnection
 from worker.wakeup import Wakeup
 
 LEASE_S = 60.0
-NO_RESULTS = {"result_keys": [], "mask_key": None, "seeds": [], "generator": "noop"}
+NO_RESULTS: dict[str, Any] = {"result_keys": [], "mask_key": None, "seeds": [], "generator": "noop"}
 DONE_POLL_S = 0.1
 """How often the bench checks for completion; its figures come from database timestamps."""
 
@@ -129,12 +130,13 @@ class Bench:
 
     def reset(self) -> None:
         with transaction(self.factory) as session:
-            session.execute(Job.__table__.delete())
-            session.execute(WorkerRecord.__table__.delete())
+            session.execute(delete(Job))
+            session.execute(delete(WorkerRecord))
 
     def done(self) -> int:
         with self.factory() as session:
-            return session.scalar(select(func.count()).where(Job.state == JobState.COMPLETED))
+            count = select(func.count()).where(Job.state == JobState.COMPLETED)
+            return session.execute(count).scalar_one()
 
     def run(
         self,
@@ -151,7 +153,7 @@ class Bench:
         if trickle_gap_s is None:
             self.insert(jobs)
         ctx = mp.get_context("spawn")
-        events = {"ready": ctx.Semaphore(0), "go": ctx.Event(), "stop": ctx.Event()}
+        events: dict[str, Any] = {"ready": ctx.Semaphore(0), "go": ctx.Event(), "stop": ctx.Event()}
         events["wake_dir"] = tempfile.mkdtemp(prefix="stagewright-wake-")  # one pod
         claims = ctx.Queue()
         procs = [

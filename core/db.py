@@ -11,9 +11,11 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    CursorResult,
     DateTime,
     Engine,
     Enum,
+    Result,
     create_engine,
     event,
     func,
@@ -70,7 +72,17 @@ def db_now(session: Session) -> ColumnElement[datetime]:
 
 def db_clock(session: Session) -> datetime:
     """The current time read from db_now(): tz-aware UTC, on the clock the workers write with."""
-    return session.scalar(select(type_coerce(db_now(session), UTCDateTime())))
+    now = session.scalar(select(type_coerce(db_now(session), UTCDateTime())))
+    if now is None:
+        raise RuntimeError("the database returned no current time")
+    return now
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched (Session.execute types its CursorResult as a Result)."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(result).__name__} has no rowcount: not an UPDATE or DELETE")
+    return result.rowcount
 
 
 PG_CONNECT_ARGS = {

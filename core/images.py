@@ -177,7 +177,9 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     if icc and image.mode in ("RGB", "CMYK"):
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            return ImageCms.profileToProfile(image, source, _SRGB, outputMode="RGB")
+            converted = ImageCms.profileToProfile(image, source, _SRGB, outputMode="RGB")
+            if converted is not None:  # None only when converting in place
+                return converted
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass  # an unreadable profile is dropped; the pixels are kept as they are
     if image.mode.startswith("I;16") or image.mode in ("I", "F"):

@@ -275,7 +275,7 @@ class R2Storage:
 
     def keys(self, prefix: str) -> list[str]:
         found: list[str] = []
-        token: dict[str, object] = {}
+        token: dict[str, Any] = {}
         while True:
             listing = self._call("list_objects_v2", Prefix=prefix, MaxKeys=1000, **token)
             found += [item["Key"] for item in listing.get("Contents", [])]

@@ -174,9 +174,9 @@ def decide(queue: QueueState, pods: list[PodState], cfg: AutoscaleSettings) -> D
 def running_jobs_on(session: Session, pod_id: str) -> int:
     """Jobs still running on a pod's workers (a pod with any is never terminated)."""
     workers = select(WorkerRecord.id).where(WorkerRecord.host == pod_id)
-    return session.scalar(
+    return session.execute(
         select(func.count()).where(Job.state == JobState.RUNNING, Job.locked_by.in_(workers))
-    )
+    ).scalar_one()
 
 
 def apply(decision: Decision, session: Session, sdk: Any, cfg: AutoscaleSettings) -> None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from core.db import db_clock, db_now
+from core.db import db_clock, db_now, rowcount
 from jobs.models import WorkerRecord
 from jobs.queue import Executor, statements, times
 
@@ -49,7 +49,7 @@ def beat(session: Executor, *, worker_id: str, current_job_id: int | None) -> bo
     """The worker is alive and runs this job (or none); False when its row is gone."""
     st = statements(session)
     params = {"worker_id": worker_id, "job_id": current_job_id, **times(st)}
-    return session.execute(st.fleet_beat, params).rowcount == 1
+    return rowcount(session.execute(st.fleet_beat, params)) == 1
 
 
 def touch(session: Executor, *, worker_id: str) -> bool:
@@ -72,7 +72,7 @@ def request_drain(session: Session, *, worker_id: str) -> bool:
         .where(WorkerRecord.id == worker_id, WorkerRecord.drain_requested_at.is_(None))
         .values(drain_requested_at=db_now(session))
     )
-    return flagged.rowcount == 1 or session.get(WorkerRecord, worker_id) is not None
+    return rowcount(flagged) == 1 or session.get(WorkerRecord, worker_id) is not None
 
 
 def finished(
@@ -91,7 +91,7 @@ def prune_stale(session: Session, *, silent_s: float) -> int:
     """Delete the rows of workers silent for silent_s (killed without deregistering)."""
     cutoff = db_clock(session) - timedelta(seconds=silent_s)
     stale = delete(WorkerRecord).where(WorkerRecord.last_heartbeat_at < cutoff)
-    return session.execute(stale).rowcount
+    return rowcount(session.execute(stale))
 
 
 def deregister(session: Executor, *, worker_id: str) -> None:

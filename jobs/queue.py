@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from core.db import utcnow
+from core.db import rowcount, utcnow
 from core.faults import Retry
 from jobs.models import JobMode, JobState
 from jobs.notify import notify_job_available
@@ -119,7 +119,7 @@ def _fenced(session: Executor, name: str, job: ClaimedJob, worker_id: str, **val
     """Run one fenced statement; False when the lease was lost (0 rows)."""
     st = statements(session)
     params = {"job_id": job.id, "worker_id": worker_id, **values, **times(st)}
-    return session.execute(getattr(st, name), params).rowcount == 1
+    return rowcount(session.execute(getattr(st, name), params)) == 1
 
 
 def complete(
@@ -180,7 +180,7 @@ def fail(
             (st.postpone, len(errors)) if retry is Retry.POSTPONE else (st.retry, job.attempt)
         )
         delay = backoff_s(tries, base_s=base_s, cap_s=cap_s)
-        if session.execute(statement, {**params, **times(st, delay=delay)}).rowcount != 1:
+        if rowcount(session.execute(statement, {**params, **times(st, delay=delay)})) != 1:
             return None
         notify_job_available(session)
         return JobState.PENDING

@@ -29,8 +29,8 @@ from jobs.models import Job, JobState, WorkerRecord
 STARTING_STAGE = "Starting"
 RECLAIMED_STAGE = "Restarting: the previous worker lost the job"
 
-jobs = Job.__table__
-workers = WorkerRecord.__table__
+jobs = Job.metadata.tables[Job.__tablename__]
+workers = WorkerRecord.metadata.tables[WorkerRecord.__tablename__]
 
 CLAIMED_COLUMNS = (
     jobs.c.id,

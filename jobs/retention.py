@@ -17,7 +17,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
-from core.db import make_engine, make_sessionmaker, transaction, utcnow
+from core.db import make_engine, make_sessionmaker, rowcount, transaction, utcnow
 from core.settings import Settings, get_settings
 from core.storage import Storage, attempt_of, attempt_prefix, job_prefix, make_storage
 from jobs.models import FINAL_STATES, Job, JobState
@@ -51,7 +51,7 @@ def expired_job_ids(*, session: Session, cutoff: datetime, after_id: int, limit:
 def delete_jobs(*, session: Session, ids: list[int], cutoff: datetime) -> int:
     """Deletes those rows that are still final and expired (a retry may have revived one)."""
     result = session.execute(delete(Job).where(Job.id.in_(ids), *_expired(cutoff)))
-    return result.rowcount
+    return rowcount(result)
 
 
 def purge_expired_jobs(
@@ -122,7 +122,8 @@ def purge_orphaned_attempts(
         for job_id, result_keys in rows:
             kept = attempt_of(result_keys[0]) if result_keys else None
             keys = storage.keys(job_prefix(job_id))
-            for attempt in sorted({attempt_of(key) for key in keys} - {None, kept}):
+            attempts = {a for a in map(attempt_of, keys) if a is not None}
+            for attempt in sorted(attempts - {kept}):
                 prefix = attempt_prefix(job_id, attempt)
                 if dry_run:
                     report.orphans += sum(key.startswith(prefix) for key in keys)

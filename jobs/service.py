@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from accounts.models import Role, User
 from catalog.models import Style
-from core.db import db_now
+from core.db import db_now, rowcount
 from core.errors import Conflict, NotFound
 from core.settings import Settings
 from jobs.models import Job, JobRetry, JobState
@@ -84,7 +85,7 @@ def list_jobs(
     return Page(list(rows), total, page, per_page)
 
 
-def _transition(session: Session, job: Job, states: set[JobState], **values: Any) -> bool:
+def _transition(session: Session, job: Job, states: Collection[JobState], **values: Any) -> bool:
     """One guarded UPDATE, so a worker's concurrent claim or finish cannot be overwritten."""
     result = session.execute(
         update(Job)
@@ -93,7 +94,7 @@ def _transition(session: Session, job: Job, states: set[JobState], **values: Any
         .execution_options(synchronize_session=False)
     )
     session.refresh(job)
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 def cancel_job(session: Session, *, user: User, job_id: int) -> Job:

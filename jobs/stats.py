@@ -52,7 +52,11 @@ def median_duration_s(session: Session) -> float | None:
         .order_by(Job.finished_at.desc())
         .limit(DURATION_SAMPLE)
     ).all()
-    durations = [(finished - started).total_seconds() for started, finished in rows]
+    durations = [
+        (finished - started).total_seconds()
+        for started, finished in rows
+        if started is not None and finished is not None
+    ]
     return statistics.median(durations) if durations else None
 
 

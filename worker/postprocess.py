@@ -26,8 +26,8 @@ def label_box(
         raise ValueError(f"unknown label position {position!r}")
     width, height = size
     font = _font(size, size_fraction)
-    left, top, right, bottom = font.getbbox(text)
-    pad = max(2, font.size // 4)
+    left, top, right, bottom = (int(edge) for edge in font.getbbox(text))
+    pad = max(2, int(font.size) // 4)
     box_w = min(width, right - left + 2 * pad)
     box_h = min(height, bottom - top + 2 * pad)
     margin = max(1, min(size) // 40)
@@ -53,7 +53,10 @@ def draw_label(
 
 
 def _font(size: tuple[int, int], size_fraction: float) -> ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=max(MIN_FONT_PX, round(min(size) * size_fraction)))
+    font = ImageFont.load_default(size=max(MIN_FONT_PX, round(min(size) * size_fraction)))
+    if not isinstance(font, ImageFont.FreeTypeFont):
+        raise RuntimeError("Pillow was built without FreeType: the label needs a scalable font")
+    return font
 
 
 def encode_jpeg(image: Image.Image, quality: int) -> bytes:

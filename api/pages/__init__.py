@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -32,11 +34,11 @@ from core.storage import ObjectNotFound
 def install(app: FastAPI) -> None:
     """Mount the pages, their static files and their HTML error handlers on the app."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    pages = (auth, floor, job_images, stage_form, regenerate, mls)
+    pages: tuple[ModuleType, ...] = (auth, floor, job_images, stage_form, regenerate, mls)
     # admin_sign_ins before admin_users: its paths sit under /admin/users.
     pages += (admin_styles, admin_jobs, admin_sign_ins, admin_users, fleet)
     for module in pages:
         app.include_router(module.router)
-    app.add_exception_handler(PageError, page_error_response)
-    app.add_exception_handler(SignInRequired, sign_in_redirect)
+    app.add_exception_handler(PageError, page_error_response)  # type: ignore[arg-type]  # Starlette types handlers for any Exception
+    app.add_exception_handler(SignInRequired, sign_in_redirect)  # type: ignore[arg-type]  # as above
     app.add_exception_handler(ObjectNotFound, missing_object_response)

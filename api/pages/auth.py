@@ -47,15 +47,16 @@ def sign_in(
         user = guarded_sign_in(request, session, email=email, password=password)
     except TooManySignIns as exc:
         context = {"next_url": _safe_next(next), "email": email, "error": LOCKED.format(exc)}
-        response = render(request, "auth/sign_in.html", context, status=429)
+        response: Response = render(request, "auth/sign_in.html", context, status=429)
         response.headers["Retry-After"] = str(exc.retry_after_s)
         return response
     if user is None:
         known = get_user_by_email(session, email)
-        inactive = known is not None and not known.is_active
         error = (
             DEACTIVATED
-            if inactive and verify_password(known.password_hash, password)
+            if known is not None
+            and not known.is_active
+            and verify_password(known.password_hash, password)
             else WRONG_CREDENTIALS
         )
         context = {"next_url": _safe_next(next), "email": email, "error": error}

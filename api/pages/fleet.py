@@ -27,7 +27,7 @@ def fleet_page(
         "nav": "admin-fleet",
         "workers": workers,
         "alive": sum(not row["stale"] for row in workers),
-        "stale_count": sum(row["stale"] for row in workers),
+        "stale_count": sum(bool(row["stale"]) for row in workers),
         "stale_after_s": round(WORKER_LIVE_LEASES * settings.lease_s),
     }
     return render(request, "admin/fleet.html", context)

@@ -31,7 +31,9 @@ def save_tokenizer(path: Path, pad_token: str) -> None:
     tokens += ["th", "the</w>", "in", "ro", "om</w>"]
     merges = [("t", "h"), ("th", "e</w>"), ("i", "n"), ("r", "o"), ("o", "m</w>")]
     tokenizer = CLIPTokenizer(
-        vocab={t: i for i, t in enumerate(tokens)}, merges=merges, pad_token=pad_token
+        vocab={t: i for i, t in enumerate(tokens)},
+        merges=merges,  # type: ignore[arg-type]  # typed as strings; tokenizers' BPE takes pairs
+        pad_token=pad_token,
     )
     tokenizer.model_max_length = 77
     tokenizer.save_pretrained(path)
@@ -186,7 +188,7 @@ def upernet(path: Path, *, id2label: dict[int, str] | None = None, force: str = 
         num_stages=4,
         hidden_sizes=[8, 8, 16, 16],
         depths=[1, 1, 1, 1],
-        out_features=["stage1", "stage2", "stage3", "stage4"],
+        out_features=["stage1", "stage2", "stage3", "stage4"],  # type: ignore[call-arg]  # transformers reads it from **kwargs
     )
     config = UperNetConfig(
         backbone_config=backbone,

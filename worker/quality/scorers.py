@@ -106,7 +106,7 @@ class ClipScorer:
         from transformers import CLIPModel, CLIPProcessor
 
         processor = CLIPProcessor.from_pretrained(model_id)
-        return cls(processor, CLIPModel.from_pretrained(model_id).to(device).eval(), device)
+        return cls(processor, CLIPModel.from_pretrained(model_id).to(device).eval(), device)  # type: ignore[arg-type]  # transformers' @wraps(Module.to) hides self
 
     def __call__(self, image: Image.Image, text: str) -> float:
         import torch

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -9,7 +10,7 @@ from PIL import Image
 
 from catalog.prompts import compose_prompt
 from worker.generators.base import GenerationRequest, GenerationResult
-from worker.quality.scorers import ClipScorer, furniture_score, leftover_score, seam_score
+from worker.quality.scorers import furniture_score, leftover_score, seam_score
 from worker.vision.room_guess import guess_room_type
 
 if TYPE_CHECKING:
@@ -30,7 +31,11 @@ class VariantScorer:
     """Seam always; furniture (stage, restage) or leftover (declutter) with a segmenter;
     style (stage, restage) with a CLIP model."""
 
-    def __init__(self, segmenter: Segmenter | None = None, clip: ClipScorer | None = None) -> None:
+    def __init__(
+        self,
+        segmenter: Segmenter | None = None,
+        clip: Callable[[Image.Image, str], float] | None = None,
+    ) -> None:
         self.segmenter = segmenter
         self.clip = clip
 
@@ -57,14 +62,14 @@ class VariantScorer:
             values["seam"] = seam_score(photo, image, mask)
         labels = self.segmenter.labels(image) if self.segmenter is not None else None
         if request.mode.stages:
-            if labels is not None and result.mask is not None:
+            if self.segmenter is not None and labels is not None and result.mask is not None:
                 values["furniture"] = furniture_score(
                     labels, self.segmenter.id2label, request.room_type, mask
                 )
             if self.clip is not None:
                 prompt = compose_prompt(str(request.style.get("prompt") or ""), request.room_type)
                 values["style"] = self.clip(image, prompt)
-        elif labels is not None and result.removal_mask is not None:
+        elif self.segmenter is not None and labels is not None and result.removal_mask is not None:
             removed = np.asarray(_small(result.removal_mask.convert("L"), size, nearest=True)) > 127
             values["leftover"] = leftover_score(labels, self.segmenter.id2label, removed)
         return values

@@ -50,7 +50,7 @@ def dilate(mask: np.ndarray, radius: int) -> np.ndarray:
 
 def feather(mask: np.ndarray, radius: int) -> np.ndarray:
     """A float alpha in [0, 1] that fades in over radius pixels inside the mask; 0 outside it."""
-    alpha = mask.astype(np.float32)
+    alpha: np.ndarray = mask.astype(np.float32)
     if radius > 0 and mask.any():
         size = 2 * radius + 1
         alpha = cv2.GaussianBlur(
