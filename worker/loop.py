@@ -71,6 +71,8 @@ class Worker:
     def register(self) -> None:
         """Add this worker's row to the fleet table, and prune the rows of killed workers."""
 
+        gpu = self.generator.gpu
+
         def write(conn: Connection) -> None:
             # On the held connection: a worker process keeps one connection, no pool.
             with Session(bind=conn) as session:
@@ -82,8 +84,8 @@ class Worker:
                     pid=os.getpid(),
                     generator=self.generator.name,
                     version=__version__,
-                    gpu_name=getattr(self.generator, "gpu_name", None),
-                    gpu_memory_mb=getattr(self.generator, "gpu_memory_mb", None),
+                    gpu_name=gpu.name if gpu else None,
+                    gpu_memory_mb=gpu.memory_mb if gpu else None,
                 )
 
         self.db.transaction(write)
@@ -202,6 +204,7 @@ class Worker:
                 generator=self.generator.name,
                 scores=result.scores,
                 room_type_guess=result.room_type_guess,
+                has_clean_copies=stored.has_clean_copies,
             )
 
         done, following = self._finish(write, job, heartbeat, failed=False, claim_next=claim_next)
