@@ -70,7 +70,6 @@ class Worker:
 
     def register(self) -> None:
         """Add this worker's row to the fleet table, and prune the rows of killed workers."""
-
         gpu = self.generator.gpu
 
         def write(conn: Connection) -> None:
