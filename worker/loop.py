@@ -36,9 +36,14 @@ STALE_AFTER_LEASES = 10
 """A fleet row silent for this many leases belongs to a killed worker; the next start prunes it."""
 
 
+def pod_host() -> str:
+    """The RunPod pod id, else the machine's host name: the fleet row's host."""
+    return os.environ.get("RUNPOD_POD_ID") or socket.gethostname()
+
+
 def default_worker_id() -> str:
-    """host-pid-random: unique across pods and restarts."""
-    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+    """host-pid-random: unique across pods and restarts (WORKER_ID unset)."""
+    return f"{pod_host()}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
 class Worker:
@@ -79,7 +84,7 @@ class Worker:
                 fleet.register(
                     session,
                     worker_id=self.id,
-                    host=os.environ.get("RUNPOD_POD_ID") or socket.gethostname(),
+                    host=pod_host(),
                     pid=os.getpid(),
                     generator=self.generator.name,
                     version=__version__,

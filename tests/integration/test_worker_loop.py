@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import threading
 import time
 from datetime import timedelta
@@ -242,6 +243,16 @@ def test_register_and_deregister(settings, session_factory):
     worker.run()  # shutdown already requested: deregisters at once
     with session_factory() as session:
         assert session.scalars(select(WorkerRecord.id)).all() == []
+
+
+def test_an_unnamed_worker_is_named_for_its_pod_and_process(settings, session_factory, monkeypatch):
+    monkeypatch.setenv("RUNPOD_POD_ID", "pod-7")
+    worker = make_worker(settings, session_factory)
+    worker.register()
+    with session_factory() as session:
+        record = session.get(WorkerRecord, worker.id)
+    assert (record.host, record.pid) == ("pod-7", os.getpid())
+    assert worker.id.startswith(f"pod-7-{os.getpid()}-")
 
 
 def test_the_fleet_row_shows_the_generators_gpu(settings, session_factory):
