@@ -11,6 +11,7 @@ from catalog.models import Style
 from core.settings import Settings
 from core.storage import Storage
 from jobs.models import Job
+from jobs.results import variant_results
 from jobs.stats import QueueFigures
 from jobs.usage import jobs_today
 
@@ -42,15 +43,6 @@ def style_out(style: Style, storage: Storage) -> StyleOut:
     )
 
 
-def _at(values: list[int], index: int) -> int | None:
-    return values[index] if index < len(values) else None
-
-
-def _scores(job: Job, index: int) -> ScoresOut | None:
-    record = job.result_scores[index] if index < len(job.result_scores or []) else None
-    return ScoresOut.model_validate(record) if record else None
-
-
 def job_out(
     session: Session,
     job: Job,
@@ -60,12 +52,14 @@ def job_out(
 ) -> JobOut:
     """The job's body; pass `queue` read once for a whole page of jobs."""
     queue = queue or QueueFigures.read(session, [job], settings)
-    seeds = list(job.result_seeds)
     results = [
         ResultOut(
-            variant=index, url=storage.url(key), seed=_at(seeds, index), scores=_scores(job, index)
+            variant=result.number,
+            url=storage.url(result.key),
+            seed=result.seed,
+            scores=ScoresOut.model_validate(result.scores) if result.scores else None,
         )
-        for index, key in enumerate(job.result_keys)
+        for result in variant_results(job)
     ]
     return JobOut(
         id=job.id,
@@ -89,7 +83,7 @@ def job_out(
         input_height=job.input_height,
         mask_url=storage.url(job.mask_key) if job.mask_key else None,
         results=results,
-        seeds=seeds,
+        seeds=list(job.result_seeds),
         cancel_requested_at=job.cancel_requested_at,
         created_at=job.created_at,
         started_at=job.started_at,

@@ -103,7 +103,11 @@ class ScoresOut(BaseModel):
 
 
 class ResultOut(BaseModel):
-    variant: int
+    """One delivered variant."""
+
+    variant: int = Field(
+        description="1-based variant number, as on the job page and in the image's file name"
+    )
     url: str
     seed: int | None
     scores: ScoresOut | None = Field(None, description="None when the gate did not run")

@@ -20,45 +20,14 @@ from catalog.models import ROOM_TYPES
 from catalog.prompts import CLIP_MAX_TOKENS, clip_tokens, compose_prompt
 from catalog.quality import QualityThresholds
 from core.errors import Invalid
+from core.generation import StyleParams
 from core.settings import get_settings
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 HEX_COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 PROMPT_PLACEHOLDERS = {"room_type", "furniture"}
-SCHEDULERS = ("dpmpp_2m_karras", "dpmpp_2m", "euler_a", "euler", "ddim", "unipc")
 
-ClassName = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 HexColour = Annotated[str, StringConstraints(pattern=HEX_COLOUR_PATTERN, to_lower=True)]
-
-
-class StyleParams(BaseModel):
-    """Generation settings a style may override; SDXL_* settings fill the rest.
-
-    The names match worker.generators.sdxl_params.StyleParams, which ignores unknown keys, so
-    forbidding them here is what catches a misspelt knob.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    steps: int | None = Field(None, ge=1, le=100)
-    guidance_scale: float | None = Field(None, ge=0, le=30)
-    strength: float | None = Field(None, gt=0, le=1)
-    scheduler: str | None = None
-    fast_tier: bool | None = None
-    depth_scale: float | None = Field(None, ge=0, le=2)
-    mlsd_scale: float | None = Field(None, ge=0, le=2)
-    control_end: float | None = Field(None, gt=0, le=1)
-    ip_adapter_scale: float | None = Field(None, ge=0, le=2)
-    protected_classes: (
-        list[Annotated[str, StringConstraints(min_length=1, max_length=60)]] | None
-    ) = None
-
-    @field_validator("scheduler")
-    @classmethod
-    def _known_scheduler(cls, value: str | None) -> str | None:
-        if value is not None and value not in SCHEDULERS:
-            raise ValueError(f"unknown scheduler; use one of {', '.join(SCHEDULERS)}")
-        return value
 
 
 class StyleFields(BaseModel):

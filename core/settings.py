@@ -12,6 +12,8 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.generation import ControlEnd, ControlScale, GuidanceScale, Scheduler, Steps, Strength
+
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev-secret-change-me"}
 DEFAULT_SECRET = "dev-secret-change-me"  # noqa: S105 - refused outside dev mode
 PLACEHOLDER_WORDS = ("change-me", "changeme", "change_me", "secret", "password", "example")
@@ -101,16 +103,14 @@ class SdxlSettings(BaseSettings):
     negative_prompt: str = (
         "people, text, watermark, blurry, distorted, deformed furniture, floating objects"
     )
-    steps: int = Field(30, ge=1, le=150)
-    guidance_scale: float = Field(6.0, ge=0, le=30)
-    strength: float = Field(0.99, gt=0, le=1)
-    scheduler: str = Field(
-        "dpmpp_2m_karras", pattern="^(euler|euler_a|dpmpp_2m|dpmpp_2m_karras|ddim|unipc)$"
-    )
-    depth_scale: float = Field(0.6, ge=0, le=2)
-    mlsd_scale: float = Field(0.4, ge=0, le=2)
-    control_end: float = Field(0.8, gt=0, le=1)
-    ip_adapter_scale: float = Field(0.5, ge=0, le=2)
+    steps: Steps = 30
+    guidance_scale: GuidanceScale = 6.0
+    strength: Strength = 0.99
+    scheduler: Scheduler = "dpmpp_2m_karras"
+    depth_scale: ControlScale = 0.6
+    mlsd_scale: ControlScale = 0.4
+    control_end: ControlEnd = 0.8
+    ip_adapter_scale: ControlScale = 0.5
     lightning_steps: int = Field(8, ge=1, le=16)
 
     wall_band_fraction: float = Field(0.25, ge=0, le=1)

@@ -1,3 +1,16 @@
-"""The one version string of Stagewright, reported by workers and the API."""
+"""The one version string of Stagewright, pyproject.toml's, reported by workers and the API."""
 
-__version__ = "0.1.0"
+import tomllib
+from pathlib import Path
+
+PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+
+
+def _read() -> str:
+    try:
+        return tomllib.loads(PYPROJECT.read_text())["project"]["version"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown"
+
+
+__version__ = _read()

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -136,6 +137,8 @@ class Job(Base):
     room_type_guess: Mapped[str | None] = mapped_column(String(40), nullable=True)
     """The room type the worker's segmentation of the photo suggests (None: no guess)."""
     generator: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    has_clean_copies: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """The completing worker stored an unlabelled copy of every result (rendition "clean")."""
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -133,6 +133,7 @@ def complete(
     generator: str,
     scores: list[dict[str, Any]] | None = None,
     room_type_guess: str | None = None,
+    has_clean_copies: bool = False,
 ) -> bool:
     """Mark the job completed with its stored results; False when the lease was lost."""
     return _fenced(
@@ -146,6 +147,7 @@ def complete(
         new_scores=scores or [],
         new_room_type_guess=room_type_guess,
         generator_name=generator,
+        new_has_clean_copies=has_clean_copies,
     )
 
 

@@ -162,6 +162,7 @@ class Statements:
                 result_scores=bindparam("new_scores", type_=JSONType),
                 room_type_guess=bindparam("new_room_type_guess"),
                 generator=bindparam("generator_name"),
+                has_clean_copies=bindparam("new_has_clean_copies"),
                 progress=100,
                 stage="Done",
                 **self._final(now, JobState.COMPLETED),

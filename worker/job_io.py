@@ -68,6 +68,7 @@ class StoredResults:
 
     result_keys: list[str]
     mask_key: str | None
+    has_clean_copies: bool
 
 
 def store_results(
@@ -102,7 +103,9 @@ def store_results(
     if result.mask is not None:
         mask_key = job_mask_key(job.id, job.attempt)
         storage.put(mask_key, encode_png(_fit(result.mask, size)), "image/png")
-    return StoredResults(result_keys=keys, mask_key=mask_key)
+    return StoredResults(
+        result_keys=keys, mask_key=mask_key, has_clean_copies=bool(result.clean_images)
+    )
 
 
 def _fit(image: Image.Image, size: tuple[int, int]) -> Image.Image:

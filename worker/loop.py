@@ -36,9 +36,14 @@ STALE_AFTER_LEASES = 10
 """A fleet row silent for this many leases belongs to a killed worker; the next start prunes it."""
 
 
+def pod_host() -> str:
+    """The RunPod pod id, else the machine's host name: the fleet row's host."""
+    return os.environ.get("RUNPOD_POD_ID") or socket.gethostname()
+
+
 def default_worker_id() -> str:
-    """host-pid-random: unique across pods and restarts."""
-    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+    """host-pid-random: unique across pods and restarts (WORKER_ID unset)."""
+    return f"{pod_host()}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
 class Worker:
@@ -70,6 +75,7 @@ class Worker:
 
     def register(self) -> None:
         """Add this worker's row to the fleet table, and prune the rows of killed workers."""
+        gpu = self.generator.gpu
 
         def write(conn: Connection) -> None:
             # On the held connection: a worker process keeps one connection, no pool.
@@ -78,12 +84,12 @@ class Worker:
                 fleet.register(
                     session,
                     worker_id=self.id,
-                    host=os.environ.get("RUNPOD_POD_ID") or socket.gethostname(),
+                    host=pod_host(),
                     pid=os.getpid(),
                     generator=self.generator.name,
                     version=__version__,
-                    gpu_name=getattr(self.generator, "gpu_name", None),
-                    gpu_memory_mb=getattr(self.generator, "gpu_memory_mb", None),
+                    gpu_name=gpu.name if gpu else None,
+                    gpu_memory_mb=gpu.memory_mb if gpu else None,
                 )
 
         self.db.transaction(write)
@@ -202,6 +208,7 @@ class Worker:
                 generator=self.generator.name,
                 scores=result.scores,
                 room_type_guess=result.room_type_guess,
+                has_clean_copies=stored.has_clean_copies,
             )
 
         done, following = self._finish(write, job, heartbeat, failed=False, claim_next=claim_next)

@@ -32,9 +32,9 @@ from api.pages.style_form import (
 from catalog import service as catalog
 from catalog.models import ROOM_TYPES, Style
 from catalog.quality import SCORES
-from catalog.validation import SCHEDULERS
 from core.db import db_clock
 from core.errors import NotFound, ServiceError
+from core.generation import SCHEDULERS
 from core.settings import Settings
 from core.storage import Storage, StorageError
 from jobs.derived import create_test_job

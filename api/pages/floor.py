@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zipfile
 from typing import Annotated, Any
@@ -29,6 +30,7 @@ from core.settings import Settings
 from core.storage import ObjectNotFound, Storage, rendition_key
 from jobs import service as jobs
 from jobs.models import Job, JobMode, JobState
+from jobs.results import variant_results
 from jobs.stats import estimated_wait_s, queue_position
 from jobs.usage import jobs_today
 
@@ -65,13 +67,13 @@ def job_context(
     """What the job page shows, for the sales floor and the admin console alike."""
     results = [
         {
-            "n": n,
-            "url": f"/jobs/{job.id}/web/{n}.jpg",
-            "seed": job.result_seeds[n - 1] if n <= len(job.result_seeds) else None,
-            "has_clean": settings.offer_clean_copy and job.generator not in (None, "preview"),
-            "scores": job.result_scores[n - 1] if n <= len(job.result_scores or []) else None,
+            "n": result.number,
+            "url": f"/jobs/{job.id}/web/{result.number}.jpg",
+            "seed": result.seed,
+            "has_clean": settings.offer_clean_copy and result.has_clean_copy,
+            "scores": result.scores,
         }
-        for n, key in enumerate(job.result_keys, start=1)
+        for result in variant_results(job)
     ]
     live = not job.state.is_final
     outcome = describe_outcome(job, storage)
@@ -237,9 +239,11 @@ def download(
             403, "Labelled copies only", "This deployment offers staged photos with the label only."
         )
     key = rendition_key(job.result_keys[variant - 1], "clean" if clean else "labelled")
-    try:
-        data = storage.get(key)
-    except ObjectNotFound:
+    data = None
+    if job.has_clean_copies or not clean:
+        with contextlib.suppress(ObjectNotFound):
+            data = storage.get(key)
+    if data is None:
         return redirect(
             request, f"/jobs/{job.id}", "This image has no unlabelled version.", kind="warning"
         )

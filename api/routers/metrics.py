@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import platform
 import re
-import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -30,6 +27,7 @@ from api.deps import require_metrics_token
 from api.inputs import CheckedRoute
 from core.db import db_clock, transaction
 from core.settings import Settings
+from core.version import __version__
 from jobs.models import Job, JobState
 from jobs.quality_stats import QUALITY_WINDOW, quality_by_style
 from jobs.stats import WORKER_LIVE_LEASES, counts_by_state, fleet_status, oldest_pending_age_s
@@ -50,15 +48,6 @@ def failure_reason(error: str) -> str:
     if not lines:
         return "unknown"
     return _NUMBERS.sub("N", lines[0].strip())[:REASON_MAX_CHARS]
-
-
-@lru_cache
-def _version() -> str:
-    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
-    try:
-        return tomllib.loads(pyproject.read_text())["project"]["version"]
-    except (OSError, KeyError, tomllib.TOMLDecodeError):
-        return "unknown"
 
 
 def _histogram(durations: dict[tuple[str, str], list[float]]) -> HistogramMetricFamily:
@@ -88,7 +77,7 @@ class DatabaseCollector(Collector):
         yield InfoMetricFamily(
             "stagewright_build",
             "Version of the API serving this scrape",
-            value={"version": _version(), "python": platform.python_version()},
+            value={"version": __version__, "python": platform.python_version()},
         )
 
         by_state = GaugeMetricFamily("stagewright_jobs", "Jobs by state", labels=["state"])

@@ -24,7 +24,7 @@ def test_generator_runs_in_half_precision_on_cuda(tmp_path: Any) -> None:
 
     settings = tiny_settings(build_tiny_models(tmp_path), device="cuda", dtype="float16")
     generator = SdxlGenerator.from_settings(settings)
-    assert generator.gpu_name and generator.gpu_memory_mb
+    assert generator.gpu and generator.gpu.name and generator.gpu.memory_mb > 0
     assert generator.pipe.unet.dtype == torch.float16
     photo = room_photo(96, 64)
     style = {"prompt": "a {room_type}", "params": {}}

@@ -19,6 +19,7 @@ from catalog.service import (
 )
 from catalog.validation import validate_style_fields
 from core.errors import Conflict, Invalid
+from core.generation import MAX_STEPS, SCHEDULERS
 from jobs.usage import archive_or_delete_style
 from tests.factories import make_job, make_style, make_user
 
@@ -44,7 +45,7 @@ VALID = {
         ({"prompt": "a {room} with {furniture}"}, "prompt"),
         ({"prompt": "a {room_type"}, "prompt"),
         ({"params": {"steps": 0}}, "params.steps"),
-        ({"params": {"steps": 101}}, "params.steps"),
+        ({"params": {"steps": MAX_STEPS + 1}}, "params.steps"),
         ({"params": {"guidance_scale": 31}}, "params.guidance_scale"),
         ({"params": {"strength": 1.5}}, "params.strength"),
         ({"params": {"scheduler": "magic"}}, "params.scheduler"),
@@ -156,13 +157,21 @@ def test_seed_is_idempotent_and_keeps_edits(session_factory):
         assert get_style(session, "modern").name == "Modern (edited)"
 
 
-def test_style_params_match_what_the_sdxl_worker_reads():
-    from catalog.validation import StyleParams
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_the_sdxl_worker_runs_a_style_at_every_limit_the_catalog_allows(scheduler):
     from core.settings import SdxlSettings
-    from worker.generators.sdxl_params import StyleParams as WorkerParams
     from worker.generators.sdxl_params import job_params
 
-    assert set(StyleParams.model_fields) == set(WorkerParams.model_fields)
+    limits = {"steps": MAX_STEPS, "guidance_scale": 30, "strength": 1, "scheduler": scheduler}
+    style = validate_style_fields({**VALID, "params": {**limits, "depth_scale": 2}})
+    params = job_params(style, "bedroom", SdxlSettings(), fast_tier_loaded=False)
+    assert (params.steps, params.scheduler, params.depth_scale) == (MAX_STEPS, scheduler, 2)
+
+
+def test_style_params_match_what_the_sdxl_worker_reads():
+    from core.settings import SdxlSettings
+    from worker.generators.sdxl_params import job_params
+
     for style in load_seed_styles():
         params = job_params(
             validate_style_fields(style),

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.routers.metrics import failure_reason, router
 from core.db import transaction, utcnow
 from core.settings import Settings
+from core.version import __version__
 from jobs.models import JobState
 from tests.factories import make_job, make_style, make_user, make_worker_record
 
@@ -106,7 +107,7 @@ def test_metrics_match_seeded_jobs_and_workers(
     assert m[("stagewright_workers_alive", ())] == 1
     assert m[("stagewright_workers_stale", ())] == 1
     build = [k for k in m if k[0] == "stagewright_build_info"]
-    assert len(build) == 1 and dict(build[0][1])["version"]
+    assert len(build) == 1 and dict(build[0][1])["version"] == __version__ != "unknown"
 
 
 def test_empty_database_scrapes_cleanly(

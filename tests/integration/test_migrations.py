@@ -1,9 +1,10 @@
-"""Migrations run from empty to head and back to base on both databases."""
+"""Migrations run from empty to head and back to base on both databases, keeping the data."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.orm import Session
 
 from core.db import make_engine
 from core.migrations import (
@@ -14,6 +15,7 @@ from core.migrations import (
     require_head,
     upgrade,
 )
+from tests.factories import make_job, make_style, make_user
 from tests.support.pgcluster import throwaway_database
 
 TABLES = {"users", "auth_tokens", "styles", "jobs", "workers"}
@@ -46,4 +48,25 @@ def test_upgrade_to_head_and_back_to_base(empty_url):
 
     upgrade(empty_url)
     assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_0006_stores_what_the_pages_used_to_infer_about_clean_copies(empty_url):
+    upgrade(empty_url)
+    engine = make_engine(empty_url)
+    generators = {"sdxl": True, "preview": False, None: False}
+    with Session(engine) as session, session.begin():
+        user, style = make_user(session), make_style(session)
+        ids = {make_job(session, user=user, style=style, generator=g).id: g for g in generators}
+
+    downgrade(empty_url, "0005_modes_quality")
+    assert "has_clean_copies" not in {c["name"] for c in inspect(engine).get_columns("jobs")}
+    upgrade(empty_url)
+    with engine.connect() as conn:
+        stored = dict(conn.execute(text("SELECT id, has_clean_copies FROM jobs")).all())
+    assert {ids[job_id]: bool(value) for job_id, value in stored.items()} == generators
+
+    downgrade(empty_url, "0005_modes_quality")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM jobs")).scalar_one() == len(generators)
     engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import threading
 import time
 from datetime import timedelta
@@ -12,12 +13,20 @@ from PIL import Image
 from sqlalchemy import select, text, update
 
 from core.db import transaction, utcnow
-from core.storage import LocalStorage, StorageError, job_mask_key, job_result_key, make_storage
+from core.storage import (
+    LocalStorage,
+    StorageError,
+    job_mask_key,
+    job_result_key,
+    make_storage,
+    rendition_key,
+)
 from core.version import __version__
 from jobs import queue
 from jobs.models import Job, JobState, WorkerRecord
 from tests.factories import stored_job
 from tests.support.processes import wait_for
+from worker.generators.base import GpuInfo
 from worker.generators.preview import PreviewGenerator
 from worker.loop import Worker
 from worker.signals import Shutdown
@@ -28,6 +37,15 @@ class UnreachableStore(LocalStorage):
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         raise StorageError("R2 put_object failed: ServiceUnavailable")
+
+
+class LabelledPreview(PreviewGenerator):
+    """The preview, keeping an unlabelled copy of each result as sdxl does when it labels."""
+
+    def generate(self, request, on_progress, should_stop):
+        result = super().generate(request, on_progress, should_stop)
+        result.clean_images = [image.copy() for image in result.images]
+        return result
 
 
 _workers: list[Worker] = []
@@ -89,6 +107,22 @@ def test_job_completes_with_results_in_storage(settings, session_factory):
         record = session.get(WorkerRecord, worker.id)
     assert (record.jobs_done, record.jobs_failed, record.current_job_id) == (1, 0, None)
     assert record.version == __version__ and record.generator == "preview"
+
+
+@pytest.mark.parametrize("labelled", [False, True])
+def test_the_job_records_whether_clean_copies_were_stored(settings, session_factory, labelled):
+    job_id = add_job(settings, session_factory, variants=2)
+    worker = make_worker(settings, session_factory)
+    if labelled:
+        worker.generator = LabelledPreview(step_delay_s=0)
+    assert worker.run_once()
+
+    job = load(session_factory, job_id)
+    assert job.state is JobState.COMPLETED and job.has_clean_copies is labelled
+    storage = make_storage(settings)
+    assert [storage.exists(rendition_key(key, "clean")) for key in job.result_keys] == [
+        labelled
+    ] * 2
 
 
 @pytest.mark.parametrize(
@@ -209,6 +243,31 @@ def test_register_and_deregister(settings, session_factory):
     worker.run()  # shutdown already requested: deregisters at once
     with session_factory() as session:
         assert session.scalars(select(WorkerRecord.id)).all() == []
+
+
+def test_an_unnamed_worker_is_named_for_its_pod_and_process(settings, session_factory, monkeypatch):
+    monkeypatch.setenv("RUNPOD_POD_ID", "pod-7")
+    worker = make_worker(settings, session_factory)
+    worker.register()
+    with session_factory() as session:
+        record = session.get(WorkerRecord, worker.id)
+    assert (record.host, record.pid) == ("pod-7", os.getpid())
+    assert worker.id.startswith(f"pod-7-{os.getpid()}-")
+
+
+def test_the_fleet_row_shows_the_generators_gpu(settings, session_factory):
+    worker = make_worker(settings, session_factory)
+    worker.register()
+    with session_factory() as session:
+        record = session.get(WorkerRecord, worker.id)
+        assert (record.gpu_name, record.gpu_memory_mb) == (None, None)  # the preview's CPU
+
+    worker.generator = LabelledPreview(step_delay_s=0)
+    worker.generator.gpu = GpuInfo(name="NVIDIA H200", memory_mb=143_771)
+    worker.register()
+    with session_factory() as session:
+        record = session.get(WorkerRecord, worker.id)
+        assert (record.gpu_name, record.gpu_memory_mb) == ("NVIDIA H200", 143_771)
 
 
 def test_start_prunes_the_fleet_rows_of_killed_workers(settings, session_factory):

@@ -55,10 +55,20 @@ class GenerationResult:
     """The room type the photo looks like, when the worker can tell."""
 
 
+@dataclass(frozen=True)
+class GpuInfo:
+    """The GPU a generator's models run on, as the fleet table shows it."""
+
+    name: str
+    memory_mb: int
+
+
 class Generator(Protocol):
     """Built once when the worker starts, then used for every job."""
 
     name: str
+    gpu: GpuInfo | None
+    """None when the generator runs on the CPU."""
 
     def generate(
         self, request: GenerationRequest, on_progress: ProgressCallback, should_stop: StopCheck

@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw
 from worker.generators.base import (
     GenerationRequest,
     GenerationResult,
+    GpuInfo,
     ProgressCallback,
     StopCheck,
     StopRequested,
@@ -204,6 +205,7 @@ class PreviewGenerator:
     """Paints palette-coloured furniture blocks inside the floor mask; CPU only."""
 
     name = "preview"
+    gpu: GpuInfo | None = None
 
     def __init__(self, step_delay_s: float = 0.05) -> None:
         self.step_delay_s = step_delay_s

@@ -19,6 +19,7 @@ from worker.generators.base import (
     BadInput,
     GenerationRequest,
     GenerationResult,
+    GpuInfo,
     ProgressCallback,
     StopCheck,
     StopRequested,
@@ -82,13 +83,12 @@ class SdxlGenerator:
         self.nets = list(pipe.controlnet.nets)
         self.schedulers = make_schedulers(pipe.scheduler.config)
         self.adapters = Adapters(pipe, settings, device=device)
-        self.gpu_name: str | None = None
-        self.gpu_memory_mb: int | None = None
+        self.gpu: GpuInfo | None = None
         if device.startswith("cuda"):
             import torch
 
             props = torch.cuda.get_device_properties(device)
-            self.gpu_name, self.gpu_memory_mb = props.name, props.total_memory // 2**20
+            self.gpu = GpuInfo(name=props.name, memory_mb=props.total_memory // 2**20)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SdxlGenerator:

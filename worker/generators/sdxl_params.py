@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, ValidationError
 
 from catalog.prompts import compose_prompt
+from core.generation import StyleParams
 from core.settings import SdxlSettings
 from worker.generators.base import BadInput
 from worker.vision.ade20k import ADE20K_LABELS, PROTECTED_CLASSES, floor_classes
 
-SchedulerName = Literal["euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "unipc"]
 
-
-class StyleParams(BaseModel):
-    """The sdxl knobs a style may override in style["params"]; other keys are ignored."""
+class JobStyleParams(StyleParams):
+    """A job's style params; keys this worker does not know (from a newer style) are ignored."""
 
     model_config = ConfigDict(extra="ignore")
-
-    steps: int | None = Field(None, ge=1, le=150)
-    guidance_scale: float | None = Field(None, ge=0, le=30)
-    strength: float | None = Field(None, gt=0, le=1)
-    scheduler: SchedulerName | None = None
-    depth_scale: float | None = Field(None, ge=0, le=2)
-    mlsd_scale: float | None = Field(None, ge=0, le=2)
-    control_end: float | None = Field(None, gt=0, le=1)
-    ip_adapter_scale: float | None = Field(None, ge=0, le=2)
-    fast_tier: bool = False
-    protected_classes: list[str] | None = Field(None, max_length=150)
 
 
 @dataclass(frozen=True)
@@ -58,7 +46,7 @@ def job_params(
 ) -> JobParams:
     """Merge a style over the settings; BadInput names the offending param."""
     try:
-        params = StyleParams.model_validate(style.get("params") or {})
+        params = JobStyleParams.model_validate(style.get("params") or {})
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
@@ -70,8 +58,9 @@ def job_params(
         if unknown:
             raise BadInput(f"invalid style params: unknown protected classes {unknown}")
         protected = frozenset(params.protected_classes)
-    fast = params.fast_tier and fast_tier_loaded
-    if params.fast_tier and not fast:
+    asked_fast = bool(params.fast_tier)
+    fast = asked_fast and fast_tier_loaded
+    if asked_fast and not fast:
         # A style's steps, guidance and scheduler for the fast tier are meant for the distilled
         # LoRA; without it they would give a poor image, so the worker's standard ones apply.
         params = params.model_copy(
@@ -102,7 +91,7 @@ def job_params(
         control_end=pick("control_end"),
         ip_adapter_scale=pick("ip_adapter_scale"),
         fast_tier=fast,
-        fast_tier_unavailable=params.fast_tier and not fast,
+        fast_tier_unavailable=asked_fast and not fast,
         floor=floor_classes(room_type),
         protected=protected,
     )

@@ -5,22 +5,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from core.generation import SCHEDULERS
 from core.settings import SdxlSettings
 
 log = logging.getLogger(__name__)
 
 LIGHTNING_ADAPTER = "lightning"
 
-SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
-    "euler": ("EulerDiscreteScheduler", {}),
-    "euler_a": ("EulerAncestralDiscreteScheduler", {}),
-    "dpmpp_2m": ("DPMSolverMultistepScheduler", {}),
-    "dpmpp_2m_karras": ("DPMSolverMultistepScheduler", {"use_karras_sigmas": True}),
-    "ddim": ("DDIMScheduler", {}),
-    "unipc": ("UniPCMultistepScheduler", {}),
-    # SDXL-Lightning is distilled for Euler with trailing timesteps.
-    "lightning": ("EulerDiscreteScheduler", {"timestep_spacing": "trailing"}),
-}
+LIGHTNING_SCHEDULER: tuple[str, dict[str, Any]] = (
+    "EulerDiscreteScheduler",
+    {"timestep_spacing": "trailing"},
+)
+"""The fast tier's: SDXL-Lightning is distilled for Euler with trailing timesteps."""
 
 
 def control_kinds(settings: SdxlSettings) -> list[str]:
@@ -59,7 +55,7 @@ def make_schedulers(config: Any) -> dict[str, Any]:
 
     return {
         name: getattr(diffusers, cls).from_config(config, **overrides)
-        for name, (cls, overrides) in SCHEDULERS.items()
+        for name, (cls, overrides) in {**SCHEDULERS, "lightning": LIGHTNING_SCHEDULER}.items()
     }
 
 

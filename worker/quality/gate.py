@@ -106,13 +106,10 @@ class QualityGate:
     ) -> None:
         self.inner = inner
         self.name = inner.name
+        self.gpu = inner.gpu
         self.scorer = scorer
         self.max_rerolls = max_rerolls
         self.guess_room = guess_room
-
-    def __getattr__(self, name: str) -> Any:
-        """What the worker reads of its generator (gpu_name, ...) comes from the inner one."""
-        return getattr(self.inner, name)
 
     def generate(
         self, request: GenerationRequest, on_progress: ProgressCallback, should_stop: StopCheck

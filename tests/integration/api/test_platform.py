@@ -114,6 +114,8 @@ def test_openapi_lists_the_routes(client):
     for path, method in expected:
         assert paths[path][method]["summary"]
     assert "JobOut" in schema["components"]["schemas"]
+    variant = schema["components"]["schemas"]["ResultOut"]["properties"]["variant"]
+    assert variant["description"].startswith("1-based")
 
 
 HUGE = "9" * 40

@@ -46,6 +46,9 @@ def test_scores_reach_the_api_and_the_staff_job_page(client, agent, style, worke
     assert body["seeds"] == [FIRST, ROUND_1]
     assert body["room_type_guess"] is None  # the preview has no segmentation to guess from
     assert [result["seed"] for result in body["results"]] == [FIRST, ROUND_1]
+    # Numbered from 1, like the job page and the stored file names.
+    assert [result["variant"] for result in body["results"]] == [1, 2]
+    assert all(f"/result-{r['variant']}.jpg?" in r["url"] for r in body["results"])
     assert body["results"][0]["scores"] == {
         "values": {"seam": 1.5}, "thresholds": {"seam": 8.0}, "passed": True, "attempts": 1,
         "seeds": [FIRST],

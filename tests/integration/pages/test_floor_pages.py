@@ -8,7 +8,7 @@ import zipfile
 from sqlalchemy import select
 
 from core.db import transaction
-from core.storage import LocalStorage
+from core.storage import LocalStorage, rendition_key
 from jobs.models import Job, JobState
 from tests.factories import make_job, make_style
 from tests.integration.pages.conftest import completed_job, post_form
@@ -92,6 +92,29 @@ def test_downloads_and_zip(make_web_user, session_factory, web_settings, style):
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/jobs/{job.id}/download.zip").content))
     assert sorted(archive.namelist()) == ["original.jpg", "result-1.jpg", "result-2.jpg"]
     assert archive.read("original.jpg") == storage.get(job.input_key)
+
+
+def test_clean_copies_are_offered_as_the_job_records_them(
+    make_web_user, session_factory, web_settings, style
+):
+    user, client = make_web_user()
+    job = completed_job(session_factory, web_settings, user=user, style=style)
+    storage = LocalStorage(web_settings.local_storage_dir, web_settings.secret_key)
+    clean_key = rendition_key(job.result_keys[0], "clean")
+    storage.put(clean_key, b"unlabelled", "image/jpeg")
+    with transaction(session_factory) as session:
+        session.merge(job).generator = "sdxl"  # what the pages used to go by
+    # Not recorded: no link, and the stored object is not handed out.
+    assert "Download without label" not in client.get(f"/jobs/{job.id}").text
+    refused = client.get(f"/jobs/{job.id}/download/1?clean=1", follow_redirects=False)
+    assert refused.status_code == 303 and refused.headers["location"] == f"/jobs/{job.id}"
+
+    with transaction(session_factory) as session:
+        session.merge(job).has_clean_copies = True
+    assert f"/jobs/{job.id}/download/2?clean=1" in client.get(f"/jobs/{job.id}").text
+    clean = client.get(f"/jobs/{job.id}/download/1?clean=1")
+    assert clean.status_code == 200 and clean.content == b"unlabelled"
+    assert 'filename="result-1-clean.jpg"' in clean.headers["content-disposition"]
 
 
 def test_stage_again_reuses_the_stored_photo(make_web_user, session_factory, web_settings, style):

@@ -79,7 +79,7 @@ def test_a_labelled_only_deployment_offers_no_clean_copy(
     user, client = make_web_user()
     job = completed_job(session_factory, web_settings, user=user, style=style)
     with transaction(session_factory) as session:
-        session.merge(job).generator = "sdxl"
+        session.merge(job).has_clean_copies = True
     assert "Download without label" not in client.get(f"/jobs/{job.id}").text
     response = client.get(f"/jobs/{job.id}/download/1?clean=1")
     assert response.status_code == 403

@@ -35,6 +35,7 @@ class Recording:
     def __init__(self, inner: Any, on_denoise: Any = None) -> None:
         self.inner = inner
         self.name = inner.name
+        self.gpu = inner.gpu
         self.on_denoise = on_denoise
         self.results: list[GenerationResult] = []
 
@@ -89,6 +90,7 @@ def test_sdxl_job_completes_through_the_worker_loop(settings, session_factory, s
 
     assert job.state is JobState.COMPLETED, job.errors
     assert job.generator == "sdxl" and job.progress == 100
+    assert not job.has_clean_copies  # no label drawn (SDXL_LABEL_ENABLED off here): no copies
     assert job.result_keys == [job_result_key(job.id, 1, 1), job_result_key(job.id, 1, 2)]
     assert job.result_seeds == variant_seeds(77, 2) == generator.results[0].seeds
     mask = np.asarray(Image.open(io.BytesIO(storage.get(job_mask_key(job.id, 1)))))
