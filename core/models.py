@@ -4,5 +4,6 @@ from accounts.models import AuthToken, User
 from catalog.models import Style
 from core.db import Base
 from jobs.models import Job, WorkerRecord
+from jobs.room_guesses import RoomGuess
 
-__all__ = ["AuthToken", "Base", "Job", "Style", "User", "WorkerRecord"]
+__all__ = ["AuthToken", "Base", "Job", "RoomGuess", "Style", "User", "WorkerRecord"]

@@ -83,6 +83,11 @@ def job_prefix(job_id: int) -> str:
     return f"jobs/{int(job_id)}/"
 
 
+def guess_photo_key(guess_id: int) -> str:
+    """The photo of a room type guess (jobs.room_guesses)."""
+    return f"guesses/{int(guess_id)}.jpg"
+
+
 def style_reference_key(style_id: int, index: int) -> str:
     return f"styles/{int(style_id)}/reference-{int(index)}.jpg"
 

@@ -114,6 +114,10 @@ class QualityGate:
         """What the worker reads of its generator (gpu_name, ...) comes from the inner one."""
         return getattr(self.inner, name)
 
+    def guess_room_type(self, image: Image.Image) -> str | None:
+        """The inner generator's guess (the gate scores results, not photos)."""
+        return self.inner.guess_room_type(image)
+
     def generate(
         self, request: GenerationRequest, on_progress: ProgressCallback, should_stop: StopCheck
     ) -> GenerationResult:
