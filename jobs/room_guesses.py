@@ -162,12 +162,17 @@ def finish(
     return conn.execute(FINISH, params).rowcount == 1
 
 
-def purge_guesses(session: Session, storage: Storage, *, now: datetime | None = None) -> int:
-    """Delete guesses older than GUESS_RETENTION and their photos (photos first)."""
+def purge_guesses(
+    session: Session, storage: Storage, *, dry_run: bool = False, now: datetime | None = None
+) -> int:
+    """Delete guesses older than GUESS_RETENTION and their photos (photos first); a dry run
+    only counts them."""
     cutoff = (now or utcnow()) - GUESS_RETENTION
     rows = session.execute(
         select(RoomGuess.id, RoomGuess.photo_key).where(RoomGuess.created_at < cutoff)
     ).all()
+    if dry_run:
+        return len(rows)
     for row in rows:
         if row.photo_key:
             storage.delete_prefix(row.photo_key)
