@@ -29,7 +29,7 @@ from accounts.models import User
 from core.db import Base, UTCDateTime, enum_column, utcnow
 from core.errors import NotFound, Unavailable
 from core.images import NormalisedImage
-from core.storage import Storage, StorageError, guess_photo_key
+from core.storage import Storage, StorageError, guess_photo_key, guess_prefix
 from jobs.notify import notify_job_available
 from jobs.queue import Executor
 from jobs.submit import _delete_on_rollback
@@ -86,7 +86,7 @@ def create_guess(
         raise Unavailable(
             f"could not store the photo ({exc}); nothing was saved, try again shortly"
         ) from exc
-    _delete_on_rollback(session, storage, guess.photo_key)
+    _delete_on_rollback(session, storage, guess_prefix(guess.id))
     notify_job_available(session)
     session.flush()
     return guess
@@ -168,15 +168,11 @@ def purge_guesses(
     """Delete guesses older than GUESS_RETENTION and their photos (photos first); a dry run
     only counts them."""
     cutoff = (now or utcnow()) - GUESS_RETENTION
-    rows = session.execute(
-        select(RoomGuess.id, RoomGuess.photo_key).where(RoomGuess.created_at < cutoff)
-    ).all()
+    ids = list(session.scalars(select(RoomGuess.id).where(RoomGuess.created_at < cutoff)))
     if dry_run:
-        return len(rows)
-    for row in rows:
-        if row.photo_key:
-            storage.delete_prefix(row.photo_key)
-    ids = [row.id for row in rows]
+        return len(ids)
+    for guess_id in ids:
+        storage.delete_prefix(guess_prefix(guess_id))
     if ids:
         session.execute(delete(RoomGuess).where(RoomGuess.id.in_(ids)))
     return len(ids)
