@@ -12,6 +12,7 @@ from accounts.models import User
 from core.db import transaction, utcnow
 from core.images import NormalisedImage
 from core.storage import guess_prefix, make_storage
+from jobs import room_guesses
 from jobs.models import Job, JobState
 from jobs.room_guesses import GuessState, RoomGuess, create_guess, purge_guesses
 from tests.factories import encode, make_user, patio_photo, room_photo, stored_job
@@ -142,3 +143,22 @@ def test_retention_deletes_guesses_after_an_hour_with_their_photos(settings, ses
         assert list(session.scalars(select(RoomGuess.id))) == [new]
     assert not storage.exists(old_key)
     assert storage.exists(load(session_factory, new).photo_key)
+
+
+def test_claims_skip_held_guesses_and_answers_are_fenced(settings, session_factory, engine, db_url):
+    first = ask(settings, session_factory, patio_photo())
+    second = ask(
+        settings, session_factory, patio_photo(), user_id=load(session_factory, first).user_id
+    )
+    with engine.connect() as a:
+        with a.begin():
+            held = room_guesses.claim(a, worker_id="a")
+            assert held.id == first
+            if engine.dialect.name == "postgresql":  # SQLite writers queue; PostgreSQL skips
+                with engine.connect() as b, b.begin():
+                    assert room_guesses.claim(b, worker_id="b").id == second
+        with a.begin():
+            assert not room_guesses.finish(a, guess_id=first, worker_id="b", room_type="patio")
+            assert room_guesses.finish(a, guess_id=first, worker_id="a", room_type="patio")
+            assert not room_guesses.finish(a, guess_id=first, worker_id="a", room_type="bedroom")
+    assert load(session_factory, first).room_type == "patio"
