@@ -8,6 +8,7 @@ from accounts.models import AuthToken, SignInThrottle, User
 from catalog.models import Style
 from core.db import Base
 from jobs.models import Job, JobRetry, WorkerRecord
+from jobs.room_guesses import RoomGuess
 
 metadata = Base.metadata
 
@@ -15,6 +16,7 @@ __all__ = [
     "AuthToken",
     "Job",
     "JobRetry",
+    "RoomGuess",
     "SignInThrottle",
     "Style",
     "User",

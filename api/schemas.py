@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from accounts.models import Role
 from jobs.models import JobMode, JobState
+from jobs.room_guesses import GuessState
 
 
 class FieldError(BaseModel):
@@ -180,3 +181,14 @@ class WorkerOut(BaseModel):
     jobs_done: int
     jobs_failed: int
     stale: bool = Field(description="No heartbeat within 3 leases: the process is likely gone")
+
+
+class RoomGuessOut(BaseModel):
+    """A room type guessed from a photo before a job exists."""
+
+    id: int
+    state: GuessState = Field(description="pending and running: ask again shortly")
+    room_type: str | None = Field(
+        None, description="The guessed room type (see GET /room-types); null: no guess"
+    )
+    label: str | None = Field(None, description="The guessed room type in an agent's words")

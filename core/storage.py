@@ -83,6 +83,15 @@ def job_prefix(job_id: int) -> str:
     return f"jobs/{int(job_id)}/"
 
 
+def guess_prefix(guess_id: int) -> str:
+    """Everything stored for a room type guess (jobs.room_guesses)."""
+    return f"guesses/{int(guess_id)}/"
+
+
+def guess_photo_key(guess_id: int) -> str:
+    return f"{guess_prefix(guess_id)}photo.jpg"
+
+
 def style_reference_key(style_id: int, index: int) -> str:
     return f"styles/{int(style_id)}/reference-{int(index)}.jpg"
 

@@ -1,5 +1,6 @@
 """Retention: delete final jobs older than RETENTION_DAYS and their stored images, in batches;
-and delete the files of attempts that no job points at (a lost lease, a failed attempt).
+delete the files of attempts that no job points at (a lost lease, a failed attempt); and delete
+room type guesses older than an hour (jobs.room_guesses).
 
 Each batch is its own short transaction (select ids, then delete rows), so the job table is never
 locked for long and the worker's claims carry on. Images go first: a crash between the two steps
@@ -21,6 +22,7 @@ from core.db import make_engine, make_sessionmaker, rowcount, transaction, utcno
 from core.settings import Settings, get_settings
 from core.storage import Storage, attempt_of, attempt_prefix, job_prefix, make_storage
 from jobs.models import FINAL_STATES, Job, JobState
+from jobs.room_guesses import purge_guesses
 
 BATCH_PAUSE_S = 0.2  # between batches, so vacuum and the workers' claims get their turn
 ORPHAN_GRACE = timedelta(hours=1)
@@ -36,6 +38,7 @@ class RetentionReport:
     objects: int = 0
     batches: int = 0
     orphans: int = 0
+    guesses: int = 0
 
 
 def _expired(cutoff: datetime) -> tuple[ColumnElement[bool], ...]:
@@ -150,6 +153,8 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
         purge_orphaned_attempts(
             factory, storage, report, batch_size=args.batch_size, dry_run=args.dry_run
         )
+        with transaction(factory) as session:
+            report.guesses = purge_guesses(session, storage, dry_run=args.dry_run)
     finally:
         engine.dispose()
     verb = "would delete" if args.dry_run else "deleted"
@@ -157,7 +162,8 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     print(
         f"retention: {verb} {report.jobs} jobs{objects} created before "
         f"{report.cutoff.isoformat(timespec='seconds')} in {report.batches} batches; "
-        f"{verb} {report.orphans} files of unreferenced attempts"
+        f"{verb} {report.orphans} files of unreferenced attempts; "
+        f"{verb} {report.guesses} room type guesses"
     )
     return 0
 

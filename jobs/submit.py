@@ -214,12 +214,12 @@ def store_input(session: Session, job: Job, data: bytes, storage: Storage) -> No
         raise Unavailable(
             f"could not store the photo ({exc}); nothing was saved, try again shortly"
         ) from exc
-    _delete_on_rollback(session, storage, job_prefix(job.id))
+    delete_on_rollback(session, storage, job_prefix(job.id))
     notify_job_available(session)
     session.flush()
 
 
-def _delete_on_rollback(session: Session, storage: Storage, prefix: str) -> None:
+def delete_on_rollback(session: Session, storage: Storage, prefix: str) -> None:
     """Delete a stored photo again if the transaction that records it is rolled back."""
     if not event.contains(session, "after_rollback", _delete_stored):
         event.listen(session, "after_commit", _forget_stored)

@@ -117,6 +117,15 @@ def room_photo(width: int = 96, height: int = 64, *, seed: int = 0) -> Image.Ima
     return image
 
 
+def patio_photo(width: int = 96, height: int = 64) -> Image.Image:
+    """An outdoor shot: blue sky above, a stone patio, a green lawn below."""
+    image = Image.new("RGB", (width, height), (135, 180, 235))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, int(height * 0.4), width, int(height * 0.6)], fill=(170, 165, 155))
+    draw.rectangle([0, int(height * 0.6), width, height], fill=(70, 140, 60))
+    return image
+
+
 def photo_bytes(fmt: str = "JPEG", width: int = 96, height: int = 64, **save: Any) -> bytes:
     """A synthetic room photo encoded in the given format."""
     buffer = io.BytesIO()

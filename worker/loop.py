@@ -7,6 +7,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,9 +19,11 @@ from core.faults import DatabaseUnavailable, Fault, LeaseLost, classify
 from core.settings import Settings
 from core.storage import Storage
 from core.version import __version__
-from jobs import fleet, queue
+from jobs import fleet, queue, room_guesses
 from jobs.models import JobState
 from jobs.queue import ClaimedJob
+from jobs.room_guesses import ClaimedGuess
+from worker import guesses
 from worker.connection import DedicatedConnection
 from worker.generators.base import GenerationResult, Generator, StopRequested
 from worker.heartbeat import JobHeartbeat, touch_liveness
@@ -34,6 +37,9 @@ NOT_RECORDED = object()
 """A finishing write's outcome when the database stayed unavailable for the whole lease."""
 STALE_AFTER_LEASES = 10
 """A fleet row silent for this many leases belongs to a killed worker; the next start prunes it."""
+GUESS_CHECK_S = 1.0
+"""A busy worker looks for room type guesses with its finishing writes at most this often, so a
+stream of short jobs pays no extra statement per job; an idle worker looks at every claim."""
 
 
 def pod_host() -> str:
@@ -64,6 +70,9 @@ class Worker:
         self.storage = storage
         self.db = DedicatedConnection(factory.kw["bind"])
         self.shutdown = shutdown
+        self.guess: ClaimedGuess | None = None
+        """A room type guess claimed with the last job claim, answered before that job runs."""
+        self._guess_checked = 0.0
         self.wakeup = Wakeup(
             settings.database_url,
             listen_url=settings.database_listen_url,
@@ -103,6 +112,11 @@ class Worker:
         try:
             while not self.shutdown.requested.is_set():
                 touch_liveness(self.settings.worker_liveness_file)
+                if self.guess is not None:  # a guess takes a moment; an agent is waiting
+                    self._answer_guess()
+                    if job is None:
+                        job = self._claim()
+                    continue
                 if job is not None:
                     job = self._serve(job, claim_next=True)
                     continue
@@ -113,6 +127,12 @@ class Worker:
         finally:
             if job is not None:  # claimed with the last finish, as the stop request came in
                 self._record(lambda conn: queue.release(conn, job=job, worker_id=self.id))
+            if (claimed := self.guess) is not None:
+                self._record(
+                    lambda conn: room_guesses.finish(
+                        conn, guess_id=claimed.id, worker_id=self.id, room_type=None, failed=True
+                    )
+                )
             self._record(lambda conn: fleet.deregister(conn, worker_id=self.id))
             self.close()
             log.info("worker stopped", extra=self._extra())
@@ -123,8 +143,11 @@ class Worker:
         self.db.close()
 
     def run_once(self) -> bool:
-        """Claim and run one job; False when the queue is empty or the database unreachable."""
+        """Claim and run one job (and answer a pending room type guess first); False when
+        there was no job or the database was unreachable."""
         job = self._claim()
+        if self.guess is not None:
+            self._answer_guess()
         if job is not None:
             self._serve(job, claim_next=False)
         return job is not None
@@ -135,6 +158,7 @@ class Worker:
                 self.shutdown.drain()
                 return None, True
             job = queue.claim(conn, worker_id=self.id, lease_s=self.settings.lease_s)
+            self._claim_guess(conn)
             return job, fleet.beat(conn, worker_id=self.id, current_job_id=_running_id(job))
 
         try:
@@ -287,6 +311,8 @@ class Worker:
                 self.shutdown.drain()
             if claim_next and not self.shutdown.requested.is_set():
                 following = queue.claim(conn, worker_id=self.id, lease_s=self.settings.lease_s)
+                if time.monotonic() - self._guess_checked >= GUESS_CHECK_S:
+                    self._claim_guess(conn)
             fleet.finished(
                 conn, worker_id=self.id, failed=failed, current_job_id=_running_id(following)
             )
@@ -306,6 +332,15 @@ class Worker:
         except SQLAlchemyError as exc:
             log.error("could not record the job's end: %s", exc, extra=self._extra(job))
         return NOT_RECORDED, None
+
+    def _claim_guess(self, conn: Connection) -> None:
+        self.guess = room_guesses.claim(conn, worker_id=self.id)
+        self._guess_checked = time.monotonic()
+
+    def _answer_guess(self) -> None:
+        claimed, self.guess = self.guess, None
+        if claimed is not None:
+            guesses.answer(self.db, self.storage, self.generator, claimed, worker_id=self.id)
 
     def _record(self, write: Callable[[Connection], Any]) -> Any:
         """Run one write in its own transaction; None when the database refused it."""

@@ -18,7 +18,7 @@ from core.migrations import (
 from tests.factories import make_job, make_style, make_user
 from tests.support.pgcluster import throwaway_database
 
-TABLES = {"users", "auth_tokens", "styles", "jobs", "workers"}
+TABLES = {"users", "auth_tokens", "styles", "jobs", "workers", "room_guesses"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -23,7 +23,7 @@ def build_generator(settings: Settings) -> Generator:
             sdxl,
             scorer,
             max_rerolls=settings.quality_max_rerolls,
-            guess_room=scorer.guess_room,
+            guess_room=sdxl.guess_room_type,
         )
     from worker.generators.preview import PreviewGenerator
 

@@ -74,6 +74,10 @@ class Generator(Protocol):
         self, request: GenerationRequest, on_progress: ProgressCallback, should_stop: StopCheck
     ) -> GenerationResult: ...
 
+    def guess_room_type(self, image: Image.Image) -> str | None:
+        """The room type the photo shows (a ROOM_TYPES slug), or None when it cannot tell."""
+        ...
+
 
 def variant_seeds(seed: int, variants: int) -> list[int]:
     """One recorded seed per variant, derived from the job's seed."""

@@ -23,6 +23,7 @@ from worker.generators.base import (
     StopRequested,
     variant_seeds,
 )
+from worker.generators.preview_guess import guess_from_colours
 from worker.postprocess import draw_label, label_box
 
 LABEL = "PREVIEW"
@@ -209,6 +210,10 @@ class PreviewGenerator:
 
     def __init__(self, step_delay_s: float = 0.05) -> None:
         self.step_delay_s = step_delay_s
+
+    def guess_room_type(self, image: Image.Image) -> str | None:
+        """A preview guess from colours alone (preview_guess): patio or nothing."""
+        return guess_from_colours(image)
 
     def generate(
         self, request: GenerationRequest, on_progress: ProgressCallback, should_stop: StopCheck

@@ -38,6 +38,7 @@ from worker.generators.sdxl_removal import generate_with_removal
 from worker.postprocess import draw_label
 from worker.vision.control import DepthEstimator, LineDetector
 from worker.vision.mask import Segmenter, mask_image
+from worker.vision.room_guess import guess_from_photo
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,10 @@ class SdxlGenerator:
             log.warning("fast tier asked for, but no Lightning LoRA is configured: standard tier")
             on_progress(0.01, FAST_TIER_UNAVAILABLE)
         return self.stage(request, params, on_progress, should_stop)
+
+    def guess_room_type(self, image: Image.Image) -> str | None:
+        """The room type the photo's segmentation suggests (None without a segmenter)."""
+        return guess_from_photo(image, self.segmenter)
 
     def stage(
         self,

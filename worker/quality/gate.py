@@ -111,6 +111,10 @@ class QualityGate:
         self.max_rerolls = max_rerolls
         self.guess_room = guess_room
 
+    def guess_room_type(self, image: Image.Image) -> str | None:
+        """The inner generator's guess (the gate scores results, not photos)."""
+        return self.inner.guess_room_type(image)
+
     def generate(
         self, request: GenerationRequest, on_progress: ProgressCallback, should_stop: StopCheck
     ) -> GenerationResult:

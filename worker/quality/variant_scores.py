@@ -11,7 +11,6 @@ from PIL import Image
 from catalog.prompts import compose_prompt
 from worker.generators.base import GenerationRequest, GenerationResult
 from worker.quality.scorers import furniture_score, leftover_score, seam_score
-from worker.vision.room_guess import guess_room_type
 
 if TYPE_CHECKING:
     from worker.vision.mask import Segmenter
@@ -38,15 +37,6 @@ class VariantScorer:
     ) -> None:
         self.segmenter = segmenter
         self.clip = clip
-
-    def guess_room(self, photo: Image.Image) -> str | None:
-        """The room type the photo's segmentation suggests (None without a segmenter)."""
-        if self.segmenter is None:
-            return None
-        scale = min(1.0, SCORE_SIDE / max(photo.size))
-        size = (max(1, round(photo.width * scale)), max(1, round(photo.height * scale)))
-        labels = self.segmenter.labels(_small(photo.convert("RGB"), size))
-        return guess_room_type(labels, self.segmenter.id2label)
 
     def __call__(
         self, request: GenerationRequest, result: GenerationResult, index: int

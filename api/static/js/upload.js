@@ -1,6 +1,7 @@
 // New staging: pick or drop up to 20 photos of one listing, choose a room type per photo, then
 // submit each photo as its own job to the JSON API (upload-send.js scales and sends it, with byte
-// progress). Errors are shown next to the photo concerned.
+// progress). Errors are shown next to the photo concerned. Each photo's room type is pre-selected
+// from a worker's guess (room-guess.js) while the agent has not chosen one.
 (function () {
   "use strict";
 
@@ -125,6 +126,20 @@
     if (fit) row.select.value = fit.value;
   }
 
+  // Pre-selects the room type a worker guessed from the photo, unless the agent chose one.
+  function suggestRoomType(row) {
+    window.StagewrightRoomGuess.ask(form.dataset.guessApi, row.file, csrf).then(function (guess) {
+      var known = guess && Array.prototype.some.call(row.select.options, function (o) {
+        return o.value === guess.room_type;
+      });
+      if (!known || row.chosen || row.jobUrl || rows.indexOf(row) === -1) return;
+      row.select.value = guess.room_type;
+      row.suggestion.textContent = "Suggested from the photo: " + guess.label;
+      row.suggestion.hidden = false;
+      syncStyles();
+    });
+  }
+
   function clientHint(file) {
     if (TYPES.indexOf(file.type) === -1 && file.type !== "") {
       return "This file is not a photo we can use. Please choose a JPEG, PNG or WebP photo.";
@@ -145,8 +160,9 @@
       counter += 1;
       var el = template.content.firstElementChild.cloneNode(true);
       var row = {
-        el: el, file: file, key: newKey(), jobUrl: null,
+        el: el, file: file, key: newKey(), jobUrl: null, chosen: false,
         select: el.querySelector("select"),
+        suggestion: el.querySelector(".room-suggestion"),
         error: el.querySelector(".photo-error"),
         status: el.querySelector(".photo-status"),
       };
@@ -167,7 +183,12 @@
       list.appendChild(el);
       rows.push(row);
       defaultRoomType(row);
-      row.select.addEventListener("change", syncStyles);
+      row.select.addEventListener("change", function () {
+        row.chosen = true;  // the agent's own choice: a suggestion never overrides it
+        row.suggestion.hidden = true;
+        syncStyles();
+      });
+      if (TYPES.indexOf(file.type) !== -1 && file.size <= MAX_BYTES) suggestRoomType(row);
     });
     syncStyles();
     status.textContent = rows.length ? rows.length + " photo(s) ready." : "";

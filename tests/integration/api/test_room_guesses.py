@@ -1,0 +1,103 @@
+"""POST and GET /api/v1/room-guesses: validated like uploads, owner-only, on both databases."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, update
+
+from core.db import transaction
+from core.storage import guess_photo_key
+from jobs.room_guesses import GuessState, RoomGuess
+from tests.factories import encode, patio_photo, photo_bytes
+from tests.integration.api.conftest import stored_files
+from tests.integration.api.helpers import error_of
+from tests.integration.api.test_uploads import REJECTED
+
+URL = "/api/v1/room-guesses"
+
+
+def ask(client, headers, data: bytes, filename: str = "room.jpg"):
+    return client.post(URL, headers=headers, files={"photo": (filename, data, "image/jpeg")})
+
+
+def guess_count(session_factory) -> int:
+    with session_factory() as session:
+        return session.scalar(select(func.count()).select_from(RoomGuess))
+
+
+def test_a_photo_is_stored_and_a_pending_guess_answered_to_its_owner_only(
+    client, agent, make_actor, session_factory, api_settings
+):
+    response = ask(client, agent.headers, encode(patio_photo(), "PNG"), "patio.png")
+    assert response.status_code == 202, response.text
+    body = response.json()
+    assert body == {"id": body["id"], "state": "pending", "room_type": None, "label": None}
+    assert response.headers["Location"] == f"{URL}/{body['id']}"
+    stored = stored_files(api_settings)
+    assert [path.relative_to(api_settings.local_storage_dir).as_posix() for path in stored] == [
+        guess_photo_key(body["id"])
+    ]
+    with session_factory() as session:
+        row = session.get(RoomGuess, body["id"])
+        assert (row.user_id, row.state, row.photo_key) == (
+            agent.user.id,
+            GuessState.PENDING,
+            guess_photo_key(body["id"]),
+        )
+
+    with transaction(session_factory) as session:
+        session.execute(
+            update(RoomGuess)
+            .where(RoomGuess.id == body["id"])
+            .values(state=GuessState.ANSWERED, room_type="patio")
+        )
+    answered = client.get(f"{URL}/{body['id']}", headers=agent.headers)
+    assert answered.status_code == 200
+    assert answered.json() == {
+        "id": body["id"],
+        "state": "answered",
+        "room_type": "patio",
+        "label": "Patio",
+    }
+
+    other = make_actor(email="other@example.com")
+    refused = client.get(f"{URL}/{body['id']}", headers=other.headers)
+    assert refused.status_code == 404
+    assert error_of(refused)["code"] == "not_found"
+    assert client.get(f"{URL}/{body['id'] + 1}", headers=agent.headers).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "status", "code"),
+    [case[1:] for case in REJECTED],
+    ids=[case[0] for case in REJECTED],
+)
+def test_bad_photo_refused_and_nothing_kept(
+    client, agent, session_factory, api_settings, data, filename, status, code
+):
+    response = ask(client, agent.headers, data, filename)
+    assert response.status_code == status, response.text
+    assert (error_of(response)["code"], error_of(response)["field"]) == (code, "photo")
+    assert guess_count(session_factory) == 0
+    assert stored_files(api_settings) == []
+
+
+def test_unsigned_missing_photo_and_impossible_ids_are_4xx(client, agent, session_factory):
+    assert (
+        client.post(URL, files={"photo": ("r.jpg", photo_bytes(), "image/jpeg")}).status_code == 401
+    )
+    missing = client.post(URL, headers=agent.headers, data={"room_type": "bedroom"})
+    assert missing.status_code == 422
+    assert error_of(missing)["field"] == "photo"
+    for bad in ("0", "-1", "abc", str(2**31), str(2**63)):
+        response = client.get(f"{URL}/{bad}", headers=agent.headers)
+        assert response.status_code == 422, (bad, response.text)
+        error_of(response)
+    assert client.get(f"{URL}/1").status_code == 401
+    assert guess_count(session_factory) == 0
+
+
+def test_openapi_lists_both_operations(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    assert set(paths[URL]) == {"post"}
+    assert set(paths[URL + "/{guess_id}"]) == {"get"}
