@@ -82,7 +82,10 @@ def pod(urls: dict[str, str], wake_dir: str, names: list[str], events: dict, cla
             queue.complete(conn, job=job, worker_id=worker_id, **NO_RESULTS)
             following = queue.claim(conn, worker_id=worker_id, lease_s=LEASE_S)
             fleet.finished(
-                conn, worker_id=worker_id, failed=False, current_job_id=following and following.id
+                conn,
+                worker_id=worker_id,
+                end=fleet.AttemptEnd.COMPLETED,
+                current_job_id=following and following.id,
             )
             return following
 
