@@ -279,7 +279,7 @@ class Statements:
         self.fleet_delete: Delete = delete(workers).where(worker)
 
     @staticmethod
-    def _final(now: ColumnElement, state: str) -> dict[str, object]:
+    def _final(now: ColumnElement, state: JobState) -> dict[str, object]:
         """Columns every end state sets: the state, the finish time, and no lock."""
         return {
             "state": state,
