@@ -39,7 +39,7 @@ STALE_AFTER_LEASES = 10
 
 @dataclass(frozen=True)
 class Outcome(Generic[T]):
-    """How a run ended: the fenced write that records it, and what follows once it is written."""
+    """How a run ended: the fenced write that records it, its fleet count and its log line."""
 
     write: Callable[[Connection], T]
     end: AttemptEnd
