@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Callable
 
-from core.db import make_engine, make_sessionmaker
+from core.db import make_engine
 from core.logging import configure_logging, set_log_context
 from core.migrations import SchemaNotAtHead, require_head
 from core.settings import get_settings
@@ -40,7 +40,7 @@ def run(_args: argparse.Namespace) -> int:
         settings,
         generator=build_generator(settings),
         storage=make_storage(settings),
-        factory=make_sessionmaker(engine),
+        engine=engine,
         shutdown=shutdown,
     )
     try:

@@ -13,8 +13,7 @@ from sqlalchemy.dialects import postgresql
 
 from core.db import make_engine, make_sessionmaker, transaction
 from jobs.models import Job, JobState
-from jobs.queue import times
-from jobs.queue_sql import STATEMENTS
+from jobs.queue_sql import STATEMENTS, Offset
 from tests.factories import job_values, make_style, make_user
 from worker.wakeup import libpq_url
 
@@ -24,7 +23,9 @@ CLAIMS = 300
 def _claim_sql() -> tuple[str, Mapping[str, Any]]:
     st = STATEMENTS["postgresql"]
     compiled = st.claim.compile(dialect=postgresql.psycopg.dialect())
-    params = compiled.construct_params({"worker_id": "bench", **times(st, lease=60.0)})
+    params = compiled.construct_params(
+        {"worker_id": "bench", **st.clock.params({Offset.LEASE: 60.0})}
+    )
     return compiled.string, params
 
 

@@ -85,7 +85,7 @@ def pod(urls: dict[str, str], wake_dir: str, names: list[str], events: dict, cla
             fleet.finished(
                 conn,
                 worker_id=worker_id,
-                failed=False,
+                end=fleet.AttemptEnd.COMPLETED,
                 current_job_id=following.id if following else None,
             )
             return following

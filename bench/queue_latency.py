@@ -73,7 +73,10 @@ def work_loop(url: str, worker_id: str, poll_s: float, listen: bool, events: dic
         queue.complete(conn, job=job, worker_id=worker_id, **NO_RESULTS)
         following = queue.claim(conn, worker_id=worker_id, lease_s=LEASE_S)
         fleet.finished(
-            conn, worker_id=worker_id, failed=False, current_job_id=following and following.id
+            conn,
+            worker_id=worker_id,
+            end=fleet.AttemptEnd.COMPLETED,
+            current_job_id=following and following.id,
         )
         return following
 

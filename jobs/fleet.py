@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from enum import StrEnum
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from core.db import db_clock, db_now, rowcount
 from jobs.models import WorkerRecord
-from jobs.queue import Executor, statements, times
+from jobs.queue import Executor, statements
+
+
+class AttemptEnd(StrEnum):
+    """How an attempt ended, as the worker's counters see it."""
+
+    COMPLETED = "completed"  # counted in jobs_done
+    FAILED = "failed"  # ended in an error, retried or final: counted in jobs_failed
+    STOPPED = "stopped"  # cancelled, released or abandoned: not counted
 
 
 def register(
@@ -48,14 +57,14 @@ def register(
 def beat(session: Executor, *, worker_id: str, current_job_id: int | None) -> bool:
     """The worker is alive and runs this job (or none); False when its row is gone."""
     st = statements(session)
-    params = {"worker_id": worker_id, "job_id": current_job_id, **times(st)}
+    params = {"worker_id": worker_id, "job_id": current_job_id, **st.clock.params()}
     return rowcount(session.execute(st.fleet_beat, params)) == 1
 
 
 def touch(session: Executor, *, worker_id: str) -> bool:
     """The worker is alive (its current job unchanged); True when staff asked it to drain."""
     st = statements(session)
-    session.execute(st.fleet_touch, {"worker_id": worker_id, **times(st)})
+    session.execute(st.fleet_touch, {"worker_id": worker_id, **st.clock.params()})
     return draining(session, worker_id=worker_id)
 
 
@@ -76,15 +85,20 @@ def request_drain(session: Session, *, worker_id: str) -> bool:
 
 
 def finished(
-    session: Executor, *, worker_id: str, failed: bool | None, current_job_id: int | None = None
+    session: Executor, *, worker_id: str, end: AttemptEnd, current_job_id: int | None = None
 ) -> None:
-    """An attempt ended: count it (`failed`: in an error; None: stopped, not counted).
+    """An attempt ended: count it by how it ended.
 
     current_job_id is the job claimed in the same transaction, if any.
     """
     st = statements(session)
-    statement = {True: st.fleet_failed, False: st.fleet_done, None: st.fleet_beat}[failed]
-    session.execute(statement, {"worker_id": worker_id, "job_id": current_job_id, **times(st)})
+    statement = {
+        AttemptEnd.COMPLETED: st.fleet_done,
+        AttemptEnd.FAILED: st.fleet_failed,
+        AttemptEnd.STOPPED: st.fleet_beat,
+    }[end]
+    params = {"worker_id": worker_id, "job_id": current_job_id, **st.clock.params()}
+    session.execute(statement, params)
 
 
 def prune_stale(session: Session, *, silent_s: float) -> int:

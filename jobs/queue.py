@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Update
 from sqlalchemy.orm import Session
 
 from core.db import rowcount, utcnow
@@ -21,7 +21,7 @@ from jobs.models import JobMode, JobState
 from jobs.notify import notify_job_available
 from jobs.queue_sql import RECLAIMED_STAGE as RECLAIMED_STAGE
 from jobs.queue_sql import STARTING_STAGE as STARTING_STAGE
-from jobs.queue_sql import STATEMENTS, Statements
+from jobs.queue_sql import STATEMENTS, Offset, Statements
 
 LEASE_LOST_ERROR = "worker lost the job (lease expired)"
 JITTER = 0.2
@@ -57,14 +57,6 @@ def statements(executor: Executor) -> Statements:
     return STATEMENTS[bind.dialect.name]
 
 
-def times(st: Statements, **offsets_s: float) -> dict[str, Any]:
-    """Time parameters: offsets for the database's clock, or absolute UTC times on SQLite."""
-    if st.clock.in_db:
-        return {name: timedelta(seconds=s) for name, s in offsets_s.items()}
-    now = utcnow()
-    return {"clock": now, **{name: now + timedelta(seconds=s) for name, s in offsets_s.items()}}
-
-
 def _error_entry(attempt: int, error: str) -> dict[str, Any]:
     return {"attempt": attempt, "at": utcnow().isoformat(), "error": error[:2000]}
 
@@ -75,7 +67,8 @@ def claim(session: Executor, *, worker_id: str, lease_s: float) -> ClaimedJob | 
     A reclaimed job whose attempts are used up comes back already `failed`.
     """
     st = statements(session)
-    row = session.execute(st.claim, {"worker_id": worker_id, **times(st, lease=lease_s)}).first()
+    params = {"worker_id": worker_id, **st.clock.params({Offset.LEASE: lease_s})}
+    row = session.execute(st.claim, params).first()
     if row is None:
         return None
     job = ClaimedJob(**row._mapping)
@@ -87,7 +80,7 @@ def claim(session: Executor, *, worker_id: str, lease_s: float) -> ClaimedJob | 
         "job_id": job.id,
         "worker_id": worker_id,
         "new_errors": [*job.errors, _error_entry(job.attempt - 1, LEASE_LOST_ERROR)],
-        **times(st),
+        **st.clock.params(),
     }
     return ClaimedJob(**session.execute(lost, params).one()._mapping)
 
@@ -109,17 +102,19 @@ def heartbeat(
         "worker_id": worker_id,
         "new_progress": max(0, min(100, progress)),
         "new_stage": stage[:120],
-        **times(st, lease=lease_s),
+        **st.clock.params({Offset.LEASE: lease_s}),
     }
     row = session.execute(st.heartbeat, params).first()
     return None if row is None else Beat(cancel_requested=row.cancel_requested_at is not None)
 
 
-def _fenced(session: Executor, name: str, job: ClaimedJob, worker_id: str, **values: Any) -> bool:
-    """Run one fenced statement; False when the lease was lost (0 rows)."""
-    st = statements(session)
-    params = {"job_id": job.id, "worker_id": worker_id, **values, **times(st)}
-    return rowcount(session.execute(getattr(st, name), params)) == 1
+def _fenced(
+    session: Executor, statement: Update, job: ClaimedJob, worker_id: str, **values: Any
+) -> bool:
+    """Run one fenced statement of statements(session); False when the lease was lost (0 rows)."""
+    clock = statements(session).clock
+    params = {"job_id": job.id, "worker_id": worker_id, **values, **clock.params()}
+    return rowcount(session.execute(statement, params)) == 1
 
 
 def complete(
@@ -138,7 +133,7 @@ def complete(
     """Mark the job completed with its stored results; False when the lease was lost."""
     return _fenced(
         session,
-        "complete",
+        statements(session).complete,
         job,
         worker_id,
         new_result_keys=result_keys,
@@ -182,22 +177,23 @@ def fail(
             (st.postpone, len(errors)) if retry is Retry.POSTPONE else (st.retry, job.attempt)
         )
         delay = backoff_s(tries, base_s=base_s, cap_s=cap_s)
-        if rowcount(session.execute(statement, {**params, **times(st, delay=delay)})) != 1:
+        run_after = st.clock.params({Offset.DELAY: delay})
+        if rowcount(session.execute(statement, {**params, **run_after})) != 1:
             return None
         notify_job_available(session)
         return JobState.PENDING
-    done = _fenced(session, "fail", job, worker_id, new_errors=errors)
+    done = _fenced(session, st.fail, job, worker_id, new_errors=errors)
     return JobState.FAILED if done else None
 
 
 def cancel(session: Executor, *, job: ClaimedJob, worker_id: str) -> bool:
     """End a running job whose cancel was requested; no results are kept."""
-    return _fenced(session, "cancel", job, worker_id)
+    return _fenced(session, statements(session).cancel, job, worker_id)
 
 
 def release(session: Executor, *, job: ClaimedJob, worker_id: str) -> bool:
     """Hand a running job back to the queue at once, without using up an attempt."""
-    done = _fenced(session, "release", job, worker_id)
+    done = _fenced(session, statements(session).release, job, worker_id)
     if done:
         notify_job_available(session)
     return done

@@ -8,7 +8,11 @@ a parameter to the SET clause.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     Delete,
@@ -23,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from core.db import JSONType, UTCDateTime
+from core.db import JSONType, UTCDateTime, utcnow
 from jobs.models import Job, JobState, WorkerRecord
 
 STARTING_STAGE = "Starting"
@@ -52,21 +56,43 @@ CLAIMED_COLUMNS = (
 """What a claim hands to the worker: the job's identity, its attempt and its inputs."""
 
 
+class Offset(StrEnum):
+    """A time some seconds from now that a statement binds (the value is its parameter's name)."""
+
+    LEASE = "lease"  # when the lease that a claim or heartbeat grants runs out
+    DELAY = "delay"  # when a retried or postponed job may run again
+
+
+_NOW = "clock"
+"""On SQLite, the parameter that carries now(), computed in Python."""
+
+
 @dataclass(frozen=True)
 class Clock:
     """now() and now()+offset: the database's clock on PostgreSQL, bound values on SQLite.
 
     On PostgreSQL an offset parameter is a timedelta; on SQLite every time parameter is an
-    absolute UTC datetime computed in Python (see jobs.queue.times).
+    absolute UTC datetime computed in Python (see params()).
     """
 
     now: ColumnElement
     in_db: bool
 
-    def plus(self, name: str) -> ColumnElement:
+    def plus(self, offset: Offset) -> ColumnElement:
         if self.in_db:
-            return self.now + bindparam(name, type_=Interval())
-        return bindparam(name, type_=UTCDateTime())
+            return self.now + bindparam(offset.value, type_=Interval())
+        return bindparam(offset.value, type_=UTCDateTime())
+
+    def params(self, offsets: Mapping[Offset, float] | None = None) -> dict[str, Any]:
+        """The time parameters of one execution: each offset in seconds (and now, on SQLite)."""
+        offsets = offsets or {}
+        if self.in_db:
+            return {offset.value: timedelta(seconds=s) for offset, s in offsets.items()}
+        now = utcnow()
+        return {
+            _NOW: now,
+            **{offset.value: now + timedelta(seconds=s) for offset, s in offsets.items()},
+        }
 
 
 def _fenced() -> ColumnElement[bool]:
@@ -110,7 +136,7 @@ class Statements:
                 state=JobState.RUNNING,
                 attempt=jobs.c.attempt + 1,
                 locked_by=bindparam("worker_id"),
-                lease_expires_at=clock.plus("lease"),
+                lease_expires_at=clock.plus(Offset.LEASE),
                 started_at=now,  # this attempt's start: durations count the run, not the waits
                 updated_at=now,
                 progress=0,
@@ -144,7 +170,7 @@ class Statements:
             update(jobs)
             .where(_fenced())
             .values(
-                lease_expires_at=clock.plus("lease"),
+                lease_expires_at=clock.plus(Offset.LEASE),
                 progress=bindparam("new_progress"),
                 stage=bindparam("new_stage"),
                 updated_at=now,
@@ -174,7 +200,7 @@ class Statements:
             .where(_fenced())
             .values(
                 state=JobState.PENDING,
-                run_after=clock.plus("delay"),
+                run_after=clock.plus(Offset.DELAY),
                 updated_at=now,
                 locked_by=None,
                 lease_expires_at=None,
@@ -189,7 +215,7 @@ class Statements:
             .values(
                 state=JobState.PENDING,
                 attempt=jobs.c.attempt - 1,
-                run_after=clock.plus("delay"),
+                run_after=clock.plus(Offset.DELAY),
                 updated_at=now,
                 locked_by=None,
                 lease_expires_at=None,
@@ -254,7 +280,7 @@ class Statements:
         self.fleet_delete: Delete = delete(workers).where(worker)
 
     @staticmethod
-    def _final(now: ColumnElement, state: str) -> dict[str, object]:
+    def _final(now: ColumnElement, state: JobState) -> dict[str, object]:
         """Columns every end state sets: the state, the finish time, and no lock."""
         return {
             "state": state,
@@ -267,5 +293,5 @@ class Statements:
 
 STATEMENTS = {
     "postgresql": Statements(Clock(func.now(), in_db=True)),
-    "sqlite": Statements(Clock(bindparam("clock", type_=UTCDateTime()), in_db=False)),
+    "sqlite": Statements(Clock(bindparam(_NOW, type_=UTCDateTime()), in_db=False)),
 }

@@ -9,17 +9,19 @@ import secrets
 import socket
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from core.faults import DatabaseUnavailable, Fault, LeaseLost, classify
 from core.settings import Settings
 from core.storage import Storage
 from core.version import __version__
 from jobs import fleet, queue, room_guesses
+from jobs.fleet import AttemptEnd
 from jobs.models import JobState
 from jobs.queue import ClaimedJob
 from jobs.room_guesses import ClaimedGuess
@@ -32,9 +34,8 @@ from worker.signals import Shutdown
 from worker.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
-NOT_RECORDED = object()
-"""A finishing write's outcome when the database stayed unavailable for the whole lease."""
 STALE_AFTER_LEASES = 10
 """A fleet row silent for this many leases belongs to a killed worker; the next start prunes it."""
 GUESS_CHECK_S = 1.0
@@ -45,6 +46,18 @@ stream of short jobs pays no extra statement per job; an idle worker looks at ev
 def pod_host() -> str:
     """The RunPod pod id, else the machine's host name: the fleet row's host."""
     return os.environ.get("RUNPOD_POD_ID") or socket.gethostname()
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """How a run ended: the fenced write that records it, its fleet count and its log line."""
+
+    write: Callable[[Connection], T]
+    end: AttemptEnd
+    report: Callable[[T], None]
+    """Logs what the write found (not called when the database stayed unavailable)."""
+    lease_deadline: float
+    """time.monotonic() when the lease runs out: the write is tried again until then."""
 
 
 def default_worker_id() -> str:
@@ -61,14 +74,14 @@ class Worker:
         *,
         generator: Generator,
         storage: Storage,
-        factory: sessionmaker[Session],
+        engine: Engine,
         shutdown: Shutdown,
     ) -> None:
         self.id = settings.worker_id or default_worker_id()
         self.settings = settings
         self.generator = generator
         self.storage = storage
-        self.db = DedicatedConnection(factory.kw["bind"])
+        self.db = DedicatedConnection(engine)
         self.shutdown = shutdown
         self.guess: ClaimedGuess | None = None
         """A room type guess claimed with the last job claim, answered before that job runs."""
@@ -174,11 +187,12 @@ class Worker:
     def _serve(self, job: ClaimedJob, *, claim_next: bool) -> ClaimedJob | None:
         """Run a claimed job and record its end; returns the next job when claim_next."""
         if job.state is JobState.RUNNING:
-            return self._run(job, claim_next)
+            return self._finish(job, self._run(job), claim_next=claim_next)
         log.warning("job failed: its last attempt was lost", extra=self._extra(job))
         return self._claim() if claim_next else None
 
-    def _run(self, job: ClaimedJob, claim_next: bool) -> ClaimedJob | None:
+    def _run(self, job: ClaimedJob) -> Outcome[Any]:
+        """Generate and store the job's results; how the run ended, still to be recorded."""
         log.info("job claimed (%s)", job.stage, extra=self._extra(job))
         heartbeat = JobHeartbeat(
             self.db, self.settings, job_id=job.id, worker_id=self.id, shutdown=self.shutdown
@@ -201,26 +215,25 @@ class Worker:
         except Exception as exc:
             if heartbeat.lease_lost.is_set():
                 log.warning("job abandoned: lease lost, nothing recorded", extra=self._extra(job))
-                return self._end(job, None, None, heartbeat, claim_next)
+                return self._stopped(job, None, None, heartbeat)
             if isinstance(exc, StopRequested):
                 if heartbeat.cancel_requested.is_set():
-                    return self._end(job, queue.cancel, JobState.CANCELLED, heartbeat, claim_next)
-                return self._end(job, queue.release, JobState.PENDING, heartbeat, claim_next)
+                    return self._stopped(job, queue.cancel, JobState.CANCELLED, heartbeat)
+                return self._stopped(job, queue.release, JobState.PENDING, heartbeat)
             fault = classify(exc)
             if fault is None:
                 log.exception("generation failed", extra=self._extra(job))
                 fault = Fault(f"{type(exc).__name__}: {exc}")
-            return self._fail(job, fault, heartbeat, claim_next)
-        return self._complete(job, result, stored, heartbeat, claim_next)
+            return self._failed(job, fault, heartbeat)
+        return self._completed(job, result, stored, heartbeat)
 
-    def _complete(
+    def _completed(
         self,
         job: ClaimedJob,
         result: GenerationResult,
         stored: StoredResults,
         heartbeat: JobHeartbeat,
-        claim_next: bool,
-    ) -> ClaimedJob | None:
+    ) -> Outcome[bool]:
         def write(conn: Connection) -> bool:
             return queue.complete(
                 conn,
@@ -235,20 +248,21 @@ class Worker:
                 has_clean_copies=stored.has_clean_copies,
             )
 
-        done, following = self._finish(write, job, heartbeat, failed=False, claim_next=claim_next)
-        if done is True:
-            log.info("job completed", extra=self._extra(job, JobState.COMPLETED))
-        elif done is False:
-            log.warning(
-                "lease lost before completing: another worker owns the job; "
-                "this attempt's results stay unreferenced",
-                extra=self._extra(job),
-            )
-        return following
+        def report(done: bool) -> None:
+            if done:
+                log.info("job completed", extra=self._extra(job, JobState.COMPLETED))
+            else:
+                log.warning(
+                    "lease lost before completing: another worker owns the job; "
+                    "this attempt's results stay unreferenced",
+                    extra=self._extra(job),
+                )
 
-    def _fail(
-        self, job: ClaimedJob, fault: Fault, heartbeat: JobHeartbeat, claim_next: bool
-    ) -> ClaimedJob | None:
+        return Outcome(write, AttemptEnd.COMPLETED, report, heartbeat.lease_deadline())
+
+    def _failed(
+        self, job: ClaimedJob, fault: Fault, heartbeat: JobHeartbeat
+    ) -> Outcome[JobState | None]:
         error = f"{fault.label}: {fault}" if type(fault) is not Fault else str(fault)
 
         def write(conn: Connection) -> JobState | None:
@@ -262,50 +276,45 @@ class Worker:
                 cap_s=self.settings.retry_cap_s,
             )
 
-        state, following = self._finish(write, job, heartbeat, failed=True, claim_next=claim_next)
-        if isinstance(state, JobState):
-            log.warning("job attempt failed: %s", error, extra=self._extra(job, state))
-        elif state is None:
-            log.warning("lease lost: error not recorded: %s", error, extra=self._extra(job))
-        return following
+        def report(state: JobState | None) -> None:
+            if state is None:
+                log.warning("lease lost: error not recorded: %s", error, extra=self._extra(job))
+            else:
+                log.warning("job attempt failed: %s", error, extra=self._extra(job, state))
 
-    def _end(
+        return Outcome(write, AttemptEnd.FAILED, report, heartbeat.lease_deadline())
+
+    def _stopped(
         self,
         job: ClaimedJob,
         end: Callable[..., bool] | None,
         state: JobState | None,
         heartbeat: JobHeartbeat,
-        claim_next: bool,
-    ) -> ClaimedJob | None:
-        """Cancel or release the job (end=None: write nothing of it), and claim the next."""
+    ) -> Outcome[bool]:
+        """Cancel or release the job (end=None: write nothing of it)."""
 
         def write(conn: Connection) -> bool:
             return end is not None and end(conn, job=job, worker_id=self.id)
 
-        done, following = self._finish(write, job, heartbeat, failed=None, claim_next=claim_next)
-        if done is True:
-            log.info("job stopped", extra=self._extra(job, state))
-        return following
+        def report(done: bool) -> None:
+            if done:
+                log.info("job stopped", extra=self._extra(job, state))
+
+        return Outcome(write, AttemptEnd.STOPPED, report, heartbeat.lease_deadline())
 
     def _finish(
-        self,
-        write: Callable[[Connection], Any],
-        job: ClaimedJob,
-        heartbeat: JobHeartbeat,
-        *,
-        failed: bool | None,
-        claim_next: bool,
-    ) -> tuple[Any, ClaimedJob | None]:
+        self, job: ClaimedJob, outcome: Outcome[Any], *, claim_next: bool
+    ) -> ClaimedJob | None:
         """The fenced write that ends a job, plus the next claim, in ONE transaction.
 
         Committed before the next job runs, so the claim is still committed at once; the
         fenced write means the same as alone. While the database is unavailable it is tried
         again with backoff until the lease runs out (a blip must not cost an attempt).
-        None for the write's result when the database stayed unavailable.
+        Returns the next job when claim_next.
         """
 
         def work(conn: Connection) -> tuple[Any, ClaimedJob | None]:
-            outcome = write(conn)
+            written = outcome.write(conn)
             following = None
             if claim_next and fleet.draining(conn, worker_id=self.id):
                 self.shutdown.drain()
@@ -314,13 +323,13 @@ class Worker:
                 if time.monotonic() - self._guess_checked >= GUESS_CHECK_S:
                     self._claim_guess(conn)
             fleet.finished(
-                conn, worker_id=self.id, failed=failed, current_job_id=_running_id(following)
+                conn, worker_id=self.id, end=outcome.end, current_job_id=_running_id(following)
             )
-            return outcome, following
+            return written, following
 
         try:
-            return self.db.transaction_until(
-                work, deadline=heartbeat.lease_deadline(), what="finishing write"
+            written, following = self.db.transaction_until(
+                work, deadline=outcome.lease_deadline, what="finishing write"
             )
         except DatabaseUnavailable as exc:
             log.error(
@@ -329,9 +338,12 @@ class Worker:
                 exc,
                 extra=self._extra(job),
             )
+            return None
         except SQLAlchemyError as exc:
             log.error("could not record the job's end: %s", exc, extra=self._extra(job))
-        return NOT_RECORDED, None
+            return None
+        outcome.report(written)
+        return following
 
     def _claim_guess(self, conn: Connection) -> None:
         self.guess = room_guesses.claim(conn, worker_id=self.id)

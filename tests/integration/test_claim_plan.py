@@ -8,8 +8,7 @@ from sqlalchemy.dialects import postgresql
 
 from core.db import transaction
 from jobs.models import Job, JobState
-from jobs.queue import times
-from jobs.queue_sql import STATEMENTS
+from jobs.queue_sql import STATEMENTS, Offset
 from tests.factories import job_values, make_style, make_user
 
 pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
@@ -23,7 +22,7 @@ def test_claim_reads_the_pending_index_not_the_finished_rows(engine, session_fac
         session.execute(insert(Job), [job_values(user, style, input_key="y")])
     st = STATEMENTS["postgresql"]
     compiled = st.claim.compile(dialect=postgresql.psycopg.dialect())
-    params = compiled.construct_params({"worker_id": "w", **times(st, lease=60.0)})
+    params = compiled.construct_params({"worker_id": "w", **st.clock.params({Offset.LEASE: 60.0})})
     with engine.connect() as conn:
         conn.execute(text("ANALYZE jobs"))
         driver = conn.connection.driver_connection

@@ -23,7 +23,7 @@ from worker.signals import Shutdown
 
 
 @pytest.fixture
-def make_worker(settings, session_factory):
+def make_worker(settings, engine):
     """Workers on the test database with the preview generator (closed after the test)."""
     workers: list[Worker] = []
 
@@ -32,7 +32,7 @@ def make_worker(settings, session_factory):
             settings,
             generator=generator or PreviewGenerator(step_delay_s=0),
             storage=make_storage(settings),
-            factory=session_factory,
+            engine=engine,
             shutdown=Shutdown(1),
         )
         workers.append(worker)

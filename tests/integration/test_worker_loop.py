@@ -60,12 +60,12 @@ def _close_workers(session_factory):
         _workers.pop().close()
 
 
-def make_worker(settings, session_factory, *, storage=None, step_delay_s=0.0, grace_s=None):
+def make_worker(settings, engine, *, storage=None, step_delay_s=0.0, grace_s=None):
     worker = Worker(
         settings,
         generator=PreviewGenerator(step_delay_s=step_delay_s),
         storage=storage or make_storage(settings),
-        factory=session_factory,
+        engine=engine,
         shutdown=Shutdown(settings.shutdown_grace_s if grace_s is None else grace_s),
     )
     _workers.append(worker)
@@ -88,10 +88,10 @@ def in_thread(worker) -> threading.Thread:
     return thread
 
 
-def test_job_completes_with_results_in_storage(settings, session_factory):
+def test_job_completes_with_results_in_storage(settings, engine, session_factory):
     storage = make_storage(settings)
     job_id = add_job(settings, session_factory, variants=2, seed=99)
-    worker = make_worker(settings, session_factory)
+    worker = make_worker(settings, engine)
     worker.register()
     assert worker.run_once()
     assert not worker.run_once()
@@ -110,9 +110,11 @@ def test_job_completes_with_results_in_storage(settings, session_factory):
 
 
 @pytest.mark.parametrize("labelled", [False, True])
-def test_the_job_records_whether_clean_copies_were_stored(settings, session_factory, labelled):
+def test_the_job_records_whether_clean_copies_were_stored(
+    settings, engine, session_factory, labelled
+):
     job_id = add_job(settings, session_factory, variants=2)
-    worker = make_worker(settings, session_factory)
+    worker = make_worker(settings, engine)
     if labelled:
         worker.generator = LabelledPreview(step_delay_s=0)
     assert worker.run_once()
@@ -128,7 +130,7 @@ def test_the_job_records_whether_clean_copies_were_stored(settings, session_fact
 @pytest.mark.parametrize(
     ("corrupt", "message"), [(False, "missing from storage"), (True, "not a readable image")]
 )
-def test_bad_input_fails_at_once(settings, session_factory, corrupt, message):
+def test_bad_input_fails_at_once(settings, engine, session_factory, corrupt, message):
     storage = make_storage(settings)
     job_id = add_job(settings, session_factory, max_attempts=3)
     job = load(session_factory, job_id)
@@ -136,36 +138,36 @@ def test_bad_input_fails_at_once(settings, session_factory, corrupt, message):
         storage.put(job.input_key, b"not an image at all", "image/jpeg")
     else:
         storage.delete_prefix(f"jobs/{job_id}/")
-    make_worker(settings, session_factory).run_once()
+    make_worker(settings, engine).run_once()
     failed = load(session_factory, job_id)
     assert failed.state is JobState.FAILED and failed.attempt == 1
     assert len(failed.errors) == 1 and message in failed.errors[0]["error"]
 
 
 def test_storage_outage_while_writing_is_postponed_without_using_an_attempt(
-    settings, session_factory
+    settings, engine, session_factory
 ):
     job_id = add_job(settings, session_factory, max_attempts=1)
     store = UnreachableStore(settings.local_storage_dir, settings.secret_key)
-    make_worker(settings, session_factory, storage=store).run_once()
+    make_worker(settings, engine, storage=store).run_once()
     job = load(session_factory, job_id)
     assert job.state is JobState.PENDING and job.attempt == 0
     assert "storage unavailable" in job.errors[0]["error"]
     assert job.run_after > utcnow() + timedelta(seconds=settings.retry_base_s * 0.5)
 
 
-def test_unreadable_reference_image_is_skipped(settings, session_factory):
+def test_unreadable_reference_image_is_skipped(settings, engine, session_factory):
     with transaction(session_factory) as session:
         job = stored_job(session, make_storage(settings))
         job.style_snapshot = {**job.style_snapshot, "reference_image_keys": ["styles/9/none.jpg"]}
-    make_worker(settings, session_factory).run_once()
+    make_worker(settings, engine).run_once()
     assert load(session_factory, job.id).state is JobState.COMPLETED
 
 
-def test_progress_rises_monotonically_to_100(settings, session_factory):
+def test_progress_rises_monotonically_to_100(settings, engine, session_factory):
     settings.progress_interval_s = 0.05
     job_id = add_job(settings, session_factory, variants=2)
-    thread = in_thread(make_worker(settings, session_factory, step_delay_s=0.1))
+    thread = in_thread(make_worker(settings, engine, step_delay_s=0.1))
     seen = []
     while thread.is_alive():
         seen.append(load(session_factory, job_id).progress)
@@ -176,10 +178,10 @@ def test_progress_rises_monotonically_to_100(settings, session_factory):
     assert seen[-1] == 100 and any(0 < p < 100 for p in seen)
 
 
-def test_cancel_while_running_stores_nothing(settings, session_factory):
+def test_cancel_while_running_stores_nothing(settings, engine, session_factory):
     storage = make_storage(settings)
     job_id = add_job(settings, session_factory)
-    thread = in_thread(make_worker(settings, session_factory, step_delay_s=0.3))
+    thread = in_thread(make_worker(settings, engine, step_delay_s=0.3))
     wait_for(lambda: load(session_factory, job_id).state is JobState.RUNNING)
     with transaction(session_factory) as session:
         session.execute(update(Job).where(Job.id == job_id).values(cancel_requested_at=utcnow()))
@@ -190,11 +192,11 @@ def test_cancel_while_running_stores_nothing(settings, session_factory):
     assert not (storage.root / job_mask_key(job_id, 1)).exists()
 
 
-def test_lease_lost_mid_job_writes_nothing(settings, session_factory):
+def test_lease_lost_mid_job_writes_nothing(settings, engine, session_factory):
     settings.progress_interval_s = 0.05
     storage = make_storage(settings)
     job_id = add_job(settings, session_factory)
-    thread = in_thread(make_worker(settings, session_factory, step_delay_s=0.3))
+    thread = in_thread(make_worker(settings, engine, step_delay_s=0.3))
     wait_for(lambda: load(session_factory, job_id).state is JobState.RUNNING)
     with transaction(session_factory) as session:
         past = utcnow() - timedelta(seconds=1)
@@ -207,9 +209,11 @@ def test_lease_lost_mid_job_writes_nothing(settings, session_factory):
 
 
 @pytest.mark.parametrize("grace_s", [0.0, 30.0])
-def test_shutdown_releases_after_grace_or_lets_the_job_finish(settings, session_factory, grace_s):
+def test_shutdown_releases_after_grace_or_lets_the_job_finish(
+    settings, engine, session_factory, grace_s
+):
     job_id = add_job(settings, session_factory)
-    worker = make_worker(settings, session_factory, step_delay_s=0.2, grace_s=grace_s)
+    worker = make_worker(settings, engine, step_delay_s=0.2, grace_s=grace_s)
     thread = in_thread(worker)
     wait_for(lambda: load(session_factory, job_id).state is JobState.RUNNING)
     worker.shutdown.request()
@@ -222,9 +226,9 @@ def test_shutdown_releases_after_grace_or_lets_the_job_finish(settings, session_
         assert job.locked_by is None
 
 
-def test_second_signal_stops_the_job_at_once(settings, session_factory):
+def test_second_signal_stops_the_job_at_once(settings, engine, session_factory):
     job_id = add_job(settings, session_factory)
-    worker = make_worker(settings, session_factory, step_delay_s=0.3, grace_s=3600)
+    worker = make_worker(settings, engine, step_delay_s=0.3, grace_s=3600)
     thread = in_thread(worker)
     wait_for(lambda: load(session_factory, job_id).state is JobState.RUNNING)
     worker.shutdown.request()
@@ -233,9 +237,9 @@ def test_second_signal_stops_the_job_at_once(settings, session_factory):
     assert load(session_factory, job_id).state is JobState.PENDING
 
 
-def test_register_and_deregister(settings, session_factory):
+def test_register_and_deregister(settings, engine, session_factory):
     settings.worker_id = "pod-a-1"
-    worker = make_worker(settings, session_factory)
+    worker = make_worker(settings, engine)
     worker.shutdown.request()
     worker.register()
     with session_factory() as session:
@@ -245,9 +249,11 @@ def test_register_and_deregister(settings, session_factory):
         assert session.scalars(select(WorkerRecord.id)).all() == []
 
 
-def test_an_unnamed_worker_is_named_for_its_pod_and_process(settings, session_factory, monkeypatch):
+def test_an_unnamed_worker_is_named_for_its_pod_and_process(
+    settings, engine, session_factory, monkeypatch
+):
     monkeypatch.setenv("RUNPOD_POD_ID", "pod-7")
-    worker = make_worker(settings, session_factory)
+    worker = make_worker(settings, engine)
     worker.register()
     with session_factory() as session:
         record = session.get(WorkerRecord, worker.id)
@@ -255,8 +261,8 @@ def test_an_unnamed_worker_is_named_for_its_pod_and_process(settings, session_fa
     assert worker.id.startswith(f"pod-7-{os.getpid()}-")
 
 
-def test_the_fleet_row_shows_the_generators_gpu(settings, session_factory):
-    worker = make_worker(settings, session_factory)
+def test_the_fleet_row_shows_the_generators_gpu(settings, engine, session_factory):
+    worker = make_worker(settings, engine)
     worker.register()
     with session_factory() as session:
         record = session.get(WorkerRecord, worker.id)
@@ -270,7 +276,7 @@ def test_the_fleet_row_shows_the_generators_gpu(settings, session_factory):
         assert (record.gpu_name, record.gpu_memory_mb) == ("NVIDIA H200", 143_771)
 
 
-def test_start_prunes_the_fleet_rows_of_killed_workers(settings, session_factory):
+def test_start_prunes_the_fleet_rows_of_killed_workers(settings, engine, session_factory):
     settings.worker_id = "pod-new"
     with transaction(session_factory) as session:
         for worker_id, silent_s in [("killed", 11 * settings.lease_s), ("busy", settings.lease_s)]:
@@ -288,14 +294,14 @@ def test_start_prunes_the_fleet_rows_of_killed_workers(settings, session_factory
                     note="",
                 )
             )
-    make_worker(settings, session_factory).register()
+    make_worker(settings, engine).register()
     with session_factory() as session:
         assert sorted(session.scalars(select(WorkerRecord.id))) == ["busy", "pod-new"]
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-def test_worker_reconnects_after_its_connection_is_killed(settings, session_factory):
-    worker = make_worker(settings, session_factory)
+def test_worker_reconnects_after_its_connection_is_killed(settings, engine, session_factory):
+    worker = make_worker(settings, engine)
     first = add_job(settings, session_factory)
     assert worker.run_once()
     with transaction(session_factory) as session:

@@ -17,12 +17,12 @@ from worker.signals import Shutdown
 
 
 @pytest.fixture
-def worker(api_settings, session_factory):
+def worker(api_settings, engine):
     worker = Worker(
         api_settings,
         generator=PreviewGenerator(step_delay_s=0),
         storage=make_storage(api_settings),
-        factory=session_factory,
+        engine=engine,
         shutdown=Shutdown(1),
     )
     yield worker

@@ -25,13 +25,13 @@ def seam_by_seed(request: GenerationRequest, result: GenerationResult, index: in
 
 
 @pytest.fixture
-def worker(api_settings, session_factory):
+def worker(api_settings, engine):
     gate = QualityGate(PreviewGenerator(step_delay_s=0), seam_by_seed, max_rerolls=2)
     worker = Worker(
         api_settings,
         generator=gate,
         storage=make_storage(api_settings),
-        factory=session_factory,
+        engine=engine,
         shutdown=Shutdown(1),
     )
     yield worker

@@ -105,7 +105,7 @@ class Workers:
     def make(
         self,
         settings: Settings,
-        factory: sessionmaker[Session],
+        engine: Engine,
         *,
         generator: Generator | None = None,
         storage: Storage | None = None,
@@ -114,7 +114,7 @@ class Workers:
             settings,
             generator=generator or PreviewGenerator(step_delay_s=0),
             storage=storage or make_storage(settings),
-            factory=factory,
+            engine=engine,
             shutdown=Shutdown(settings.shutdown_grace_s),
         )
         self.made.append(worker)

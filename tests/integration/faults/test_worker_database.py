@@ -10,7 +10,7 @@ from datetime import timedelta
 from PIL import Image
 from sqlalchemy import update
 
-from core.db import make_engine, make_sessionmaker, transaction, utcnow
+from core.db import make_engine, transaction, utcnow
 from core.storage import attempt_prefix, job_result_key, make_storage
 from jobs.models import Job, JobState
 from jobs.retention import RetentionReport, purge_orphaned_attempts
@@ -37,12 +37,12 @@ class HeldGenerator(PreviewGenerator):
 
 
 def test_a_restart_during_the_finishing_write_costs_no_attempt(
-    cluster, cluster_factory, fault_settings, workers, caplog
+    cluster, cluster_engine, cluster_factory, fault_settings, workers, caplog
 ):
     settings = fault_settings.model_copy(update={"lease_s": 8})
     job_id = add_job(settings, cluster_factory, max_attempts=1)
     generator = HeldGenerator()
-    thread, took = timed_run(workers.make(settings, cluster_factory, generator=generator))
+    thread, took = timed_run(workers.make(settings, cluster_engine, generator=generator))
     assert generator.generated.wait(30)
     cluster.stop()
     generator.release.set()
@@ -69,7 +69,7 @@ def test_a_worker_cut_off_from_postgresql_stops_generating_within_a_lease(
         try:
             worker = workers.make(
                 settings,
-                make_sessionmaker(engine),
+                engine,
                 generator=PreviewGenerator(step_delay_s=0.5),
             )
             thread, _ = timed_run(worker)
@@ -89,7 +89,7 @@ def test_a_worker_cut_off_from_postgresql_stops_generating_within_a_lease(
 
 
 def test_a_stale_holder_cannot_change_a_delivered_result(
-    cluster, cluster_factory, fault_settings, workers, caplog
+    cluster, cluster_engine, cluster_factory, fault_settings, workers, caplog
 ):
     caplog.set_level(logging.INFO)
     storage = make_storage(fault_settings)
@@ -101,7 +101,7 @@ def test_a_stale_holder_cannot_change_a_delivered_result(
         try:
             stale = workers.make(
                 fault_settings.model_copy(update={"database_url": url, "worker_id": "stale"}),
-                make_sessionmaker(engine),
+                engine,
                 generator=held,
             )
             thread, _ = timed_run(stale)
@@ -110,7 +110,7 @@ def test_a_stale_holder_cannot_change_a_delivered_result(
             with transaction(cluster_factory) as session:
                 past = utcnow() - timedelta(seconds=1)
                 session.execute(update(Job).where(Job.id == job_id).values(lease_expires_at=past))
-            assert workers.make(fault_settings, cluster_factory).run_once()
+            assert workers.make(fault_settings, cluster_engine).run_once()
             delivered = load(cluster_factory, job_id)
             assert (delivered.state, delivered.attempt) == (JobState.COMPLETED, 2)
             before = {key: storage.get(key) for key in [*delivered.result_keys, delivered.mask_key]}

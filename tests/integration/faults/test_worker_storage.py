@@ -37,13 +37,13 @@ def watch_lease(factory, job_id: int, until: threading.Event) -> list[bool]:
 @pytest.mark.parametrize("mode", [REFUSE, STALL])
 @pytest.mark.parametrize("phase", ["download", "upload"])
 def test_storage_refused_or_stalled_postpones_the_job_in_bounded_time(
-    s3_proxy, session_factory, settings, workers, mode, phase
+    s3_proxy, engine, session_factory, settings, workers, mode, phase
 ):
     proxy, bucket = s3_proxy
     update = {"lease_s": 3, "progress_interval_s": 0.05}
     settings = r2_through(proxy, bucket, settings).model_copy(update=update)
     job_id = add_job(settings, session_factory, max_attempts=1)
-    worker = workers.make(settings, session_factory, generator=PreviewGenerator(step_delay_s=0.05))
+    worker = workers.make(settings, engine, generator=PreviewGenerator(step_delay_s=0.05))
     if phase == "download":
         proxy.set(mode)
     done = threading.Event()
@@ -70,13 +70,13 @@ def test_storage_refused_or_stalled_postpones_the_job_in_bounded_time(
 
 @pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
 def test_a_full_disk_postpones_the_job_without_using_an_attempt(
-    settings, session_factory, workers, tmp_path
+    settings, engine, session_factory, workers, tmp_path
 ):
     with full_disk(tmp_path) as disk:
         settings = settings.model_copy(update={"local_storage_dir": disk.root})
         job_id = add_job(settings, session_factory, max_attempts=1)
         disk.fill()
-        worker = workers.make(settings, session_factory)
+        worker = workers.make(settings, engine)
         assert worker.run_once()
         job = load(session_factory, job_id)
         assert (job.state, job.attempt) == (JobState.PENDING, 0)

@@ -47,7 +47,9 @@ def gated(tiny_models: TinyModels, clip_path: Path) -> Any:
     return gate
 
 
-def test_every_mode_is_scored_and_rerolled_in_the_worker_loop(settings, session_factory, gated):
+def test_every_mode_is_scored_and_rerolled_in_the_worker_loop(
+    settings, engine, session_factory, gated
+):
     storage = make_storage(settings)
     ids = {}
     with transaction(session_factory) as session:
@@ -56,9 +58,7 @@ def test_every_mode_is_scored_and_rerolled_in_the_worker_loop(settings, session_
                 session, storage, mode=mode, variants=1, seed=11, input_width=96, input_height=64
             )
             ids[mode] = job.id
-    worker = Worker(
-        settings, generator=gated, storage=storage, factory=session_factory, shutdown=Shutdown(1)
-    )
+    worker = Worker(settings, generator=gated, storage=storage, engine=engine, shutdown=Shutdown(1))
     try:
         for _ in JobMode:
             assert worker.run_once()

@@ -38,7 +38,9 @@ def test_sdxl_without_a_segmenter_makes_no_guess(sdxl_generator: Any) -> None:
     assert sdxl_generator.guess_room_type(room_photo(96, 64)) is None
 
 
-def test_sdxl_worker_answers_a_guess(settings, session_factory, bed_everywhere: Any) -> None:
+def test_sdxl_worker_answers_a_guess(
+    settings, engine, session_factory, bed_everywhere: Any
+) -> None:
     storage = make_storage(settings)
     photo = room_photo(120, 80)
     with transaction(session_factory) as session:
@@ -52,7 +54,7 @@ def test_sdxl_worker_answers_a_guess(settings, session_factory, bed_everywhere: 
         settings,
         generator=bed_everywhere,
         storage=storage,
-        factory=session_factory,
+        engine=engine,
         shutdown=Shutdown(1),
     )
     try:

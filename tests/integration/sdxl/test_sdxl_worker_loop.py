@@ -57,7 +57,7 @@ def sdxl(tiny_models: TinyModels) -> Any:
     return build_generator(settings)
 
 
-def run_job(settings, session_factory, generator) -> tuple[Job, Any]:
+def run_job(settings, engine, session_factory, generator) -> tuple[Job, Any]:
     storage = make_storage(settings)
     with transaction(session_factory) as session:
         job_id = stored_job(
@@ -67,7 +67,7 @@ def run_job(settings, session_factory, generator) -> tuple[Job, Any]:
         settings,
         generator=generator,
         storage=storage,
-        factory=session_factory,
+        engine=engine,
         shutdown=Shutdown(settings.shutdown_grace_s),
     )
     worker.register()
@@ -83,10 +83,12 @@ def decode(data: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
 
 
-def test_sdxl_job_completes_through_the_worker_loop(settings, session_factory, sdxl) -> None:
+def test_sdxl_job_completes_through_the_worker_loop(
+    settings, engine, session_factory, sdxl
+) -> None:
     assert sdxl.name == "sdxl"
     generator = Recording(sdxl)
-    job, storage = run_job(settings, session_factory, generator)
+    job, storage = run_job(settings, engine, session_factory, generator)
 
     assert job.state is JobState.COMPLETED, job.errors
     assert job.generator == "sdxl" and job.progress == 100
@@ -108,7 +110,9 @@ def test_sdxl_job_completes_through_the_worker_loop(settings, session_factory, s
         assert np.abs(stored[outside].astype(int) - photo[outside]).mean() < 4
 
 
-def test_cancel_mid_denoising_leaves_no_result_objects(settings, session_factory, sdxl) -> None:
+def test_cancel_mid_denoising_leaves_no_result_objects(
+    settings, engine, session_factory, sdxl
+) -> None:
     def cancel(request: GenerationRequest, should_stop) -> None:
         with transaction(session_factory) as session:
             owner = session.get(User, session.get(Job, request.job_id).user_id)
@@ -118,7 +122,7 @@ def test_cancel_mid_denoising_leaves_no_result_objects(settings, session_factory
             assert time.monotonic() < deadline, "cancel never reached the generator"
             time.sleep(0.02)
 
-    job, storage = run_job(settings, session_factory, Recording(sdxl, on_denoise=cancel))
+    job, storage = run_job(settings, engine, session_factory, Recording(sdxl, on_denoise=cancel))
     assert job.state is JobState.CANCELLED
     assert (job.result_keys, job.mask_key, job.result_seeds) == ([], None, [])
     stored = sorted(p.name for p in (storage.root / "jobs" / str(job.id)).iterdir())
