@@ -5,9 +5,10 @@ PORT ?= 8000
 SHELL := /bin/bash
 # The locks resolve for the machines we run on (Linux x86_64, CPython 3.11); make lock keeps the
 # pins they already hold, so it only moves what requirements*.txt changed (UPGRADE=1: everything).
+# --no-strip-extras: pip's hash-checking mode wants e.g. uvicorn[standard] pinned as such.
 LOCK := $(VENV)/bin/uv pip compile --quiet --python-version 3.11 \
-	--python-platform x86_64-manylinux_2_28 --generate-hashes --no-strip-extras --custom-compile-command "make lock" \
-	$(if $(UPGRADE),--upgrade)
+	--python-platform x86_64-manylinux_2_28 --generate-hashes --no-strip-extras \
+	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 
 .PHONY: run test test-fast lint lock bench gpu-check install install-dev clean system-deps
 

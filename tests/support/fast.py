@@ -37,6 +37,7 @@ def _refuse_postgresql(*args: object, **kwargs: object) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    psycopg.connect = _refuse_postgresql  # type: ignore[assignment]
     psycopg.Connection.connect = classmethod(_refuse_postgresql)  # type: ignore[assignment]
     psycopg.AsyncConnection.connect = classmethod(_refuse_postgresql)  # type: ignore[assignment]
 
