@@ -47,15 +47,18 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
         raise pytest.UsageError(f"make test-fast: {why}; move it out of {HOME}")
 
 
+def _fail_if_heavy(item: pytest.Item) -> None:
+    if why := _guard.check(item.nodeid):
+        pytest.fail(f"make test-fast: {why}; move it out of {HOME}", pytrace=False)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
     yield
-    if why := _guard.check(item.nodeid):
-        pytest.fail(f"make test-fast: {why}; move it out of {HOME}", pytrace=False)
+    _fail_if_heavy(item)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     yield
-    if why := _guard.check(item.nodeid):
-        pytest.fail(f"make test-fast: {why}; move it out of {HOME}", pytrace=False)
+    _fail_if_heavy(item)
