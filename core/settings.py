@@ -63,142 +63,273 @@ class GeneratorName(StrEnum):
 class SdxlSettings(BaseSettings):
     """Model ids and knobs of the sdxl generator (env prefix SDXL_); see docs/models.md."""
 
-    model_config = SettingsConfigDict(env_prefix="SDXL_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="SDXL_", extra="ignore", use_attribute_docstrings=True
+    )
 
     base_model: str = "diffusers/stable-diffusion-xl-1.0-inpainting-0.1"
+    """SDXL inpainting model id"""
     vae_model: str = "madebyollin/sdxl-vae-fp16-fix"
+    """VAE model id"""
     controlnet_depth_model: str = "diffusers/controlnet-depth-sdxl-1.0"
+    """Depth ControlNet id"""
     controlnet_mlsd_model: str = ""
+    """Optional MLSD ControlNet id (empty: off)"""
     segmentation_model: str = "openmmlab/upernet-convnext-small"
+    """ADE20K segmentation model id (any `AutoModelForSemanticSegmentation` ADE20K checkpoint;
+    empty = geometric fallback mask); verify the model card's licence"""
     depth_model: str = "depth-anything/Depth-Anything-V2-Small-hf"
+    """Depth estimation model id"""
     mlsd_model: str = "lllyasviel/Annotators"
+    """MLSD annotator weights"""
     lightning_lora_model: str = ""
+    """SDXL-Lightning LoRA repo for the fast tier (`ByteDance/SDXL-Lightning`; empty: off)"""
     lightning_lora_weight: str = "sdxl_lightning_8step_lora.safetensors"
+    """File name of that LoRA in its repo"""
     ip_adapter_model: str = ""
+    """IP-Adapter repo for style reference images (`h94/IP-Adapter`; empty: off)"""
     ip_adapter_subfolder: str = "sdxl_models"
+    """Subfolder of the IP-Adapter weights"""
     ip_adapter_weight: str = "ip-adapter_sdxl.safetensors"
+    """File name of the IP-Adapter weights"""
     ip_adapter_layers: str = Field("style", pattern="^(style|all)$")
+    """`style`: the reference image steers only the UNet's style layer (its room layout does not
+    leak in); `all`: every layer"""
     variant: str = "fp16"
+    """Weight variant loaded from the base, VAE and ControlNet repos, each falling back to its
+    full-precision files (empty = full precision files)"""
     mlsd_resolution: int = Field(512, ge=64, le=2048)
+    """Short side the MLSD annotator works at"""
 
     device: str = "auto"
+    """`auto` (CUDA when available, else CPU), `cuda`, `cuda:1` or `cpu`"""
     dtype: str = Field("float16", pattern="^(float16|bfloat16|float32)$")
+    """`float16`, `bfloat16` or `float32` on GPU; the CPU always runs float32"""
     channels_last: bool = True
+    """channels_last memory format for UNet, ControlNets and VAE"""
     fuse_qkv: bool = True
+    """Fuse attention QKV projections (the UNet stays unfused with a LoRA or IP-Adapter)"""
     compile: bool = False
+    """Regional `torch.compile` of the transformer blocks (slow first start)"""
     compile_mode: str = Field(
         "default", pattern="^(default|reduce-overhead|max-autotune|max-autotune-no-cudagraphs)$"
     )
+    """`torch.compile` mode: `default`, `reduce-overhead`, `max-autotune`,
+    `max-autotune-no-cudagraphs`"""
     warmup: bool = True
+    """With `SDXL_COMPILE`, run a 2-step generation at start so the first job is not slow"""
 
     target_pixels: int = Field(1024 * 1024, ge=4096, le=4096 * 4096)
+    """Area of the first generation pass (1024²): the mask's crop is resized to the nearest
+    bucket"""
     bucket_multiple: int = Field(64, ge=8, le=256)
+    """Working width and height are multiples of this"""
     crop_margin_fraction: float = Field(0.05, ge=0, le=0.5)
+    """Context kept around the mask's bounding box, as a share of the photo's long side"""
     detail_scale: float = Field(2.0, ge=1, le=2)
+    """The detail pass re-denoises the crop at up to this many times the first pass's size (1 =
+    off); never above the crop's own resolution"""
     detail_strength: float = Field(0.3, gt=0, le=1)
+    """Denoising strength of the detail pass"""
 
     prompt_suffix: str = (
         "professionally staged, interior design photography, photorealistic, natural light"
     )
+    """Appended to every style prompt"""
     negative_prompt: str = (
         "people, text, watermark, blurry, distorted, deformed furniture, floating objects"
     )
+    """Default negative prompt; a style's negative prompt is put before it, not in its place"""
     steps: Steps = 30
+    """Denoising steps of the standard tier"""
     guidance_scale: GuidanceScale = 6.0
+    """Classifier-free guidance scale"""
     strength: Strength = 0.99
+    """Inpainting strength (1 = ignore the masked pixels entirely)"""
     scheduler: Scheduler = "dpmpp_2m_karras"
+    """Sampler: one of the names in `SCHEDULERS` (`core/generation.py`)"""
     depth_scale: ControlScale = 0.6
+    """Depth ControlNet conditioning scale (0 = skip depth)"""
     mlsd_scale: ControlScale = 0.4
+    """Lines ControlNet conditioning scale (used only with `SDXL_CONTROLNET_MLSD_MODEL`)"""
     control_end: ControlEnd = 0.8
+    """Fraction of the steps during which the ControlNets act"""
     ip_adapter_scale: ControlScale = 0.5
+    """Default strength of the style reference image"""
     lightning_steps: int = Field(8, ge=1, le=16)
+    """Denoising steps of the fast tier"""
 
     wall_band_fraction: float = Field(0.25, ge=0, le=1)
+    """Height (of the image) of the wall band above the floor that may be staged"""
     mask_dilate_fraction: float = Field(0.01, ge=0, le=0.2)
+    """Mask dilation, as a fraction of the short side"""
     mask_feather_fraction: float = Field(0.01, ge=0, le=0.2)
+    """Feather of the mask edge inside the mask, as a fraction of the short side"""
     fallback_floor_fraction: float = Field(0.45, gt=0, le=1)
+    """With `SDXL_SEGMENTATION_MODEL=""`, the bottom fraction of the photo taken as the floor"""
     quality_clip_model: str = "openai/clip-vit-base-patch32"
+    """Quality gate (sdxl only): CLIP model of the style-adherence score; empty turns that score
+    off"""
     removal_dilate_fraction: float = Field(0.02, ge=0, le=0.2)
+    """Declutter/restage: growth of the furniture removal mask, as a fraction of the short side
+    """
     declutter_prompt: str = (
         "an empty {room_type}, bare floor, bare walls, nothing on the floor, "
         "real estate photography, photorealistic"
     )
+    """Prompt of the furniture removal pass (declutter, and the first pass of restage)"""
     declutter_negative_prompt: str = (
         "furniture, sofa, chair, table, bed, rug, carpet, lamp, shelf, boxes, clutter, "
         "objects, people, text, watermark"
     )
+    """Negative prompt of the furniture removal pass"""
 
     label_enabled: bool = True
+    """Draw a disclosure label on the results (clean copies are kept too); `false` where an MLS
+    forbids a watermark"""
     label_text: str = Field("Virtually staged", min_length=1, max_length=60)
+    """Text of the disclosure label (1-60 chars)"""
     label_position: str = Field("bottom_right", pattern="^(top|bottom)_(left|center|right)$")
+    """`top_` or `bottom_` + `left`, `center` or `right`"""
     label_size_fraction: float = Field(0.035, gt=0, le=0.2)
+    """Label text height as a fraction of the short side"""
 
 
 class Settings(BaseSettings):
-    """Every setting of the API and the worker; see the README's configuration table."""
+    """Every setting of the API and the worker.
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    Each field's docstring names who reads it (API, W for the worker, retention), then what it
+    does; `python -m devops.config_tables --write` turns them into the README's and OPERATIONS.md's
+    configuration tables. SdxlSettings' fields are all read by the worker.
+    """
+
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", use_attribute_docstrings=True
+    )
 
     app_env: AppEnv = AppEnv.DEV
+    """API, W: `prod` everywhere real: enforces secrets, Secure cookies"""
     secret_key: str = DEFAULT_SECRET
+    """API, W: 32+ random chars (`python -c 'import secrets; print(secrets.token_urlsafe(48))'`);
+    signs local file URLs; outside dev mode a low-entropy value (repeats, runs, placeholder words)
+    is refused"""
     base_url: str = "http://127.0.0.1:8000"
+    """API: Public URL of the API (links, cookies)"""
 
     database_url: str = "sqlite:///./var/stagewright.db"
+    """API, W: `postgresql+psycopg://user:pass@host:5432/db?sslmode=require` (`postgres://`
+    accepted)"""
     database_pooled: bool = False
+    """API, W: `DATABASE_URL` is PgBouncer in transaction mode: psycopg prepares no statements"""
     database_listen_url: str = ""
+    """W: Direct PostgreSQL URL for the pod listener (LISTEN does not pass PgBouncer in transaction
+    mode); empty: `DATABASE_URL`"""
 
     storage_backend: StorageBackend = StorageBackend.LOCAL
+    """API, W: `r2` in production"""
     local_storage_dir: Path = Path("./var/storage")
+    """API, W: Only for `local`"""
     r2_account_id: str = ""
+    """API, W: Cloudflare account id (endpoint `https://<id>.r2.cloudflarestorage.com`)"""
     r2_endpoint_url: str = ""
+    """API, W: Overrides the endpoint (MinIO, another S3 store); one of these two is required"""
     r2_access_key_id: str = ""
+    """API, W: R2 API token, Object Read & Write on the bucket"""
     r2_secret_access_key: str = ""
+    """API, W: Its secret"""
     r2_bucket: str = ""
+    """API, W: Bucket name (private)"""
     r2_url_expiry_s: int = Field(3600, ge=60, le=7 * 24 * 3600)
+    """API: Lifetime of presigned image URLs (60 s - 7 days)"""
     r2_connect_timeout_s: float = Field(5.0, gt=0, le=120)
+    """API, W: Connect timeout per R2 request"""
     r2_read_timeout_s: float = Field(30.0, gt=0, le=600)
+    """API, W: Read timeout per R2 request"""
     r2_max_attempts: int = Field(5, ge=1, le=10)
+    """API, W: Attempts per R2 call (botocore standard retries) before `StorageError`"""
     r2_call_timeout_s: float = Field(30.0, gt=0, le=600)
+    """API, W: Longest one R2 call may take, botocore's retries included; then `StorageError` (the
+    `/readyz` probe waits 2 s)"""
 
     generator: GeneratorName = GeneratorName.PREVIEW
+    """W: `sdxl` on GPU pods (deploy.sh sets it), `preview` for the CPU worker"""
     worker_id: str = ""
+    """W: Name in the workers table and `locked_by`; leave it empty for pod-or-host, pid, random"""
     poll_interval_s: float = Field(3.0, gt=0, le=60)
+    """W: Polling fallback when NOTIFY is missed"""
     lease_s: float = Field(20.0, ge=3, le=3600)
+    """W, API (`/metrics`): Job lease; heartbeat every lease/3; a dead worker's job is reclaimed
+    after this; a worker whose heartbeat fails for this long stops its job"""
     max_attempts: int = Field(3, ge=1, le=20)
+    """API: Attempts per job before `failed`"""
     retry_base_s: float = Field(5.0, ge=0)
+    """W: Retry backoff base (doubles per attempt, ±20 % jitter)"""
     retry_cap_s: float = Field(300.0, ge=0)
+    """W: Retry backoff cap"""
     shutdown_grace_s: float = Field(30.0, ge=0)
+    """W: On SIGTERM, time to finish the current job before releasing it"""
     progress_interval_s: float = Field(0.25, gt=0, le=10)
+    """W: Minimum interval between progress writes"""
     worker_liveness_file: Path = Path("./var/worker.alive")
+    """W: File the worker keeps fresh while healthy (deploy.sh: `run/worker-<i>.alive`)"""
     wake_dir: Path = Path("./var/wake")
+    """W: Folder the workers of one pod share for wake-ups (one listener per pod; see
+    docs/worker.md)"""
     preview_step_delay_s: float = Field(0.05, ge=0, le=10)
+    """W: Pause per preview-generator step (progress and cancel visible; 0 in tests)"""
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    """W: `DEBUG`, `INFO`, `WARNING` or `ERROR`; logs are JSON lines on stderr"""
 
     max_upload_bytes: int = Field(25 * 1024 * 1024, ge=1024)
+    """API: Upload size limit (25 MB)"""
     max_upload_pixels: int = Field(40_000_000, ge=10_000)
+    """API: Upload pixel limit (40 MP)"""
     min_upload_side_px: int = Field(256, ge=1, le=4096)
+    """API: Smallest accepted short side of an upload"""
     browser_downscale_px: int = Field(2560, ge=0, le=16384)
+    """API: New staging scales a photo whose long edge is above this down to it in the browser
+    before upload (0 = never)"""
     daily_quota: int = Field(50, ge=0)
+    """API: Jobs per user per UTC day; a user's own quota (admin console) overrides it; 0 blocks new
+    jobs"""
     jpeg_quality: int = Field(92, ge=50, le=100)
+    """W: Quality of result JPEGs"""
     offer_clean_copy: bool = True
+    """API: Offer "Download without label" next to the labelled result (set `false` where an MLS
+    requires the watermark)"""
     mls_caption: str = Field(
         "Virtually staged: furniture and decor were added digitally. "
         "The original photo of the empty room is included.",
         min_length=1,
         max_length=500,
     )
+    """API: Disclosure caption shown on the job page to paste into the listing, and written to the
+    MLS zip as `caption.txt`"""
     mls_long_edge_px: int = Field(2048, ge=0, le=16384)
+    """API: Long edge of the images in the MLS zip (0 = full size)"""
     api_token_ttl_s: int = Field(30 * 24 * 3600, ge=60, le=366 * 24 * 3600)
+    """API: Lifetime of API bearer tokens (30 days)"""
     session_ttl_s: int = Field(14 * 24 * 3600, ge=60, le=366 * 24 * 3600)
+    """API: Lifetime of web UI session cookies (14 days)"""
 
     metrics_token: str = ""
+    """API: Bearer token Prometheus must send to `/metrics` (same randomness check as `SECRET_KEY`);
+    empty: `/metrics` is open in dev mode and off (404) in production"""
     signin_free_failures: int = Field(5, ge=1, le=1000)
+    """API: Wrong passwords an account may have before sign-in locks (a client address gets 4
+    times as many)"""
     signin_lock_base_s: float = Field(1.0, gt=0, le=3600)
+    """API: First lock after the free failures; each further failure doubles it"""
     signin_lock_max_s: float = Field(900.0, gt=0, le=7 * 24 * 3600)
+    """API: Longest sign-in lock"""
     quality_max_rerolls: int = Field(2, ge=0, le=5)
+    """W: Quality gate: how many times a variant below its style's thresholds is generated again
+    with a new seed"""
 
     retention_days: int = Field(90, ge=1, le=36500)
+    """retention: Final jobs older than this are deleted with their images"""
     retention_batch_size: int = Field(500, ge=1, le=10_000)
+    """retention: Jobs per batch (one short transaction each)"""
 
     sdxl: SdxlSettings = Field(default_factory=SdxlSettings)
 

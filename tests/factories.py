@@ -8,12 +8,13 @@ import random
 from typing import Any
 
 from PIL import Image, ImageDraw
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.models import Role, User
 from catalog.models import Style
-from core.db import utcnow
-from core.storage import job_input_key
+from core.db import transaction, utcnow
+from core.settings import Settings
+from core.storage import LocalStorage, job_input_key, job_mask_key, job_result_key
 from jobs.models import Job, JobState, WorkerRecord
 
 _counter = itertools.count(1)
@@ -191,3 +192,21 @@ def jpeg_with_gps(width: int = 96, height: int = 64, *, orientation: int = 1) ->
     exif[0x010F] = "TestCam"  # Make
     exif.get_ifd(0x8825).update({1: "N", 2: (52.0, 22.0, 1.0), 3: "E", 4: (4.0, 53.0, 2.0)})
     return encode(room_photo(width, height), "JPEG", exif=exif)
+
+
+def completed_job(
+    session_factory: sessionmaker[Session], settings: Settings, *, user: User, style: Style
+) -> Job:
+    """A finished job with its photo, two labelled results and a mask in storage."""
+    storage = LocalStorage(settings.local_storage_dir, settings.secret_key)
+    with transaction(session_factory) as session:
+        job = make_job(session, user=user, style=style, state=JobState.COMPLETED, variants=2)
+        job.result_keys = [job_result_key(job.id, 1, n) for n in (1, 2)]
+        job.result_seeds = [11, 12]
+        job.mask_key = job_mask_key(job.id, 1)
+        job.generator = "preview"
+        storage.put(job_input_key(job.id), photo_bytes(), "image/jpeg")
+        for n, key in enumerate(job.result_keys, start=1):
+            storage.put(key, photo_bytes(width=96 + n), "image/jpeg")
+        storage.put(job.mask_key, photo_bytes("PNG"), "image/png")
+    return job

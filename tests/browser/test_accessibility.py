@@ -16,7 +16,8 @@ from catalog.sample_photo import SAMPLE_SIZE, sample_room_jpeg
 from core.db import utcnow
 from core.storage import LocalStorage
 from jobs.models import Job, JobState
-from tests.browser.conftest import (
+from tests.factories import make_job
+from tests.support.browser import (
     ADMIN,
     LiveServer,
     axe_violations,
@@ -24,7 +25,6 @@ from tests.browser.conftest import (
     screenshot,
     sign_in,
 )
-from tests.factories import make_job
 
 VIEWPORTS = {"laptop": (1280, 800), "tablet": (820, 1180)}
 MIN_TOUCH_PX = 44

@@ -6,7 +6,8 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import (
+from tests.browser.test_sales_floor import add_photo, assert_light_and_local, jpeg
+from tests.support.browser import (
     ADMIN,
     AGENT,
     MERCHANDISER,
@@ -16,7 +17,6 @@ from tests.browser.conftest import (
     screenshot,
     sign_in,
 )
-from tests.browser.test_sales_floor import add_photo, assert_light_and_local, jpeg
 
 STYLE_NAME = "Harbour Loft <b>"
 

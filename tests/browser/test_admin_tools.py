@@ -10,8 +10,8 @@ from sqlalchemy import select
 from catalog.models import Style
 from catalog.sample_photo import sample_room_jpeg
 from core.storage import LocalStorage, style_reference_key
-from tests.browser.conftest import ADMIN, AGENT, MERCHANDISER, axe_violations, sign_in
 from tests.factories import make_style, make_user
+from tests.support.browser import ADMIN, AGENT, MERCHANDISER, axe_violations, sign_in
 
 VIEWPORTS = [{"width": 1280, "height": 800}, {"width": 390, "height": 844}]
 

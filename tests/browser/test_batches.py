@@ -7,9 +7,9 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import sign_in
 from tests.browser.test_sales_floor import jpeg
 from tests.factories import PASSWORD, make_user
+from tests.support.browser import sign_in
 
 PHONE = {"width": 390, "height": 844}
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")

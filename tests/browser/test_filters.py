@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ADMIN, AGENT, sign_in
+from tests.support.browser import ADMIN, AGENT, sign_in
 
 VIEWPORTS = [{"width": 1280, "height": 800}, {"width": 390, "height": 844}]
 

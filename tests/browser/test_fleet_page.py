@@ -9,8 +9,8 @@ from playwright.sync_api import Page, expect
 
 from core.db import utcnow
 from jobs.models import WorkerRecord
-from tests.browser.conftest import ADMIN, AGENT, sign_in
 from tests.factories import make_worker_record
+from tests.support.browser import ADMIN, AGENT, sign_in
 
 VIEWPORTS = [{"width": 1280, "height": 800}, {"width": 390, "height": 844}]
 

@@ -9,8 +9,8 @@ from accounts.models import User
 from catalog.models import Style
 from catalog.sample_photo import sample_room_jpeg
 from core.storage import LocalStorage
-from tests.browser.conftest import AGENT, axe_violations, screenshot, sign_in
 from tests.factories import make_job
+from tests.support.browser import AGENT, axe_violations, screenshot, sign_in
 
 PHONE = {"width": 390, "height": 844}
 

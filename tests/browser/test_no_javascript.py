@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import AGENT, sign_in
 from tests.browser.test_sales_floor import jpeg
+from tests.support.browser import AGENT, sign_in
 
 
 @pytest.fixture

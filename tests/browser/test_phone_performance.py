@@ -19,8 +19,8 @@ from bench.photos import camera_photo
 from catalog.models import Style
 from core.renditions import web_rendition_of
 from core.storage import LocalStorage, job_input_key, job_result_key, web_key
-from tests.browser.conftest import AGENT, RequestLog, sign_in
 from tests.factories import make_job
+from tests.support.browser import AGENT, RequestLog, sign_in
 
 PHONE = {"width": 390, "height": 844}
 LINK = {

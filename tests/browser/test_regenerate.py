@@ -7,8 +7,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import AGENT, sign_in
 from tests.browser.test_sales_floor import add_photo, jpeg
+from tests.support.browser import AGENT, sign_in
 
 PHONE = {"width": 390, "height": 844}
 

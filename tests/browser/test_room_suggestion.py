@@ -10,9 +10,9 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from jobs.room_guesses import GuessState, RoomGuess
-from tests.browser.conftest import AGENT, axe_violations, screenshot, sign_in
 from tests.browser.test_sales_floor import add_photo, jpeg
 from tests.factories import patio_photo
+from tests.support.browser import AGENT, axe_violations, screenshot, sign_in
 from tests.support.processes import wait_for
 
 VIEWPORTS = [{"width": 1280, "height": 800}, {"width": 390, "height": 844}]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import AGENT, axe_violations, sign_in
 from tests.browser.test_sales_floor import add_photo, jpeg
+from tests.support.browser import AGENT, axe_violations, sign_in
 
 VIEWPORTS = [{"width": 1280, "height": 800}, {"width": 390, "height": 844}]
 

@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from catalog.sample_photo import sample_room_jpeg
-from tests.browser.conftest import (
+from tests.support.browser import (
     AGENT,
     RequestLog,
     axe_violations,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from tests.browser.conftest import ADMIN, AGENT, sign_in
+from tests.support.browser import ADMIN, AGENT, sign_in
 
 PAGES = ["/", "/jobs", "/admin/styles", "/admin/styles/new", "/admin/jobs", "/admin/users"]
 

@@ -17,7 +17,7 @@ pytestmark = [
 
 def test_generator_runs_in_half_precision_on_cuda(tmp_path: Any) -> None:
     from tests.factories import room_photo
-    from tests.integration.sdxl.conftest import tiny_settings
+    from tests.support.sdxl import tiny_settings
     from tests.support.tiny_models import build_tiny_models
     from worker.generators.base import GenerationRequest
     from worker.generators.sdxl import SdxlGenerator

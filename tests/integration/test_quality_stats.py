@@ -69,7 +69,7 @@ def test_admin_console_shows_the_figures(session_factory, scored, web_settings, 
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from tests.integration.pages.conftest import sign_in
+    from tests.support.forms import sign_in
 
     with transaction(session_factory) as session:
         staff = make_user(session, role=Role.MERCHANDISER)

@@ -15,7 +15,7 @@ from accounts import throttle
 from accounts.models import Role, SignInThrottle, ThrottleScope
 from core.db import transaction
 from tests.factories import PASSWORD, make_user
-from tests.integration.pages.conftest import csrf_of
+from tests.support.forms import csrf_of
 from tests.support.processes import ApiServer, wait_for
 
 FREE = 3

@@ -29,7 +29,7 @@ def test_api_image_has_no_gpu_libraries_and_runs_unprivileged() -> None:
     assert not [ln for ln in instructions if "requirements-gpu" in ln or "torch" in ln]
     assert "USER 10001" in dockerfile
     assert '"api.app:create_app", "--factory"' in dockerfile
-    requirements = (ROOT / "requirements.txt").read_text().lower()
+    requirements = (ROOT / "requirements.lock").read_text().lower()
     for gpu_package in ("torch", "diffusers", "transformers", "controlnet"):
         assert gpu_package not in requirements
     ignored = (ROOT / ".dockerignore").read_text().split()

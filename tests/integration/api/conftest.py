@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from accounts.models import Role, TokenKind, User
+from accounts.models import Role, TokenKind
 from accounts.service import issue_token
 from api.app import create_app
 from catalog.models import Style
 from core.db import transaction
 from core.settings import Settings
-from jobs.models import Job
 from tests.factories import make_style, make_user
+from tests.integration.api.helpers import Actor
 
 
 @pytest.fixture
@@ -33,18 +30,6 @@ def client(api_settings: Settings, engine) -> Iterator[TestClient]:
     app = create_app(api_settings)
     with TestClient(app) as test_client:
         yield test_client
-
-
-@dataclass
-class Actor:
-    """A signed-in user and the headers that carry their bearer token."""
-
-    user: User
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
 
 
 @pytest.fixture
@@ -74,13 +59,3 @@ def staff(make_actor) -> Actor:
 def style(session_factory: sessionmaker[Session]) -> Style:
     with transaction(session_factory) as session:
         return make_style(session, slug="modern", name="Modern")
-
-
-def job_count(session_factory: sessionmaker[Session]) -> int:
-    with session_factory() as session:
-        return session.scalar(select(func.count()).select_from(Job)) or 0
-
-
-def stored_files(settings: Settings) -> list[Path]:
-    root = Path(settings.local_storage_dir)
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from accounts.models import User
 from tests.factories import photo_bytes
+
+
+@dataclass
+class Actor:
+    """A signed-in user and the headers that carry their bearer token."""
+
+    user: User
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
 
 
 def submit(

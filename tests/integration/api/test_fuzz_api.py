@@ -36,7 +36,7 @@ from api.pages.common import PageRoute
 from core.db import transaction
 from core.settings import Settings
 from tests.factories import encode, make_job, make_style, make_user
-from tests.integration.pages.conftest import sign_in
+from tests.support.forms import sign_in
 
 # Small and fixed so `make test` stays quick (about 2 min on 2 cores for the whole file);
 # FUZZ_EXAMPLES=200 runs a deeper search by hand.

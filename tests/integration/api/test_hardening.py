@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from api.app import create_app
 from core.settings import AppEnv, Settings
-from tests.integration.pages.conftest import sign_in
+from tests.support.forms import sign_in
 
 STRONG = "2pYjAffn3og5XLo5a_p2oGEZlp0TxQIhaOSwDjeC"
 

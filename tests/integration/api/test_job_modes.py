@@ -7,8 +7,8 @@ from core.storage import LocalStorage
 from jobs.derived import create_job_from
 from jobs.models import Job, JobMode, JobState
 from jobs.service import retry_job
-from tests.integration.api.conftest import job_count
 from tests.integration.api.helpers import error_of, submit
+from tests.support.stored import job_count
 
 
 def test_mode_defaults_to_stage_and_is_stored(client, agent, style, session_factory):

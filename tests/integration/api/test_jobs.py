@@ -10,8 +10,8 @@ from accounts.models import Role
 from core.db import transaction, utcnow
 from jobs.models import Job, JobState
 from tests.factories import make_job, make_style, make_worker_record
-from tests.integration.api.conftest import job_count, stored_files
 from tests.integration.api.helpers import error_of, submit
+from tests.support.stored import job_count, stored_files
 
 
 def test_submit_creates_pending_job_and_stores_photo(client, agent, style, api_settings):

@@ -7,7 +7,7 @@ import pytest
 from accounts.models import Role
 from core.storage import make_storage
 from tests.integration.api.helpers import submit
-from tests.integration.pages.conftest import sign_in
+from tests.support.forms import sign_in
 from worker.generators.base import GenerationRequest, GenerationResult, variant_seeds
 from worker.generators.preview import PreviewGenerator
 from worker.loop import Worker

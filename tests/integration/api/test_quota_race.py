@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from accounts.models import Role
-from tests.integration.api.conftest import job_count
 from tests.integration.api.helpers import error_of, submit
+from tests.support.stored import job_count
 
 QUOTA = 3
 REQUESTS = 8

@@ -9,9 +9,9 @@ from core.db import transaction
 from core.storage import guess_photo_key
 from jobs.room_guesses import GuessState, RoomGuess
 from tests.factories import encode, patio_photo, photo_bytes
-from tests.integration.api.conftest import stored_files
 from tests.integration.api.helpers import error_of
 from tests.integration.api.test_uploads import REJECTED
+from tests.support.stored import stored_files
 
 URL = "/api/v1/room-guesses"
 

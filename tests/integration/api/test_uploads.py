@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from tests.factories import encode, photo_bytes, png_header_only, room_photo, rotated_jpeg_with_gps
-from tests.integration.api.conftest import job_count, stored_files
 from tests.integration.api.helpers import error_of, submit
+from tests.support.stored import job_count, stored_files
 
 REJECTED = [
     ("gif", photo_bytes("GIF"), "room.gif", 415, "unsupported_format"),

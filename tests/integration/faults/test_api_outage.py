@@ -15,9 +15,9 @@ from core.db import transaction
 from core.storage import PROBE_TIMEOUT_S
 from tests.factories import make_style, make_user
 from tests.integration.api.helpers import error_of, submit
-from tests.integration.faults.conftest import r2_through
-from tests.integration.pages.conftest import sign_in
 from tests.support.disk import full_disk
+from tests.support.faults import r2_through
+from tests.support.forms import sign_in
 from tests.support.tcpproxy import PASS, REFUSE, STALL
 
 

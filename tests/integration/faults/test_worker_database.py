@@ -14,7 +14,7 @@ from core.db import make_engine, transaction, utcnow
 from core.storage import attempt_prefix, job_result_key, make_storage
 from jobs.models import Job, JobState
 from jobs.retention import RetentionReport, purge_orphaned_attempts
-from tests.integration.faults.conftest import add_job, load, proxied_url, timed_run
+from tests.support.faults import add_job, load, proxied_url, timed_run
 from tests.support.processes import wait_for
 from tests.support.tcpproxy import REFUSE, tcp_proxy
 from worker.generators.base import GenerationResult

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from core.storage import job_result_key, make_storage
 from jobs.models import Job, JobState
-from tests.integration.faults.conftest import add_job, load, r2_through, timed_run
 from tests.support.disk import full_disk
+from tests.support.faults import add_job, load, r2_through, timed_run
 from tests.support.processes import wait_for
 from tests.support.tcpproxy import PASS, REFUSE, STALL
 from worker.generators.preview import PreviewGenerator

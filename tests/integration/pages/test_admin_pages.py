@@ -12,7 +12,7 @@ from core.db import transaction
 from core.storage import LocalStorage
 from jobs.models import Job, JobState
 from tests.factories import make_job, make_style, photo_bytes
-from tests.integration.pages.conftest import csrf_of, post_form, sign_in
+from tests.support.forms import csrf_of, post_form, sign_in
 
 VALID_STYLE = {
     "name": "Warm Modern",

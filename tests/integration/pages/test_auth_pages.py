@@ -9,7 +9,7 @@ from api.web_session import set_session_cookie
 from core.db import transaction
 from core.settings import AppEnv, Settings
 from tests.factories import make_user
-from tests.integration.pages.conftest import csrf_of, post_form, sign_in
+from tests.support.forms import csrf_of, post_form, sign_in
 
 
 def test_sign_in_sets_a_session_cookie_and_sign_out_ends_it(make_client, session_factory):

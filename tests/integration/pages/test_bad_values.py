@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import Role
-from tests.integration.pages.conftest import post_form
+from tests.support.forms import post_form
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from core.db import transaction
 from core.storage import LocalStorage, rendition_key
 from jobs.models import Job, JobState
-from tests.factories import make_job, make_style
-from tests.integration.pages.conftest import completed_job, post_form
+from tests.factories import completed_job, make_job, make_style
+from tests.support.forms import post_form
 
 
 def test_style_names_are_escaped(make_web_user, session_factory):

@@ -17,7 +17,7 @@ from api.inputs import CheckedRoute
 from api.pages.common import PageRoute
 from core.db import transaction
 from tests.factories import make_job
-from tests.integration.pages.conftest import csrf_of
+from tests.support.forms import csrf_of
 
 SIGN_OUT = {("POST", "/sign-out"), ("DELETE", "/api/v1/auth/token")}
 HOSTILE = ["a\x00b", "a\x1bb", "a\x7fb"]

@@ -9,7 +9,7 @@ from core.db import transaction
 from core.storage import LocalStorage
 from jobs.models import Job, JobState
 from tests.factories import make_job, stored_job
-from tests.integration.pages.conftest import post_form
+from tests.support.forms import post_form
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from core.db import transaction
 from core.settings import Settings
-from tests.integration.pages.conftest import completed_job
+from tests.factories import completed_job
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 LONG_EDGE = 64

@@ -7,7 +7,7 @@ import re
 from accounts.models import Role
 from core.db import transaction
 from jobs.models import Job, JobMode
-from tests.integration.pages.conftest import completed_job
+from tests.factories import completed_job
 
 
 def test_new_staging_offers_the_modes_in_agent_words(make_web_user, style):
@@ -42,8 +42,8 @@ def test_style_form_overrides_quality_thresholds(make_web_user, session_factory)
     from sqlalchemy import select
 
     from catalog.models import Style
-    from tests.integration.pages.conftest import post_form
     from tests.integration.pages.test_admin_pages import VALID_STYLE
+    from tests.support.forms import post_form
 
     _, client = make_web_user(Role.MERCHANDISER)
     bad = {**VALID_STYLE, "threshold_furniture": "2", "threshold_seam": "-1"}
@@ -65,7 +65,7 @@ def test_style_form_overrides_quality_thresholds(make_web_user, session_factory)
 def test_stage_again_as_the_guessed_room_type(make_web_user, session_factory, web_settings, style):
     from sqlalchemy import select
 
-    from tests.integration.pages.conftest import post_form
+    from tests.support.forms import post_form
 
     user, client = make_web_user(Role.AGENT)
     job = completed_job(session_factory, web_settings, user=user, style=style)

@@ -10,9 +10,10 @@ from accounts.models import Role
 from catalog.models import Style
 from core.db import transaction
 from jobs.models import Job
-from tests.factories import make_style, photo_bytes
-from tests.integration.pages.conftest import completed_job, post_form, storage_root
+from tests.factories import completed_job, make_style, photo_bytes
 from tests.integration.pages.test_admin_pages import VALID_STYLE
+from tests.support.forms import post_form
+from tests.support.stored import storage_root
 
 
 def block(root: Path, *parts: str) -> None:

@@ -10,7 +10,7 @@ from fastapi.routing import iter_route_contexts
 from accounts.models import Role
 from accounts.security import csrf_token_for
 from api.app import create_app
-from tests.integration.pages.conftest import csrf_of
+from tests.support.forms import csrf_of
 
 # Routes anyone may call; everything else needs a signed-in user.
 PUBLIC = {

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from jobs.models import Job
 from tests.factories import photo_bytes
-from tests.integration.pages.conftest import post_form
+from tests.support.forms import post_form
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 

@@ -14,7 +14,7 @@ import pytest
 
 from core.settings import Settings
 from tests.factories import room_photo
-from tests.integration.sdxl.conftest import tiny_settings
+from tests.support.sdxl import tiny_settings
 from tests.support.tiny_models import TinyModels
 from worker.models_cli import check_models, model_specs
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.integration.sdxl.conftest import STYLE, request, run, tiny_settings
+from tests.support.sdxl import STYLE, request, run, tiny_settings
 from tests.support.tiny_adapters import (
     IP_ADAPTER_SUBFOLDER,
     IP_ADAPTER_WEIGHT,

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tests.factories import room_photo
-from tests.integration.sdxl.conftest import STYLE, request, run, tiny_settings
+from tests.support.sdxl import STYLE, request, run, tiny_settings
 from tests.support.tiny_models import TinyModels
 from worker.generators.base import (
     BadInput,

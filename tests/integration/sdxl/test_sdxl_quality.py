@@ -14,8 +14,8 @@ from core.settings import GeneratorName
 from core.storage import make_storage
 from jobs.models import Job, JobMode, JobState
 from tests.factories import room_photo, stored_job
-from tests.integration.sdxl.conftest import tiny_settings
 from tests.integration.sdxl.test_sdxl_removal import DrawnSegmenter
+from tests.support.sdxl import tiny_settings
 from tests.support.tiny_clip import tiny_clip
 from tests.support.tiny_models import TinyModels
 from worker.generators import build_generator

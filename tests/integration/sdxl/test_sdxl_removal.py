@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from jobs.models import JobMode
-from tests.integration.sdxl.conftest import request, run, tiny_settings
+from tests.support.sdxl import request, run, tiny_settings
 from tests.support.tiny_models import TinyModels, upernet
 from worker.generators.base import BadInput, variant_seeds
 from worker.vision.ade20k import ADE20K_LABELS, PROTECTED_CLASSES

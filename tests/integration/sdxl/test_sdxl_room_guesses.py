@@ -13,7 +13,7 @@ from core.settings import GeneratorName
 from core.storage import make_storage
 from jobs.room_guesses import GuessState, RoomGuess, create_guess
 from tests.factories import encode, make_user, room_photo
-from tests.integration.sdxl.conftest import tiny_settings
+from tests.support.sdxl import tiny_settings
 from tests.support.tiny_models import TinyModels, ade_id2label, upernet
 from worker.generators import build_generator
 from worker.loop import Worker

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.factories import room_photo
-from tests.integration.sdxl.conftest import tiny_settings
+from tests.support.sdxl import tiny_settings
 from tests.support.tiny_models import TinyModels, ade_id2label, segformer, upernet
 from worker.generators.base import BadInput, GenerationRequest
 from worker.vision.ade20k import ADE20K_LABELS

@@ -17,7 +17,7 @@ from core.storage import job_mask_key, job_result_key, make_storage
 from jobs.models import Job, JobState
 from jobs.service import cancel_job
 from tests.factories import stored_job
-from tests.integration.sdxl.conftest import tiny_settings
+from tests.support.sdxl import tiny_settings
 from tests.support.tiny_models import TinyModels
 from worker.generators import build_generator
 from worker.generators.base import GenerationRequest, GenerationResult, variant_seeds
