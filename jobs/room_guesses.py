@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     bindparam,
     delete,
+    func,
     select,
     text,
     update,
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from accounts.models import User
 from core.db import Base, UTCDateTime, enum_column, rowcount, utcnow
-from core.errors import NotFound, Unavailable
+from core.errors import NotFound, QuotaExceeded, Unavailable
 from core.images import NormalisedImage
 from core.storage import Storage, StorageError, guess_photo_key, guess_prefix
 from jobs.notify import notify_job_available
@@ -36,6 +37,9 @@ from jobs.submit import delete_on_rollback
 
 GUESS_RETENTION = timedelta(hours=1)
 """A guess is asked for while the agent picks photos; after this its row and photo go."""
+GUESSES_PER_MINUTE = 60
+"""Per user: a batch of 20 photos asks 20 times; more than this a minute is a script, not a page,
+and each guess costs storage and a worker's time."""
 
 
 class GuessState(StrEnum):
@@ -75,7 +79,9 @@ class RoomGuess(Base):
 def create_guess(
     session: Session, *, user: User, image: NormalisedImage, storage: Storage
 ) -> RoomGuess:
-    """Insert a pending guess, store its photo and wake a worker (503 if storage fails)."""
+    """Insert a pending guess, store its photo and wake a worker (429 past GUESSES_PER_MINUTE,
+    503 if storage fails)."""
+    _refuse_past_the_rate(session, user)
     guess = RoomGuess(user_id=user.id, state=GuessState.PENDING)
     session.add(guess)
     session.flush()
@@ -90,6 +96,16 @@ def create_guess(
     notify_job_available(session)
     session.flush()
     return guess
+
+
+def _refuse_past_the_rate(session: Session, user: User) -> None:
+    since = utcnow() - timedelta(minutes=1)
+    recent = select(func.count()).where(RoomGuess.user_id == user.id, RoomGuess.created_at > since)
+    if (session.scalar(recent) or 0) >= GUESSES_PER_MINUTE:
+        raise QuotaExceeded(
+            f"at most {GUESSES_PER_MINUTE} room type guesses a minute; ask again in a minute",
+            headers={"Retry-After": "60"},
+        )
 
 
 def get_guess_for(session: Session, *, user: User, guess_id: int) -> RoomGuess:

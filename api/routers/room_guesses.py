@@ -35,9 +35,9 @@ def guess_out(guess: RoomGuess) -> RoomGuessOut:
     description=(
         "Multipart form with one photo (a small copy is enough), validated like a job's. "
         "A worker answers within seconds when one is idle; poll GET /room-guesses/{id}. "
-        "Guesses are deleted after an hour."
+        "Guesses are deleted after an hour. At most 60 a minute per user (429 with Retry-After)."
     ),
-    responses=error_responses(413, 415, 503),
+    responses=error_responses(413, 415, 429, 503),
 )
 def ask_for_guess(
     response: Response,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select, update
 
-from core.db import transaction
+from core.db import transaction, utcnow
 from core.storage import guess_photo_key
-from jobs.room_guesses import GuessState, RoomGuess
+from jobs.room_guesses import GUESSES_PER_MINUTE, GuessState, RoomGuess
 from tests.factories import encode, patio_photo, photo_bytes
 from tests.integration.api.helpers import error_of
 from tests.integration.api.test_uploads import REJECTED
@@ -95,6 +97,27 @@ def test_unsigned_missing_photo_and_impossible_ids_are_4xx(client, agent, sessio
         error_of(response)
     assert client.get(f"{URL}/1").status_code == 401
     assert guess_count(session_factory) == 0
+
+
+def test_past_the_rate_a_user_gets_429_and_nothing_is_kept(
+    client, agent, make_actor, session_factory, api_settings
+):
+    with transaction(session_factory) as session:
+        session.add_all(
+            [RoomGuess(user_id=agent.user.id) for _ in range(GUESSES_PER_MINUTE - 1)]
+            + [RoomGuess(user_id=agent.user.id, created_at=utcnow() - timedelta(minutes=2))]
+        )
+    assert ask(client, agent.headers, photo_bytes()).status_code == 202
+    before = guess_count(session_factory), stored_files(api_settings)
+
+    refused = ask(client, agent.headers, photo_bytes())
+    assert refused.status_code == 429, refused.text
+    assert error_of(refused)["code"] == "quota_exceeded"
+    assert refused.headers["Retry-After"] == "60"
+    assert (guess_count(session_factory), stored_files(api_settings)) == before
+
+    other = make_actor(email="other@example.com")
+    assert ask(client, other.headers, photo_bytes()).status_code == 202
 
 
 def test_openapi_lists_both_operations(client):
