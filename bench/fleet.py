@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg
 from sqlalchemy import delete, func, insert, select
 
+from bench import noop_worker
 from bench.claim_growth import claim_on_a_grown_table
 from core.db import make_engine, make_sessionmaker, transaction
 from core.migrations import upgrade
-from jobs import fleet, queue
+from jobs import fleet
 from jobs.models import Job, JobState, WorkerRecord
 from jobs.notify import notify_job_available
 from tests.factories import job_values, make_style, make_user
@@ -40,14 +42,12 @@ from tests.support.pgcluster import throwaway_database
 from worker.connection import DedicatedConnection
 from worker.wakeup import Wakeup, libpq_url
 
-LEASE_S = 60.0
 PER_POD = 8
 POOL_SIZE = 20
 """PgBouncer's server connections for the database (OPERATIONS.md sizes it for a fleet)."""
 STATS_FLUSH_S = 11.0
 """Idle backends report their counts within 10 s (PostgreSQL 15's PGSTAT_IDLE_INTERVAL)."""
 SETTLE_S = 2.0
-NO_RESULTS: dict[str, Any] = {"result_keys": [], "mask_key": None, "seeds": [], "generator": "noop"}
 
 
 def pod(urls: dict[str, str], wake_dir: str, names: list[str], events: dict, claims: Any) -> None:
@@ -74,31 +74,21 @@ def pod(urls: dict[str, str], wake_dir: str, names: list[str], events: dict, cla
         wakeup.start()
         events["ready"].release()
 
-        def claim(conn: Any) -> Any:
-            job = queue.claim(conn, worker_id=worker_id, lease_s=LEASE_S)
-            fleet.beat(conn, worker_id=worker_id, current_job_id=job.id if job else None)
-            return job
-
-        def complete_and_claim(conn: Any) -> Any:
-            queue.complete(conn, job=job, worker_id=worker_id, **NO_RESULTS)
-            following = queue.claim(conn, worker_id=worker_id, lease_s=LEASE_S)
-            fleet.finished(
-                conn,
-                worker_id=worker_id,
-                end=fleet.AttemptEnd.COMPLETED,
-                current_job_id=following.id if following else None,
-            )
-            return following
-
-        job = db.transaction(claim)
+        job = db.transaction(partial(noop_worker.claim, worker_id=worker_id))
         while not events["stop"].is_set():
             if job is None:  # the last finish claimed too: wait before claiming again
                 wakeup.wait()
-                job = None if events["stop"].is_set() else db.transaction(claim)
+                job = (
+                    None
+                    if events["stop"].is_set()
+                    else db.transaction(partial(noop_worker.claim, worker_id=worker_id))
+                )
                 continue
             with lock:
                 mine.append(job.id)
-            job = db.transaction(complete_and_claim)
+            job = db.transaction(
+                partial(noop_worker.complete_and_claim, job=job, worker_id=worker_id)
+            )
         wakeup.close()
         db.close()
 

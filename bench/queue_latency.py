@@ -20,13 +20,15 @@ import multiprocessing as mp
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 
+from bench import noop_worker
 from core.db import make_engine, make_sessionmaker, transaction
 from core.migrations import upgrade
-from jobs import fleet, queue
+from jobs import fleet
 from jobs.models import Job, JobState, WorkerRecord
 from jobs.notify import notify_job_available
 from tests.factories import job_values, make_style, make_user
@@ -34,8 +36,6 @@ from tests.support.pgcluster import throwaway_database
 from worker.connection import DedicatedConnection
 from worker.wakeup import Wakeup
 
-LEASE_S = 60.0
-NO_RESULTS: dict[str, Any] = {"result_keys": [], "mask_key": None, "seeds": [], "generator": "noop"}
 DONE_POLL_S = 0.1
 """How often the bench checks for completion; its figures come from database timestamps."""
 
@@ -64,30 +64,14 @@ def work_loop(url: str, worker_id: str, poll_s: float, listen: bool, events: dic
     events["go"].wait()
     mine = []
 
-    def claim(conn):
-        job = queue.claim(conn, worker_id=worker_id, lease_s=LEASE_S)
-        fleet.beat(conn, worker_id=worker_id, current_job_id=job and job.id)
-        return job
-
-    def complete_and_claim(conn):
-        queue.complete(conn, job=job, worker_id=worker_id, **NO_RESULTS)
-        following = queue.claim(conn, worker_id=worker_id, lease_s=LEASE_S)
-        fleet.finished(
-            conn,
-            worker_id=worker_id,
-            end=fleet.AttemptEnd.COMPLETED,
-            current_job_id=following and following.id,
-        )
-        return following
-
     job = None
     while not events["stop"].is_set():
-        job = job or db.transaction(claim)
+        job = job or db.transaction(partial(noop_worker.claim, worker_id=worker_id))
         if job is None:
             wakeup.wait()
             continue
         mine.append(job.id)
-        job = db.transaction(complete_and_claim)
+        job = db.transaction(partial(noop_worker.complete_and_claim, job=job, worker_id=worker_id))
     wakeup.close()
     db.close()
     claims.put(mine)

@@ -28,12 +28,11 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from accounts.models import User
 from core.db import Base, UTCDateTime, enum_column, rowcount, utcnow
-from core.errors import NotFound, QuotaExceeded, Unavailable
+from core.errors import NotFound, QuotaExceeded
 from core.images import NormalisedImage
-from core.storage import Storage, StorageError, guess_photo_key, guess_prefix
-from jobs.notify import notify_job_available
+from core.storage import Storage, guess_photo_key, guess_prefix
 from jobs.queue import Executor
-from jobs.submit import delete_on_rollback
+from jobs.submit import store_photo
 
 GUESS_RETENTION = timedelta(hours=1)
 """A guess is asked for while the agent picks photos; after this its row and photo go."""
@@ -86,15 +85,9 @@ def create_guess(
     session.add(guess)
     session.flush()
     guess.photo_key = guess_photo_key(guess.id)
-    try:
-        storage.put(guess.photo_key, image.data, "image/jpeg")
-    except (StorageError, OSError) as exc:
-        raise Unavailable(
-            f"could not store the photo ({exc}); nothing was saved, try again shortly"
-        ) from exc
-    delete_on_rollback(session, storage, guess_prefix(guess.id))
-    notify_job_available(session)
-    session.flush()
+    store_photo(
+        session, storage, key=guess.photo_key, data=image.data, prefix=guess_prefix(guess.id)
+    )
     return guess
 
 

@@ -208,18 +208,24 @@ def new_job(
 def store_input(session: Session, job: Job, data: bytes, storage: Storage) -> None:
     """Store a flushed job's photo under its key and wake a worker (503 if storage fails)."""
     job.input_key = job_input_key(job.id)
+    store_photo(session, storage, key=job.input_key, data=data, prefix=job_prefix(job.id))
+
+
+def store_photo(session: Session, storage: Storage, *, key: str, data: bytes, prefix: str) -> None:
+    """Store a flushed record's photo, deleted again (with all under prefix) if the transaction
+    rolls back, and wake a worker (503 if storage fails)."""
     try:
-        storage.put(job.input_key, data, "image/jpeg")
+        storage.put(key, data, "image/jpeg")
     except (StorageError, OSError) as exc:
         raise Unavailable(
             f"could not store the photo ({exc}); nothing was saved, try again shortly"
         ) from exc
-    delete_on_rollback(session, storage, job_prefix(job.id))
+    _delete_on_rollback(session, storage, prefix)
     notify_job_available(session)
     session.flush()
 
 
-def delete_on_rollback(session: Session, storage: Storage, prefix: str) -> None:
+def _delete_on_rollback(session: Session, storage: Storage, prefix: str) -> None:
     """Delete a stored photo again if the transaction that records it is rolled back."""
     if not event.contains(session, "after_rollback", _delete_stored):
         event.listen(session, "after_commit", _forget_stored)
