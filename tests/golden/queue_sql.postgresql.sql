@@ -1,4 +1,4 @@
--- The queue's statements (jobs/queue_sql.py) compiled for PostgreSQL (psycopg).
+-- The queue's statements (jobs/queue_sql.py, jobs/room_guesses.py) for PostgreSQL.
 -- Checked by tests/unit/test_queue_sql_golden.py; after an intended change run:
 --   UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/unit/test_queue_sql_golden.py
 
@@ -122,3 +122,19 @@ UPDATE workers SET last_heartbeat_at=now(), current_job_id=%(job_id)s::BIGINT, j
 -- name: fleet_delete
 -- parameters: worker_id
 DELETE FROM workers WHERE workers.id = %(worker_id)s::VARCHAR;
+
+-- name: guess_claim
+-- parameters: worker_id
+--   %(state)s = 'running'
+--   %(state_1)s = 'pending'
+--   %(param_1)s = 1
+UPDATE room_guesses SET state=%(state)s, locked_by=%(worker_id)s::VARCHAR WHERE room_guesses.id = (SELECT room_guesses.id
+FROM room_guesses
+WHERE room_guesses.state = %(state_1)s ORDER BY room_guesses.id
+ LIMIT %(param_1)s::INTEGER FOR UPDATE SKIP LOCKED) RETURNING room_guesses.id, room_guesses.photo_key;
+
+-- name: guess_finish
+-- parameters: new_state, guessed, at, guess_id, worker_id
+--   %(locked_by)s = None
+--   %(state_1)s = 'running'
+UPDATE room_guesses SET state=%(new_state)s, room_type=%(guessed)s::VARCHAR, locked_by=%(locked_by)s::VARCHAR, answered_at=%(at)s::TIMESTAMP WITH TIME ZONE WHERE room_guesses.id = %(guess_id)s::INTEGER AND room_guesses.state = %(state_1)s AND room_guesses.locked_by = %(worker_id)s::VARCHAR;

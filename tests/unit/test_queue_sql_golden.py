@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import Executable
 
+from jobs import room_guesses
 from jobs.queue_sql import STATEMENTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,14 +30,16 @@ def _constant(value: object) -> str:
 
 
 def render() -> str:
-    """Every statement of jobs.queue_sql.Statements, in definition order, as psycopg gets it."""
+    """Every statement of jobs.queue_sql.Statements, in definition order, then the room type
+    guesses' claim and finish, as psycopg gets them."""
     lines = [
-        "-- The queue's statements (jobs/queue_sql.py) compiled for PostgreSQL (psycopg).",
+        "-- The queue's statements (jobs/queue_sql.py, jobs/room_guesses.py) for PostgreSQL.",
         "-- Checked by tests/unit/test_queue_sql_golden.py; after an intended change run:",
         f"--   {REGENERATE}",
     ]
     dialect = postgresql.psycopg.dialect()
-    for name, statement in vars(STATEMENTS["postgresql"]).items():
+    guesses = {"guess_claim": room_guesses.CLAIM, "guess_finish": room_guesses.FINISH}
+    for name, statement in {**vars(STATEMENTS["postgresql"]), **guesses}.items():
         if not isinstance(statement, Executable):
             continue
         compiled = statement.compile(dialect=dialect)
