@@ -14,6 +14,7 @@ from worker.generators.base import GenerationRequest, GenerationResult
 from worker.quality.scorers import ClipScorer
 from worker.quality.variant_scores import VariantScorer
 from worker.vision.mask import Segmenter
+from worker.vision.room_guess import guess_from_photo
 
 SOFA_BOX = (0.25, 0.45, 0.75, 0.85)
 """Where the furnished segmentation draws a sofa (fractions of width and height)."""
@@ -65,6 +66,8 @@ class GateRow:
     s_per_variant: float
     scorers: dict[str, float]
     pct_of_image: float
+    room_guess_s: float
+    """Once per job, not per variant: the room type guess from the photo's segmentation."""
 
 
 def gate_row(
@@ -93,17 +96,20 @@ def gate_row(
         values = scorer(request, result, 0)
     total = clock.seconds.pop("total")
     scorers = {**clock.seconds, "seam_and_rest": total - sum(clock.seconds.values())}
-    return GateRow(case, sorted(values), total, scorers, 100 * total / s_per_image)
+    with clock("room_guess"):
+        guess_from_photo(request.image, segmenter)
+    guess_s = clock.seconds["room_guess"]
+    return GateRow(case, sorted(values), total, scorers, 100 * total / s_per_image, guess_s)
 
 
 def gate_markdown(rows: list[GateRow]) -> str:
     """The gate's table: seconds per variant, per scorer, and as a share of the case's image."""
     lines = ["", "| gate: case | scores | s/variant | segmentation | clip | seam_and_rest | "
-             "% of s/image |", "|---|---|---|---|---|---|---|"]  # fmt: skip
+             "% of s/image | room guess s/job |", "|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for row in rows:
         parts = [f"{row.scorers[name]:.3f}" if name in row.scorers else "-" for name in GATE_PARTS]
         lines.append(
             f"| {row.case} | {', '.join(row.scores)} | {row.s_per_variant:.3f} | "
-            f"{' | '.join(parts)} | {row.pct_of_image:.1f} % |"
+            f"{' | '.join(parts)} | {row.pct_of_image:.1f} % | {row.room_guess_s:.3f} |"
         )
     return "\n".join([*lines, "", REROLL_NOTE]) + "\n"

@@ -55,6 +55,7 @@ def test_gpu_check_smoke_runs_every_stage_and_case(
         assert parts["segmentation"] > 0 and all(value >= 0 for value in parts.values()), row
         assert row["s_per_variant"] == pytest.approx(sum(parts.values()))
         assert row["pct_of_image"] == pytest.approx(100 * row["s_per_variant"] / images[case])
+        assert row["room_guess_s"] > 0, row
     assert "one more generation" in figures["reroll_note"]
 
     text = table.read_text()
