@@ -32,7 +32,9 @@ def _staged(photo: Image.Image) -> Image.Image:
     staged = photo.copy()
     draw = ImageDraw.Draw(staged)
     width, height = staged.size
-    draw.rectangle([width // 5, height * 7 // 10, width * 4 // 5, height * 9 // 10], fill=(70, 96, 140))
+    draw.rectangle(
+        [width // 5, height * 7 // 10, width * 4 // 5, height * 9 // 10], fill=(70, 96, 140)
+    )
     draw.rectangle([width // 4, height * 11 // 20, width // 2, height * 3 // 4], fill=(190, 60, 50))
     return staged
 
@@ -87,7 +89,10 @@ def _mean_error(frame: np.ndarray, photo: Image.Image, shape: VideoShape) -> flo
     expected = np.asarray(photo.resize((right - left, bottom - top), Image.Resampling.LANCZOS))
     got = frame[top:bottom, left:right]
     label_top = label_box(
-        (shape.width, shape.height), LABEL, position=LABEL_POSITION, size_fraction=LABEL_SIZE_FRACTION
+        (shape.width, shape.height),
+        LABEL,
+        position=LABEL_POSITION,
+        size_fraction=LABEL_SIZE_FRACTION,
     )[1]
     keep = slice(0, max(1, label_top - top))
     return float(np.abs(got[keep].astype(int) - expected[keep].astype(int)).mean())
@@ -140,7 +145,8 @@ def test_the_label_is_burned_into_every_frame(videos):
         )
         assert band.mean() > 40, index
         above = np.abs(
-            labelled.frames[index][: top - 8].astype(int) - plain.frames[index][: top - 8].astype(int)
+            labelled.frames[index][: top - 8].astype(int)
+            - plain.frames[index][: top - 8].astype(int)
         )
         assert above.mean() < 1.5, index
 

@@ -99,9 +99,7 @@ def still(
     if branding is not None and (branding.name or branding.logo is not None):
         _draw_badge(frame, branding)
     if label:
-        frame = draw_label(
-            frame, label, position=LABEL_POSITION, size_fraction=LABEL_SIZE_FRACTION
-        )
+        frame = draw_label(frame, label, position=LABEL_POSITION, size_fraction=LABEL_SIZE_FRACTION)
     return np.asarray(frame, dtype=np.uint8)
 
 
