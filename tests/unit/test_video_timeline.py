@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from worker.video.timeline import (
@@ -40,9 +42,9 @@ def test_the_divider_goes_from_the_original_to_the_staged_photo_without_turning_
     assert len(positions) == beat.frames
     assert positions[: beat.hold_before] == [1.0] * beat.hold_before
     assert positions[-beat.hold_after :] == [0.0] * beat.hold_after
-    assert all(a >= b for a, b in zip(positions, positions[1:], strict=False))
+    assert all(a >= b for a, b in itertools.pairwise(positions))
     wipe = positions[beat.hold_before : beat.hold_before + beat.wipe]
     assert wipe[0] == 1.0 and wipe[-1] == 0.0
     # Eased: the middle of the wipe moves faster than its ends.
-    steps = [a - b for a, b in zip(wipe, wipe[1:], strict=False)]
+    steps = [a - b for a, b in itertools.pairwise(wipe)]
     assert steps[len(steps) // 2] > 3 * steps[0]
