@@ -9,10 +9,18 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, SettingsDep
-from api.pages.common import CsrfChecked, PageRoute, PageUser, attempt, redirect, render
+from api.pages.common import (
+    CsrfChecked,
+    PageError,
+    PageRoute,
+    PageUser,
+    attempt,
+    redirect,
+    render,
+)
 from catalog.models import ROOM_TYPES
 from core.db import db_clock
-from core.errors import ServiceError
+from core.errors import NotFound, ServiceError
 from jobs.models import Job
 from jobs.shares import (
     DEFAULT_DAYS,
@@ -49,8 +57,10 @@ def create(
 ) -> Response:
     try:
         link, token = create_share(session, user=user, job_id=job_id, scope=scope, days=days)
+    except NotFound as exc:
+        raise PageError(404, "Job not found", f"There is no job #{job_id} for you.") from exc
     except ServiceError as exc:
-        return redirect(request, f"/jobs/{job_id}", exc.message, kind="error")
+        return redirect(request, f"/jobs/{job_id}", f"Not shared: {exc.message}.", kind="error")
     context = {
         "nav": "shares",
         "url": share_url(settings.base_url, token),
