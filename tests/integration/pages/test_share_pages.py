@@ -61,8 +61,16 @@ def test_revoking_from_the_list_closes_the_page(
     user, client = make_web_user()
     job = completed_job(session_factory, web_settings, user=user, style=style)
     path = _created_path(_share(client, job.id))
-    share_id = re.search(r'action="/shares/(\d+)/revoke"', client.get("/shares").text).group(1)
-    done = post_form(client, f"/shares/{share_id}/revoke")
+    form = re.search(
+        r'action="/shares/(\d+)/revoke"><input type="hidden" name="csrf_token" value="([^"]+)"',
+        client.get("/shares").text,
+    )
+    assert form and form.group(2)  # the page's own form, with its own token
+    done = client.post(
+        f"/shares/{form.group(1)}/revoke",
+        data={"csrf_token": form.group(2)},
+        follow_redirects=False,
+    )
     assert done.status_code == 303 and done.headers["location"] == "/shares"
     page = client.get("/shares").text
     assert "Link revoked" in page and "revoked</span>" in page and "/revoke" not in page
