@@ -121,34 +121,21 @@ def test_a_listing_shows_its_finished_photos_in_the_order_submitted(
     client, agent, make_actor, style, session_factory, api_settings
 ):
     other = make_actor()
-    mine = [
-        completed_job(
+
+    def photo(user, room_type, **fields):
+        return completed_job(
             session_factory,
             api_settings,
-            user=agent.user,
+            user=user,
             style=style,
             listing="12 Oak St",
-            room_type=room,
+            room_type=room_type,
+            **fields,
         )
-        for room in ("kitchen", "bedroom")
-    ]
-    completed_job(
-        session_factory,
-        api_settings,
-        user=other.user,
-        style=style,
-        listing="12 Oak St",
-        room_type="bathroom",
-    )
-    completed_job(
-        session_factory,
-        api_settings,
-        user=agent.user,
-        style=style,
-        listing="12 Oak St",
-        room_type="office",
-        is_test=True,
-    )
+
+    mine = [photo(agent.user, "kitchen"), photo(agent.user, "bedroom")]
+    photo(other.user, "bathroom")  # someone else's listing of the same name
+    photo(agent.user, "office", is_test=True)
     with transaction(session_factory) as session:
         pending = make_job(
             session, user=agent.user, style=style, listing="12 Oak St", room_type="dining_room"
