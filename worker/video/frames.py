@@ -28,7 +28,9 @@ class Branding:
     logo: Image.Image | None = None
 
 
-def content_box(photo_size: tuple[int, int], frame_size: tuple[int, int]) -> tuple[int, ...]:
+def content_box(
+    photo_size: tuple[int, int], frame_size: tuple[int, int]
+) -> tuple[int, int, int, int]:
     """Where the whole photo sits in the frame (left, top, right, bottom): as large as fits."""
     (pw, ph), (fw, fh) = photo_size, frame_size
     scale = min(fw / pw, fh / ph)
@@ -59,7 +61,7 @@ def fit(photo: Image.Image, frame_size: tuple[int, int]) -> Image.Image:
     box = content_box(photo.size, frame_size)
     frame = _backdrop(photo, frame_size)
     size = (box[2] - box[0], box[3] - box[1])
-    frame.paste(photo.resize(size, Image.Resampling.LANCZOS), box[:2])
+    frame.paste(photo.resize(size, Image.Resampling.LANCZOS), (box[0], box[1]))
     return frame
 
 
