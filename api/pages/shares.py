@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, SettingsDep
@@ -36,13 +37,18 @@ from jobs.shares import (
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
-def describe(session: Session, link: ShareLink) -> str:
-    """What a link shows, in an agent's words."""
+def describe(link: ShareLink, room_types: dict[int, str]) -> str:
+    """What a link shows, in an agent's words; room_types: the shared jobs' room types by id."""
     if link.scope is ShareScope.LISTING:
         return f"Listing “{link.listing}”"
-    job = session.get(Job, link.job_id) if link.job_id else None
-    room = ROOM_TYPES.get(job.room_type, job.room_type) if job else "Photo"
-    return f"{room} (job #{link.job_id})"
+    room = room_types.get(link.job_id or 0, "")
+    return f"{ROOM_TYPES.get(room, room) or 'Photo'} (job #{link.job_id})"
+
+
+def _room_types(session: Session, links: list[ShareLink]) -> dict[int, str]:
+    ids = {link.job_id for link in links if link.job_id}
+    rows = session.execute(select(Job.id, Job.room_type).where(Job.id.in_(ids)))
+    return {job_id: room_type for job_id, room_type in rows}
 
 
 @router.post("/shares", dependencies=[CsrfChecked])
@@ -64,7 +70,7 @@ def create(
     context = {
         "nav": "shares",
         "url": share_url(settings.base_url, token),
-        "what": describe(session, link),
+        "what": describe(link, _room_types(session, [link])),
         "link": link,
     }
     return render(request, "floor/share_created.html", context)
@@ -73,9 +79,11 @@ def create(
 @router.get("/shares")
 def my_shares(request: Request, session: SessionDep, user: PageUser) -> Response:
     now = db_clock(session)
+    links = list_shares(session, user=user)
+    room_types = _room_types(session, links)
     rows: list[dict[str, Any]] = [
-        {"link": link, "what": describe(session, link), "status": link.status(now)}
-        for link in list_shares(session, user=user)
+        {"link": link, "what": describe(link, room_types), "status": link.status(now)}
+        for link in links
     ]
     return render(request, "floor/shares.html", {"nav": "shares", "rows": rows})
 
