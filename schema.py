@@ -4,19 +4,23 @@ A composition root: it sits above the layers (pyproject.toml) so that `core` nee
 the packages that build on it.
 """
 
+from accounts.brokerage import Brokerage
 from accounts.models import AuthToken, SignInThrottle, User
 from catalog.models import Style
 from core.db import Base
 from jobs.models import Job, JobRetry, WorkerRecord
 from jobs.room_guesses import RoomGuess
+from jobs.shares import ShareLink
 
 metadata = Base.metadata
 
 __all__ = [
     "AuthToken",
+    "Brokerage",
     "Job",
     "JobRetry",
     "RoomGuess",
+    "ShareLink",
     "SignInThrottle",
     "Style",
     "User",

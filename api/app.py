@@ -11,7 +11,17 @@ from api import pages
 from api.body_gate import BodyGate, BodyRefused, body_refused_response
 from api.docs import OPENAPI_URL, docs_enabled, install_docs
 from api.errors import install_error_handlers
-from api.routers import auth, catalog, files, health, jobs, metrics, room_guesses, workers
+from api.routers import (
+    auth,
+    catalog,
+    files,
+    health,
+    jobs,
+    metrics,
+    room_guesses,
+    shares,
+    workers,
+)
 from api.security_headers import SecurityHeaders
 from core.db import make_engine, make_sessionmaker
 from core.settings import Settings, get_settings
@@ -64,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, catalog, jobs, room_guesses, workers):
+    for module in (auth, catalog, jobs, room_guesses, shares, workers):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)

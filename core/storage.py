@@ -75,6 +75,16 @@ def web_key(key: str) -> str:
     return f"{stem}-web.jpg"
 
 
+def phone_key(key: str) -> str:
+    """Where the phone-sized rendition of the image stored under `key` lives, next to it."""
+    stem = key.rpartition(".")[0] or key
+    return f"{stem}-phone.jpg"
+
+
+def brokerage_logo_key() -> str:
+    return "brokerage/logo.png"
+
+
 def job_thumb_key(job_id: int) -> str:
     return f"jobs/{int(job_id)}/thumb.jpg"
 

@@ -195,12 +195,18 @@ def jpeg_with_gps(width: int = 96, height: int = 64, *, orientation: int = 1) ->
 
 
 def completed_job(
-    session_factory: sessionmaker[Session], settings: Settings, *, user: User, style: Style
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    *,
+    user: User,
+    style: Style,
+    **fields: Any,
 ) -> Job:
     """A finished job with its photo, two labelled results and a mask in storage."""
     storage = LocalStorage(settings.local_storage_dir, settings.secret_key)
     with transaction(session_factory) as session:
-        job = make_job(session, user=user, style=style, state=JobState.COMPLETED, variants=2)
+        fields = {"state": JobState.COMPLETED, "variants": 2, **fields}
+        job = make_job(session, user=user, style=style, **fields)
         job.result_keys = [job_result_key(job.id, 1, n) for n in (1, 2)]
         job.result_seeds = [11, 12]
         job.mask_key = job_mask_key(job.id, 1)

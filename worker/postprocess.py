@@ -25,7 +25,7 @@ def label_box(
     if vertical not in VERTICAL or horizontal not in HORIZONTAL:
         raise ValueError(f"unknown label position {position!r}")
     width, height = size
-    font = _font(size, size_fraction)
+    font = label_font(size, size_fraction)
     left, top, right, bottom = (int(edge) for edge in font.getbbox(text))
     pad = max(2, int(font.size) // 4)
     box_w = min(width, right - left + 2 * pad)
@@ -43,7 +43,7 @@ def draw_label(
     """A copy of the image with `text` in white on a dark box at `position`."""
     labelled = image.convert("RGB")
     box = label_box(labelled.size, text, position=position, size_fraction=size_fraction)
-    font = _font(labelled.size, size_fraction)
+    font = label_font(labelled.size, size_fraction)
     draw = ImageDraw.Draw(labelled)
     draw.rectangle(box, fill=LABEL_BOX_COLOUR)
     left, top, _, _ = font.getbbox(text)
@@ -52,7 +52,8 @@ def draw_label(
     return labelled
 
 
-def _font(size: tuple[int, int], size_fraction: float) -> ImageFont.FreeTypeFont:
+def label_font(size: tuple[int, int], size_fraction: float) -> ImageFont.FreeTypeFont:
+    """Pillow's scalable font, its height size_fraction of the image's short side."""
     font = ImageFont.load_default(size=max(MIN_FONT_PX, round(min(size) * size_fraction)))
     if not isinstance(font, ImageFont.FreeTypeFont):
         raise RuntimeError("Pillow was built without FreeType: the label needs a scalable font")

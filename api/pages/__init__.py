@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.pages import (
+    admin_brokerage,
     admin_jobs,
     admin_sign_ins,
     admin_styles,
@@ -18,6 +19,8 @@ from api.pages import (
     job_images,
     mls,
     regenerate,
+    share_public,
+    shares,
     stage_form,
 )
 from api.pages.common import (
@@ -35,8 +38,9 @@ def install(app: FastAPI) -> None:
     """Mount the pages, their static files and their HTML error handlers on the app."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages: tuple[ModuleType, ...] = (auth, floor, job_images, stage_form, regenerate, mls)
+    pages += (shares, share_public)
     # admin_sign_ins before admin_users: its paths sit under /admin/users.
-    pages += (admin_styles, admin_jobs, admin_sign_ins, admin_users, fleet)
+    pages += (admin_styles, admin_jobs, admin_sign_ins, admin_users, fleet, admin_brokerage)
     for module in pages:
         app.include_router(module.router)
     app.add_exception_handler(PageError, page_error_response)  # type: ignore[arg-type]  # Starlette types handlers for any Exception

@@ -23,7 +23,9 @@ THUMB_SIZE = (240, 180)
 IMAGE_CACHE = "private, max-age=3600"
 
 
-def _kept(storage: Storage, key: str, source: str, make: Callable[[bytes], bytes]) -> bytes:
+def kept_rendition(
+    storage: Storage, key: str, source: str, make: Callable[[bytes], bytes]
+) -> bytes:
     """The object under `key`, made from `source` on first use and stored."""
     try:
         return storage.get(key)
@@ -53,7 +55,7 @@ def _jpeg(data: bytes) -> Response:
 def thumbnail(session: SessionDep, storage: StorageDep, user: PageUser, job_id: int) -> Response:
     """A small copy of the input photo for the job lists."""
     job = load_job(session, user, job_id)
-    return _jpeg(_kept(storage, job_thumb_key(job.id), job.input_key, _thumb))
+    return _jpeg(kept_rendition(storage, job_thumb_key(job.id), job.input_key, _thumb))
 
 
 @router.get("/jobs/{job_id}/web/{name}.jpg")
@@ -68,4 +70,4 @@ def web_image(
         source = job.result_keys[int(name) - 1]
     else:
         raise PageError(404, "No such image", f"Job #{job.id} has no image “{name}”.")
-    return _jpeg(_kept(storage, web_key(source), source, web_rendition_of))
+    return _jpeg(kept_rendition(storage, web_key(source), source, web_rendition_of))

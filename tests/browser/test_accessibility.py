@@ -74,6 +74,8 @@ def _pages(jobs: dict[str, int]) -> dict[str, str]:
         "admin-job-detail": f"/admin/jobs/{jobs['completed']}",
         "admin-users": "/admin/users",
         "fleet": "/admin/fleet",
+        "admin-brokerage": "/admin/brokerage",
+        "shared-links": "/shares",
         "not-found": "/jobs/999999",
     }
 

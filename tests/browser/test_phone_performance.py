@@ -20,15 +20,8 @@ from catalog.models import Style
 from core.renditions import web_rendition_of
 from core.storage import LocalStorage, job_input_key, job_result_key, web_key
 from tests.factories import make_job
-from tests.support.browser import AGENT, RequestLog, sign_in
+from tests.support.browser import AGENT, PHONE, PHONE_4G, RequestLog, sign_in
 
-PHONE = {"width": 390, "height": 844}
-LINK = {
-    "offline": False,
-    "latency": 60,
-    "downloadThroughput": 9e6 / 8,
-    "uploadThroughput": 1.5e6 / 8,
-}
 PAGE_MAX_BYTES = 3 * 1024 * 1024
 PAGE_MAX_LOAD_S = 4.0
 PROGRESS_MAX_S = 1.0
@@ -45,7 +38,7 @@ def phone(browser: Browser, live_server, requests_log: RequestLog) -> Iterator[P
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-    cdp.send("Network.emulateNetworkConditions", LINK)
+    cdp.send("Network.emulateNetworkConditions", PHONE_4G)
     page.on("requestfinished", requests_log.record)
     yield page
     context.close()

@@ -33,6 +33,15 @@ APP_COMMAND = [
     "warning",
 ]
 
+PHONE = {"width": 390, "height": 844}
+PHONE_4G = {
+    "offline": False,
+    "latency": 60,
+    "downloadThroughput": 9e6 / 8,
+    "uploadThroughput": 1.5e6 / 8,
+}
+"""The phone targets' link (CDP Network.emulateNetworkConditions): 9 Mbit/s down, 1.5 up, 60 ms."""
+
 AGENT = ("agent@stagewright.local", "stagewright-demo")
 ADMIN = ("admin@stagewright.local", "stagewright-admin")
 MERCHANDISER = ("merch@stagewright.local", "merchandiser-pass")

@@ -7,9 +7,14 @@ import re
 import pytest
 from fastapi.routing import iter_route_contexts
 
+from accounts.brokerage import save_brokerage
 from accounts.models import Role
 from accounts.security import csrf_token_for
 from api.app import create_app
+from core.db import transaction
+from core.storage import LocalStorage, brokerage_logo_key
+from jobs.shares import ShareScope, create_share, revoke_share
+from tests.factories import completed_job, encode, make_style, room_photo
 from tests.support.forms import csrf_of
 
 # Routes anyone may call; everything else needs a signed-in user.
@@ -24,6 +29,9 @@ PUBLIC = {
     ("GET", "/openapi.json"),  # dev mode only, with /docs
     ("GET", "/docs"),
 }
+# Open to anyone holding a live share link, to no one else: the matrix's made-up token is a 404
+# for everyone, signed in or not; test_share_routes_open_only_through_a_live_link uses real ones.
+LINK_PREFIX = "/s/"
 STAFF_PREFIXES = ("/admin", "/api/v1/admin", "/api/v1/workers")
 ADMIN_ONLY_PREFIXES = ("/admin/users", "/api/v1/admin/users")
 
@@ -70,6 +78,11 @@ def test_route_guard_matrix(make_client, make_web_user, session_factory, web_set
         if (method, path) in PUBLIC:
             continue
         url = _url(path)
+        if path.startswith(LINK_PREFIX):
+            for who, client in (("anonymous", anonymous), ("agent", agent), ("staff", staff)):
+                if (status := client.request(method, url).status_code) != 404:
+                    failures.append(f"{who} {method} {path} with a made-up token: {status}")
+            continue
         is_page = not path.startswith("/api/")
         form = {"csrf_token": csrf_of(anonymous.get("/sign-in").text)}
         response = anonymous.request(
@@ -104,3 +117,36 @@ def test_route_guard_matrix(make_client, make_web_user, session_factory, web_set
             if (role.includes(needs) == refused and not signing_out) or response.status_code >= 500:
                 failures.append(f"{role.value} {method} {path}: {response.status_code}")
     assert not failures, "\n".join(failures)
+
+
+LINK_VALUES = {"token": None, "number": "1", "name": "after"}
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_share_routes_open_only_through_a_live_link(
+    make_client, make_web_user, session_factory, web_settings
+):
+    user, agent = make_web_user(Role.AGENT)
+    storage = LocalStorage(web_settings.local_storage_dir, web_settings.secret_key)
+    with transaction(session_factory) as session:
+        style = make_style(session)
+        save_brokerage(session, name="Acme Realty", logo_key=brokerage_logo_key())
+    storage.put(brokerage_logo_key(), encode(room_photo(60, 20), "PNG"), "image/png")
+    job = completed_job(session_factory, web_settings, user=user, style=style)
+    with transaction(session_factory) as session:
+        link, token = create_share(session, user=user, job_id=job.id, scope=ShareScope.JOB)
+    routes = [path for method, path in ROUTES if path.startswith(LINK_PREFIX)]
+    assert len(routes) == 3 and all(method == "GET" for method, path in ROUTES if path in routes)
+    urls = [
+        re.sub(r"\{(\w+)[^}]*\}", lambda m: LINK_VALUES[m.group(1)] or token, path)
+        for path in routes
+    ]
+    anonymous = make_client()
+    assert [anonymous.get(url).status_code for url in urls] == [200] * 3
+    _, other_agent = make_web_user(Role.AGENT)
+    assert [other_agent.get(url).status_code for url in urls] == [200] * 3
+    with transaction(session_factory) as session:
+        revoke_share(session, user=user, share_id=link.id)
+    assert [client.get(url).status_code for url in urls for client in (anonymous, agent)] == [
+        404
+    ] * 6
