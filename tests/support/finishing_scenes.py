@@ -191,7 +191,7 @@ def mapped_vertical_angles(
     for x, top, bottom in verticals:
         ends = homography @ np.array([[x, top, 1.0], [x, bottom, 1.0]]).T
         (x0, x1), (y0, y1) = ends[0] / ends[2], ends[1] / ends[2]
-        if 0 <= min(x0, x1) and max(x0, x1) <= size[0]:
+        if min(x0, x1) >= 0 and max(x0, x1) <= size[0]:
             angles.append(float(np.degrees(np.arctan2(x1 - x0, y1 - y0))))
     return angles
 
@@ -210,7 +210,7 @@ def measured_vertical_angles(
         points = []
         for t in np.linspace(0.15, 0.85, 25):
             where = homography @ np.array([x, top + t * (bottom - top), 1.0])
-            px, py = where[0] / where[2], int(round(where[1] / where[2]))
+            px, py = where[0] / where[2], round(where[1] / where[2])
             lo, hi = int(px) - 6, int(px) + 7
             if lo < 1 or hi >= width - 1 or not 0 <= py < height:
                 continue
