@@ -5,7 +5,7 @@ the packages that build on it.
 """
 
 from accounts.models import AuthToken, SignInThrottle, User
-from catalog.models import Style
+from catalog.models import Sky, Style
 from core.db import Base
 from jobs.models import Job, JobRetry, WorkerRecord
 from jobs.room_guesses import RoomGuess
@@ -18,6 +18,7 @@ __all__ = [
     "JobRetry",
     "RoomGuess",
     "SignInThrottle",
+    "Sky",
     "Style",
     "User",
     "WorkerRecord",

@@ -52,7 +52,7 @@ def _fractal_noise(size: tuple[int, int], rng: np.random.Generator, octaves: int
 def generated_sky(seed: int, size: tuple[int, int] = SEED_SIZE) -> Image.Image:
     """The sky LOOKS[seed] at size (width, height); the same seed always draws the same sky."""
     look = LOOKS[seed]
-    width, height = size
+    height = size[1]
     rng = np.random.default_rng(seed)
     t = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None, None] ** 1.5
     sky = np.array(look.zenith, np.float32) * (1 - t) + np.array(look.horizon, np.float32) * t

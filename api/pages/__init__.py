@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from api.pages import (
     admin_jobs,
     admin_sign_ins,
+    admin_skies,
     admin_styles,
     admin_users,
     auth,
@@ -36,7 +37,7 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages: tuple[ModuleType, ...] = (auth, floor, job_images, stage_form, regenerate, mls)
     # admin_sign_ins before admin_users: its paths sit under /admin/users.
-    pages += (admin_styles, admin_jobs, admin_sign_ins, admin_users, fleet)
+    pages += (admin_styles, admin_skies, admin_jobs, admin_sign_ins, admin_users, fleet)
     for module in pages:
         app.include_router(module.router)
     app.add_exception_handler(PageError, page_error_response)  # type: ignore[arg-type]  # Starlette types handlers for any Exception
