@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from catalog.generated_skies import LOOKS, generated_sky_jpeg
+from catalog.generated_skies import LOOKS
 from catalog.models import Sky
 from catalog.seed import GENERATED_LICENCE, seed_skies
 from catalog.skies import (
@@ -24,6 +24,7 @@ from core.db import transaction
 from core.errors import Invalid, NotFound
 from core.images import ImageRejected
 from core.storage import LocalStorage, web_key
+from tests.factories import bomb_png, sky_jpeg
 
 FIELDS = {"name": "Summer afternoon", "licence": "CC0", "credit": "A. Photographer"}
 
@@ -31,17 +32,6 @@ FIELDS = {"name": "Summer afternoon", "licence": "CC0", "credit": "A. Photograph
 @pytest.fixture
 def storage(settings) -> LocalStorage:
     return LocalStorage(settings.local_storage_dir, settings.secret_key)
-
-
-def sky_jpeg(width: int = MIN_SKY_WIDTH_PX, height: int = 640) -> bytes:
-    return generated_sky_jpeg(2, (width, height))
-
-
-def bomb_png() -> bytes:
-    """A real 10,000 x 10,000 PNG (100 megapixels) that compresses to a few kilobytes."""
-    buffer = io.BytesIO()
-    Image.new("1", (10_000, 10_000)).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def test_a_sky_is_stored_with_its_web_rendition(session_factory, storage, settings):
