@@ -9,12 +9,12 @@ import numpy as np
 
 from worker.finishing.white_balance import LUMA, cast_gains
 
-SAMPLE_PIXELS = 400_000
+SAMPLE_PIXELS = 150_000
 """The statistics are read on a strided sample of about this many pixels (not a blur, so the
 clipping estimate sees the same extremes as the full photo)."""
 IDENTITY_TOLERANCE = 1
 """A curve within this many levels of the identity everywhere is not applied."""
-BISECTION_ROUNDS = 24
+BISECTION_ROUNDS = 16
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import numpy as np
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 """Rec. 601 luma weights (what JPEG uses), on gamma-encoded values."""
 
-MAX_PIXELS = 100_000
+MAX_PIXELS = 60_000
 """Every k-th pixel of the sample it is given, about this many: plenty for one mean colour."""
 RADII = (0.45, 0.30, 0.20, 0.12, 0.08)
 """Log-chroma radius around the current estimate of the pixels counted as grey, per round:
