@@ -57,7 +57,7 @@ def test_add_a_sky_then_deactivate_and_delete_it(page: Page, live_server, viewpo
     page.get_by_role("button", name="Add sky").click()
     expect(page.locator(".alert-success")).to_contain_text(f"Added the sky “{name}”.")
     row = page.locator("tr", has=page.get_by_text(name, exact=True))
-    expect(row.get_by_text("1200 × 800 px")).to_be_visible()
+    expect(row.get_by_text("1200 \u00d7 800 px")).to_be_visible()  # a multiplication sign
     expect(row.get_by_text("Jo Photographer")).to_be_visible()
 
     page.get_by_role("button", name=f"Deactivate {name}").click()

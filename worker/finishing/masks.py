@@ -63,7 +63,9 @@ def default_feather_px(size: tuple[int, int]) -> int:
 def _drop_small_regions(mask: np.ndarray) -> np.ndarray:
     if not mask.any():
         return mask
-    _count, components, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), 8)
+    _, components, stats, _ = cv2.connectedComponentsWithStats(
+        mask.astype(np.uint8), connectivity=8
+    )
     big = stats[:, cv2.CC_STAT_AREA] >= MIN_REGION_FRACTION * mask.size
     big[0] = False  # the background
     return big[components]

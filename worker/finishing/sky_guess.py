@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image
 
 from worker.finishing.masks import alpha_from_mask
+from worker.finishing.white_balance import LUMA
 
 WORK_LONG_SIDE = 512
 MIN_LIGHTNESS = 0.45
@@ -23,9 +24,9 @@ def guess_sky_mask(photo: Image.Image) -> np.ndarray:
     work = photo.convert("RGB")
     scale = min(1.0, WORK_LONG_SIDE / max(work.size))
     small_size = (max(1, round(work.width * scale)), max(1, round(work.height * scale)))
-    rgb = np.asarray(work.resize(small_size, Image.Resampling.BILINEAR), dtype=np.float32) / 255
-    rgb = cv2.GaussianBlur(rgb, (5, 5), 1.0)
-    luma = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    small = np.asarray(work.resize(small_size, Image.Resampling.BILINEAR), dtype=np.float32)
+    rgb = cv2.GaussianBlur(small / 255, (5, 5), 1.0)
+    luma = rgb @ LUMA
     gradient = np.hypot(cv2.Sobel(luma, cv2.CV_32F, 1, 0), cv2.Sobel(luma, cv2.CV_32F, 0, 1)) / 8
     candidate = (
         (luma > MIN_LIGHTNESS)
@@ -34,10 +35,9 @@ def guess_sky_mask(photo: Image.Image) -> np.ndarray:
     )
     count, components = cv2.connectedComponents(candidate.astype(np.uint8), connectivity=4)
     touching = np.unique(components[0][candidate[0]])
-    mask = np.isin(components, touching[touching > 0]) if count > 1 else candidate & False
-    mask = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
-    full = cv2.resize(mask, photo.size, interpolation=cv2.INTER_NEAREST)
-    return full.astype(bool)
+    sky = np.isin(components, touching[touching > 0]) if count > 1 else candidate & False
+    closed = cv2.morphologyEx(sky.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    return cv2.resize(closed, photo.size, interpolation=cv2.INTER_NEAREST).astype(bool)
 
 
 def guess_sky_alpha(photo: Image.Image, *, feather_px: int) -> np.ndarray:

@@ -4,7 +4,7 @@ then the largest crop of the same shape that holds no empty corner."""
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -60,20 +60,20 @@ def plan_verticals(rgb: np.ndarray, limits: VerticalLimits) -> VerticalCorrectio
     if support < limits.min_support:
         return VerticalCorrection(False, "too few vertical lines", segments=int(inliers.sum()))
     rotation, roll, pitch = _rotation_to_vertical(point)
-    measured = {"roll_deg": roll, "pitch_deg": pitch, "segments": int(inliers.sum())}
+    measured = VerticalCorrection(False, "", roll, pitch, segments=int(inliers.sum()))
     if abs(roll) > limits.max_roll_deg or abs(pitch) > limits.max_pitch_deg:
-        return VerticalCorrection(False, "tilt beyond the limits", **measured)
+        return replace(measured, reason="tilt beyond the limits")
     if abs(roll) < limits.min_correction_deg and abs(pitch) < limits.min_correction_deg:
-        return VerticalCorrection(False, "already straight", **measured)
+        return replace(measured, reason="already straight")
     camera = np.array([[focal, 0, width / 2], [0, focal, height / 2], [0, 0, 1]])
     warp = camera @ rotation @ np.linalg.inv(camera)
     crop, keep = _crop_to_fill(warp, width, height)
     if keep < limits.min_keep:
-        return VerticalCorrection(False, "the crop would lose too much", keep=keep, **measured)
+        return replace(measured, reason="the crop would lose too much", keep=keep)
     homography = crop @ warp
     homography /= homography[2, 2]
     rows = tuple(tuple(float(v) for v in row) for row in homography)
-    return VerticalCorrection(True, "straightened", keep=keep, homography=rows, **measured)
+    return replace(measured, applied=True, reason="straightened", keep=keep, homography=rows)
 
 
 def apply_verticals(rgb: np.ndarray, correction: VerticalCorrection) -> np.ndarray:
