@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.models import Sky
-from core.errors import Invalid, NotFound
+from catalog.validation import first_invalid
+from core.errors import NotFound
 from core.images import ImageRejected, NormalisedImage, normalise_upload
 from core.renditions import web_rendition_of
 from core.settings import Settings
@@ -35,9 +36,7 @@ def validate_sky_fields(data: dict[str, Any]) -> dict[str, Any]:
     try:
         return SkyFields.model_validate(data).model_dump()
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or None
-        raise Invalid(f"{field}: {first['msg']}", field=field) from exc
+        raise first_invalid(exc) from exc
 
 
 def check_sky_image(data: bytes, settings: Settings) -> NormalisedImage:

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from api.deps import SessionDep, SettingsDep, StorageDep
 from api.pages.common import (
@@ -20,7 +19,7 @@ from api.pages.common import (
     render,
 )
 from api.pages.confirm import CONFIRMED, confirm_page
-from api.pages.form_sentences import error_sentence
+from api.pages.form_sentences import form_errors
 from catalog import skies as library
 from catalog.models import Sky
 from catalog.skies import MIN_SKY_WIDTH_PX, SkyFields
@@ -39,18 +38,6 @@ def _sky(session: SessionDep, sky_id: int) -> Sky:
         return library.get_sky(session, sky_id)
     except NotFound as exc:
         raise PageError(404, "Sky not found", f"There is no sky #{sky_id}.") from exc
-
-
-def _field_errors(values: dict[str, Any]) -> dict[str, str]:
-    try:
-        SkyFields.model_validate(values)
-    except ValidationError as exc:
-        errors: dict[str, str] = {}
-        for error in exc.errors():
-            name = str(error["loc"][0])
-            errors.setdefault(name, error_sentence(name, LABELS.get(name, name), error))
-        return errors
-    return {}
 
 
 def _page(
@@ -96,7 +83,7 @@ async def add_sky(
     image: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     form = {"name": name, "licence": licence, "credit": credit, "is_active": active == "yes"}
-    errors = _field_errors(form)
+    errors = form_errors(SkyFields, form, LABELS)
     status = 422
     data = await image.read(settings.max_upload_bytes + 1) if image and image.filename else b""
     if not data:
