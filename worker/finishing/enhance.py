@@ -38,7 +38,7 @@ class Enhanced:
 def auto_enhance(photo: Image.Image, limits: EnhanceLimits | None = None) -> Enhanced:
     """Deterministic: the same photo and limits always give the same pixels."""
     limits = limits or EnhanceLimits()
-    rgb = np.asarray(photo.convert("RGB"))
+    rgb = np.asarray(photo if photo.mode == "RGB" else photo.convert("RGB"))
     tone = plan_tone(rgb, limits.tone)
     tone_applied = not tone.is_identity()
     toned = apply_tone(rgb, tone) if tone_applied else rgb
