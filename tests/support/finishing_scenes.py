@@ -5,6 +5,7 @@ whose sky is known."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -33,12 +34,19 @@ def linear_to_srgb(linear: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(encoded * 255.0), 0, 255).astype(np.uint8)
 
 
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """Scenes are cached: nobody may change one in place."""
+    array.setflags(write=False)
+    return array
+
+
 def _grain(rgb: np.ndarray, seed: int, amount: float = 3.0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     noisy = rgb.astype(np.float32) + rng.normal(0.0, amount, rgb.shape).astype(np.float32)
     return np.clip(noisy, 0, 255).astype(np.uint8)
 
 
+@lru_cache(maxsize=8)
 def room(width: int, height: int, *, seed: int = 0) -> Room:
     """An empty room seen straight on: walls, a door, two windows, a tall cabinet, a wood floor
     whose boards converge on the middle of the photo (near-vertical lines that are not verticals),
@@ -86,7 +94,7 @@ def room(width: int, height: int, *, seed: int = 0) -> Room:
     draw.rectangle(card, fill=(128, 128, 128))
     draw.rectangle((0.32 * w, 0.53 * h, 0.36 * w, 0.6 * h), fill=(150, 40, 40))
     draw.rectangle((0.66 * w, 0.52 * h, 0.72 * w, 0.6 * h), fill=(60, 120, 70))
-    return Room(_grain(np.asarray(image), seed), verticals)
+    return Room(_read_only(_grain(np.asarray(image), seed)), verticals)
 
 
 def grey_card_box(width: int, height: int) -> tuple[int, int, int, int]:
@@ -116,6 +124,7 @@ def camera_tilt(
     return homography, scene
 
 
+@lru_cache(maxsize=8)
 def tilted_room(
     width: int, height: int, *, pitch_deg: float = 8.0, roll_deg: float = 3.0
 ) -> tuple[np.ndarray, np.ndarray, Room]:
@@ -126,7 +135,7 @@ def tilted_room(
     )
     drawn = room(*scene)
     photo = cv2.warpPerspective(drawn.rgb, homography, (width, height), flags=cv2.INTER_AREA)
-    return _grain(photo, 1, 1.5), homography, drawn
+    return _read_only(_grain(photo, 1, 1.5)), _read_only(homography), drawn
 
 
 def warm_cast(rgb: np.ndarray, gains: tuple[float, float, float] = (1.0, 0.8, 0.58)) -> np.ndarray:
