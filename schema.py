@@ -6,7 +6,7 @@ the packages that build on it.
 
 from accounts.brokerage import Brokerage
 from accounts.models import AuthToken, SignInThrottle, User
-from catalog.models import Style
+from catalog.models import Sky, Style
 from core.db import Base
 from jobs.models import Job, JobRetry, WorkerRecord
 from jobs.room_guesses import RoomGuess
@@ -22,6 +22,7 @@ __all__ = [
     "RoomGuess",
     "ShareLink",
     "SignInThrottle",
+    "Sky",
     "Style",
     "User",
     "WorkerRecord",

@@ -1,6 +1,7 @@
-"""Load the style catalog (into an empty catalog only) and create the first users; safe to rerun.
+"""Load the style catalog and the sky library (each only when empty) and create the first users;
+safe to rerun.
 
-python seed.py                                  # the curated styles
+python seed.py                                  # the curated styles and generated skies
 python seed.py --admin-email a@b.c --admin-password ...   # or SEED_ADMIN_EMAIL/_PASSWORD
 python seed.py --demo                           # demo agent and admin (APP_ENV=dev only)
 """
@@ -15,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from accounts.models import Role
 from accounts.service import create_user, get_user_by_email
-from catalog.seed import seed_styles
+from catalog.seed import seed_skies, seed_styles
 from core.db import make_engine, make_sessionmaker, transaction
 from core.errors import ServiceError
 from core.migrations import SchemaNotAtHead, require_head
 from core.settings import AppEnv, Settings, get_settings
+from core.storage import StorageError, make_storage
 
 DEMO_USERS = (
     ("agent@stagewright.local", "stagewright-demo", Role.AGENT, "Demo Agent"),
@@ -60,6 +62,11 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
                 print(f"styles: created {len(created)} {created}")
             else:
                 print(f"styles: the catalog has {len(present)}, left as merchandisers keep it")
+            created, present = seed_skies(session, make_storage(settings), settings)
+            if created:
+                print(f"skies: created {len(created)} {created}")
+            else:
+                print(f"skies: the library has {len(present)}, left as merchandisers keep it")
             if args.admin_email:
                 print(
                     _ensure_user(
@@ -69,7 +76,7 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
             if args.demo:
                 for email, password, role, name in DEMO_USERS:
                     print(_ensure_user(session, email, password, role, name))
-    except (SchemaNotAtHead, ServiceError) as exc:
+    except (SchemaNotAtHead, ServiceError, StorageError) as exc:
         print(f"seed failed, nothing saved: {exc}")
         return 1
     finally:

@@ -62,3 +62,22 @@ class Style(Base):
             "reference_image_keys": list(self.reference_image_keys),
             "quality_thresholds": dict(self.quality_thresholds or {}),
         }
+
+
+class Sky(Base):
+    """A sky merchandisers offer for sky replacement: an image and its licence."""
+
+    __tablename__ = "skies"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids (and so storage keys) never reused
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(80))
+    licence: Mapped[str] = mapped_column(String(120))
+    """Under what terms the image may be used ("CC0", "bought from ...", "generated")."""
+    credit: Mapped[str] = mapped_column(String(200), default="")
+    """Who made it, as the licence asks to credit them (may be empty)."""
+    image_key: Mapped[str] = mapped_column(String(255), default="")
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    height: Mapped[int] = mapped_column(Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,5 @@
-"""Loads the curated styles in catalog/data/styles.json into an empty catalog, once."""
+"""Loads the curated styles in catalog/data/styles.json into an empty catalog, once, and the
+generated skies into an empty sky library."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import Style
+from catalog.generated_skies import LOOKS, generated_sky_jpeg
+from catalog.models import Sky, Style
 from catalog.service import create_style
+from catalog.skies import create_sky
+from core.settings import Settings
+from core.storage import Storage
 
 STYLES_FILE = Path(__file__).resolve().parent / "data" / "styles.json"
 
@@ -31,4 +36,25 @@ def seed_styles(session: Session, path: Path = STYLES_FILE) -> tuple[list[str], 
     for position, data in enumerate(load_seed_styles(path), start=1):
         create_style(session, {"sort_order": position * 10, **data})
         created.append(data["slug"])
+    return created, present
+
+
+GENERATED_LICENCE = "generated"
+
+
+def seed_skies(
+    session: Session, storage: Storage, settings: Settings
+) -> tuple[list[str], list[str]]:
+    """Fill an empty sky library with the generated skies; returns (created, present) names.
+
+    As with styles, a library with any sky in it is the merchandisers' to keep.
+    """
+    present = list(session.scalars(select(Sky.name).order_by(Sky.id)))
+    if present:
+        return [], present
+    created = []
+    for seed, look in LOOKS.items():
+        fields = {"name": look.name, "licence": GENERATED_LICENCE, "credit": "Stagewright"}
+        create_sky(session, storage, settings, fields, generated_sky_jpeg(seed))
+        created.append(look.name)
     return created, present

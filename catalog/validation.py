@@ -100,12 +100,17 @@ def _check_tokens(text: str, where: str) -> None:
         )
 
 
+def first_invalid(exc: ValidationError) -> Invalid:
+    """The first error of a validation as Invalid, naming its field."""
+    first = exc.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or None
+    message = re.sub(r"^Value error, ", "", first["msg"])
+    return Invalid(f"{field}: {message}" if field else message, field=field)
+
+
 def validate_style_fields(data: dict[str, Any]) -> dict[str, Any]:
     """Checked column values for a style; raises Invalid naming the first bad field."""
     try:
         return StyleFields.model_validate(data).to_columns()
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or None
-        message = re.sub(r"^Value error, ", "", first["msg"])
-        raise Invalid(f"{field}: {message}" if field else message, field=field) from exc
+        raise first_invalid(exc) from exc

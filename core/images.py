@@ -38,8 +38,8 @@ class ImageRejected(ServiceError):
         "empty_upload": 422,
     }
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message, code=code, field="photo")
+    def __init__(self, code: str, message: str, *, field: str = "photo") -> None:
+        super().__init__(message, code=code, field=field)
         self.status = self.STATUS_BY_CODE[code]
 
 

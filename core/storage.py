@@ -106,6 +106,11 @@ def style_reference_key(style_id: int, index: int) -> str:
     return f"styles/{int(style_id)}/reference-{int(index)}.jpg"
 
 
+def sky_image_key(sky_id: int) -> str:
+    """A sky of the library; its web rendition sits beside it (web_key)."""
+    return f"skies/{int(sky_id)}/sky.jpg"
+
+
 class Storage(Protocol):
     """What the API and the worker need of a store."""
 

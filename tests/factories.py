@@ -127,6 +127,20 @@ def patio_photo(width: int = 96, height: int = 64) -> Image.Image:
     return image
 
 
+def sky_jpeg(width: int = 1024, height: int = 640) -> bytes:
+    """A generated sky as a JPEG (1024 px wide: the narrowest the sky library takes)."""
+    from catalog.generated_skies import generated_sky_jpeg
+
+    return generated_sky_jpeg(2, (width, height))
+
+
+def bomb_png() -> bytes:
+    """A real 10,000 x 10,000 PNG (100 megapixels) that compresses to a few kilobytes."""
+    buffer = io.BytesIO()
+    Image.new("1", (10_000, 10_000)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 def photo_bytes(fmt: str = "JPEG", width: int = 96, height: int = 64, **save: Any) -> bytes:
     """A synthetic room photo encoded in the given format."""
     buffer = io.BytesIO()

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013_share_links"
-down_revision: str | None = "0007_room_guesses"
+down_revision: str | None = "0012_skies"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

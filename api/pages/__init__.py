@@ -11,6 +11,7 @@ from api.pages import (
     admin_brokerage,
     admin_jobs,
     admin_sign_ins,
+    admin_skies,
     admin_styles,
     admin_users,
     auth,
@@ -40,7 +41,15 @@ def install(app: FastAPI) -> None:
     pages: tuple[ModuleType, ...] = (auth, floor, job_images, stage_form, regenerate, mls)
     pages += (shares, share_public)
     # admin_sign_ins before admin_users: its paths sit under /admin/users.
-    pages += (admin_styles, admin_jobs, admin_sign_ins, admin_users, fleet, admin_brokerage)
+    pages += (
+        admin_styles,
+        admin_skies,
+        admin_jobs,
+        admin_sign_ins,
+        admin_users,
+        fleet,
+        admin_brokerage,
+    )
     for module in pages:
         app.include_router(module.router)
     app.add_exception_handler(PageError, page_error_response)  # type: ignore[arg-type]  # Starlette types handlers for any Exception

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from pydantic import BaseModel, ValidationError
 
 PATTERN_HINTS = {
     "palette": "Each colour must be a # and six hex digits, like #1f3a5f.",
@@ -50,3 +53,22 @@ def error_sentence(field: str, label: str, error: Any) -> str:
     if kind == "value_error":
         return _sentence(str(ctx.get("error", error.get("msg", ""))))
     return f"{label} is not valid."
+
+
+def form_errors(
+    model: type[BaseModel],
+    values: dict[str, Any],
+    labels: dict[str, str],
+    field_of: Callable[[list[str]], str] = lambda loc: loc[0],
+) -> dict[str, str]:
+    """Every validation error of values against model, as a sentence keyed by its form field
+    (field_of maps an error's location to the field; the first error of a field wins)."""
+    try:
+        model.model_validate(values)
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for error in exc.errors():
+            name = field_of([str(part) for part in error["loc"]])
+            errors.setdefault(name, error_sentence(name, labels.get(name, name), error))
+        return errors
+    return {}

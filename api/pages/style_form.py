@@ -6,10 +6,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
-from api.pages.form_sentences import error_sentence
+from api.pages.form_sentences import form_errors
 from catalog.models import Style
 from catalog.quality import SCORES
 from catalog.validation import StyleFields
@@ -112,20 +111,18 @@ def to_fields(values: dict[str, Any], sort_order: int | None) -> dict[str, Any]:
     return fields
 
 
+def _form_field(loc: list[str]) -> str:
+    """The form field of an error: params and thresholds have a field each."""
+    if loc[0] == "params" and len(loc) > 1:
+        return loc[1]
+    if loc[0] == "quality_thresholds" and len(loc) > 1:
+        return f"threshold_{loc[1]}"
+    return loc[0]
+
+
 def field_errors(fields: dict[str, Any]) -> dict[str, str]:
     """Every validation error, keyed by the form field it belongs to."""
-    try:
-        StyleFields.model_validate(fields)
-    except ValidationError as exc:
-        errors: dict[str, str] = {}
-        for error in exc.errors():
-            loc = [str(part) for part in error["loc"]]
-            name = loc[1] if loc[0] == "params" and len(loc) > 1 else loc[0]
-            if loc[0] == "quality_thresholds" and len(loc) > 1:
-                name = f"threshold_{loc[1]}"
-            errors.setdefault(name, error_sentence(name, LABELS.get(name, name), error))
-        return errors
-    return {}
+    return form_errors(StyleFields, fields, LABELS, _form_field)
 
 
 async def read_references(form: FormData, settings: Settings) -> tuple[list[bytes], str | None]:

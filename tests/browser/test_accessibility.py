@@ -72,6 +72,7 @@ def _pages(jobs: dict[str, int]) -> dict[str, str]:
         "style-edit": "/admin/styles/1",
         "admin-jobs": "/admin/jobs",
         "admin-job-detail": f"/admin/jobs/{jobs['completed']}",
+        "admin-skies": "/admin/skies",
         "admin-users": "/admin/users",
         "fleet": "/admin/fleet",
         "admin-brokerage": "/admin/brokerage",
