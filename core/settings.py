@@ -325,6 +325,9 @@ class Settings(BaseSettings):
     quality_max_rerolls: int = Field(2, ge=0, le=5)
     """W: Quality gate: how many times a variant below its style's thresholds is generated again
     with a new seed"""
+    quality_max_gpu_s: float = Field(90.0, gt=0, le=3600)
+    """W: Quality gate: a job's generation seconds (first attempt and re-rolls together); a re-roll
+    round starts only if its estimated time still fits"""
 
     retention_days: int = Field(90, ge=1, le=36500)
     """retention: Final jobs older than this are deleted with their images"""
