@@ -51,15 +51,10 @@ def staging(
     edge = height * 0.5 + 6 * np.sin(x[0] / 11)
     mask = y >= edge[None, :]
     truth = photo.copy()
-    sofa = np.zeros_like(mask)
-    sofa[round(0.72 * height) : round(0.92 * height), round(0.2 * width) : round(0.6 * width)] = True
+    sofa = _box(mask.shape, 0.72, 0.2, 0.92, 0.6)
     truth[sofa] = SOFA
     if lamp:
-        shade = np.zeros_like(mask)
-        shade[round(0.36 * height) : round(0.62 * height), round(0.7 * width) : round(0.84 * width)] = (
-            True
-        )
-        truth[shade] = LAMP
+        truth[_box(mask.shape, 0.36, 0.7, 0.62, 0.84)] = LAMP
     if texture:
         truth = truth + rng.normal(0, texture, truth.shape)
     truth = np.clip(truth, 0, 255)
@@ -71,6 +66,16 @@ def staging(
         mask,
         sofa,
     )
+
+
+def _box(shape: tuple[int, ...], top: float, left: float, bottom: float, right: float):
+    """A boolean box given as shares of the height and width."""
+    height, width = shape
+    box = np.zeros((height, width), dtype=bool)
+    box[
+        round(top * height) : round(bottom * height), round(left * width) : round(right * width)
+    ] = 1
+    return box
 
 
 def lab(image: np.ndarray | Image.Image) -> np.ndarray:

@@ -27,7 +27,7 @@ def _seam(staged, image: Image.Image) -> float:
     return delta_e(pasted, truth, inner_band(staged.mask, 0, RING_PX))
 
 
-@pytest.mark.parametrize("lamp", [False, True], ids=["global cast", "cast and a lamp over the edge"])
+@pytest.mark.parametrize("lamp", [False, True], ids=["cast", "cast and a lamp over the edge"])
 def test_the_seam_loses_80_percent_and_the_furniture_stays_within_3_delta_e(lamp: bool) -> None:
     staged = staging(lamp=lamp)
     generated = staged.image("generated")

@@ -60,7 +60,7 @@ def _labels(fill: str, box: str, share_rows: int) -> np.ndarray:
 
 
 def _room_labels(floor_top: int, pieces: dict[str, tuple[int, int, int, int]]) -> np.ndarray:
-    """A 200×200 room: wall above floor_top, floor below, pieces as (top, left, bottom, right)."""
+    """A 200x200 room: wall above floor_top, floor below, pieces as (top, left, bottom, right)."""
     labels = np.full((200, 200), ID["wall"])
     labels[floor_top:] = ID["floor"]
     for name, (top, left, bottom, right) in pieces.items():

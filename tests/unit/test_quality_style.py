@@ -29,17 +29,14 @@ class ColourWords:
     def __call__(self, image: Image.Image, texts: list[str]) -> list[float]:
         self.sizes.append(image.size)
         mean = np.asarray(image.convert("RGB"), dtype=float).reshape(-1, 3).mean(axis=0)
-        return [
-            max(
-                (1 - float(np.linalg.norm(mean - rgb)) / 442 for w, rgb in COLOURS.items() if w in t),
-                default=0.0,
-            )
-            for t in texts
-        ]
+        closeness = {
+            word: 1 - float(np.linalg.norm(mean - rgb)) / 442 for word, rgb in COLOURS.items()
+        }
+        return [max((v for w, v in closeness.items() if w in text), default=0.0) for text in texts]
 
 
 def _staging(floor: tuple[int, int, int], rest: tuple[int, int, int] = (50, 80, 200)):
-    """A 320×240 result whose staged corner (rows 160-240, columns 0-120) is painted floor."""
+    """A 320x240 result whose staged corner (rows 160-240, columns 0-120) is painted floor."""
     photo = Image.new("RGB", (320, 240), rest)
     pixels = np.asarray(photo).copy()
     mask = np.zeros((240, 320), dtype=bool)
@@ -82,8 +79,8 @@ def test_the_other_styles_are_the_seeded_ones_but_the_jobs_own() -> None:
 def test_the_staged_region_grows_to_a_square_inside_the_image() -> None:
     image = Image.new("RGB", (400, 300))
     mask = np.zeros((300, 400), dtype=bool)
-    mask[200:, 50:390] = True  # a wide floor: 340×100
+    mask[200:, 50:390] = True  # a wide floor: 340x100
     assert staged_region(image, mask).size == (340, 300)
     mask[:] = False
-    mask[280:, 380:] = True  # a corner: grown to 20×20 within the image
+    mask[280:, 380:] = True  # a corner: grown to 20x20 within the image
     assert staged_region(image, mask).size == (20, 20)

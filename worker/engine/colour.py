@@ -20,7 +20,7 @@ MIN_RING_PIXELS = 16
 GAIN_LIMITS = (0.9, 1.1)
 """Per-channel gain: a colour shift, never a change of contrast."""
 OUTLIER_SPREADS = 3.0
-"""A ring pixel whose difference lies this many robust spreads (1.4826 × MAD) from the median
+"""A ring pixel whose difference lies this many robust spreads (1.4826 x MAD) from the median
 difference shows something else in the generation: it is left out of the fit."""
 MIN_TOLERANCE = 12.0
 """…but a pixel within this RGB distance of the median difference is always kept."""
@@ -69,7 +69,7 @@ def _agreeing(difference: np.ndarray, ring: np.ndarray) -> np.ndarray:
 
 
 def _cell_means(values: np.ndarray, weight: np.ndarray, cell: int) -> np.ndarray:
-    """Mean of values over the weighted pixels of each cell×cell cell that is mostly weighted."""
+    """Mean of values over the weighted pixels of each cellxcell cell that is mostly weighted."""
     height, width = weight.shape
     size = (max(1, width // cell), max(1, height // cell))
     total = cv2.resize(weight.astype(np.float32), size, interpolation=cv2.INTER_AREA)

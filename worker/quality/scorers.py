@@ -87,9 +87,7 @@ def _box_sum(values: np.ndarray, radius: int) -> np.ndarray:
     return total[k:, k:] - total[:-k, k:] - total[k:, :-k] + total[:-k, :-k]
 
 
-def _edge_jumps(
-    lab: np.ndarray, inner: np.ndarray, outer: np.ndarray, radius: int
-) -> np.ndarray:
+def _edge_jumps(lab: np.ndarray, inner: np.ndarray, outer: np.ndarray, radius: int) -> np.ndarray:
     """Per pixel: mean colour of the inner band within radius minus that of the outer band."""
 
     def local_mean(band: np.ndarray) -> np.ndarray:
