@@ -174,13 +174,13 @@ class SdxlSettings(BaseSettings):
     """Declutter/restage: growth of the furniture removal mask, as a fraction of the short side
     """
     declutter_prompt: str = (
-        "an empty {room_type}, bare floor, bare walls, nothing on the floor, "
+        "an empty {room_type}, nothing on the floor, plain walls, "
         "real estate photography, photorealistic"
     )
-    """Prompt of the furniture removal pass (declutter, and the first pass of restage)"""
+    """Prompt of the furniture removal pass (declutter, and the first pass of restage); it names
+    no floor covering, so carpet is repainted as carpet and hard floor as hard floor"""
     declutter_negative_prompt: str = (
-        "furniture, sofa, chair, table, bed, rug, carpet, lamp, shelf, boxes, clutter, "
-        "objects, people, text, watermark"
+        "furniture, sofa, chair, table, bed, lamp, boxes, clutter, objects, people, text, watermark"
     )
     """Negative prompt of the furniture removal pass"""
 
