@@ -12,7 +12,15 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from core.generation import ControlEnd, ControlScale, GuidanceScale, Scheduler, Steps, Strength
+from core.generation import (
+    ControlEnd,
+    ControlScale,
+    GuidanceScale,
+    Scheduler,
+    Share,
+    Steps,
+    Strength,
+)
 
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev-secret-change-me"}
 DEFAULT_SECRET = "dev-secret-change-me"  # noqa: S105 - refused outside dev mode
@@ -154,6 +162,9 @@ class SdxlSettings(BaseSettings):
     """Lines ControlNet conditioning scale (used only with `SDXL_CONTROLNET_MLSD_MODEL`)"""
     control_end: ControlEnd = 0.8
     """Fraction of the steps during which the ControlNets act"""
+    depth_in_mask: Share = 0.0
+    """How much of the photo's depth the depth ControlNet sees inside the staging mask: 0 blanks
+    it (the empty floor's flat depth argues against furniture standing on it), 1 keeps it all"""
     ip_adapter_scale: ControlScale = 0.5
     """Default strength of the style reference image"""
     lightning_steps: int = Field(8, ge=1, le=16)

@@ -24,6 +24,7 @@ NUMBER_PARAMS = (
     ("depth_scale", "Depth control", "0.05"),
     ("mlsd_scale", "Line control", "0.05"),
     ("control_end", "Control ends at", "0.05"),
+    ("depth_in_mask", "Depth kept in mask", "0.05"),
     ("ip_adapter_scale", "Reference strength", "0.05"),
 )
 THRESHOLD_FIELDS = tuple(
