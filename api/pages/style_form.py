@@ -47,6 +47,19 @@ LABELS = {
 }
 
 
+FAST_TIER_NEGATIVE = (
+    "The fast tier runs at guidance 0, so this negative prompt is ignored. It is used only when a "
+    "worker without the fast-tier LoRA runs this style on the standard tier."
+)
+
+
+def form_warnings(values: dict[str, Any]) -> dict[str, str]:
+    """Settings that save but will not do what they say, keyed by the field they concern."""
+    if values.get("fast_tier") and str(values.get("negative_prompt") or "").strip():
+        return {"negative_prompt": FAST_TIER_NEGATIVE}
+    return {}
+
+
 def split_lines(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
