@@ -167,7 +167,7 @@ class QualityGate:
                 scores = self.scorer(again, retry, position)
                 if records[index].add(Attempt(retry.seeds[position], scores)):
                     _take(result, index, retry, position)
-                elif not records[index].passed:
+                else:
                     records[index].stopped = RerollStop.NO_IMPROVEMENT
         _stop(records, _still_failing(records), RerollStop.MAX_REROLLS)
         result.scores = [record.as_json() for record in records]

@@ -1,7 +1,8 @@
 """The image scores of catalog.quality.SCORES, from plain images, masks and labels.
 
-numpy and Pillow only (CLIP imports transformers lazily), so the preview worker, which has
-neither OpenCV nor torch, scores its variants too.
+numpy and Pillow at import (CLIP imports transformers lazily, the furniture count OpenCV, both
+needed only with the sdxl worker's models), so the preview worker, which has neither OpenCV nor
+torch, scores its variants too.
 """
 
 from __future__ import annotations
