@@ -41,13 +41,13 @@ def _ramp(staged: Staging) -> Staging:
     return Staging(staged.photo, staged.truth, generated, staged.mask, staged.sofa)
 
 
-NO_CAST = {"gain": np.ones(3), "offset": np.zeros(3)}
+ONE, ZERO = np.ones(3), np.zeros(3)
 CASES: dict[str, Callable[[], Staging]] = {
     "global cast": lambda: staging(),
     "cast + lamp over the edge": lambda: staging(lamp=True),
     "cast + lamp + extra texture": lambda: staging(lamp=True, texture=8.0),
-    "extra texture, no cast": lambda: staging(texture=8.0, **NO_CAST),
-    "cast varying across the room": lambda: _ramp(staging(**NO_CAST)),
+    "extra texture, no cast": lambda: staging(texture=8.0, gain=ONE, offset=ZERO),
+    "cast varying across the room": lambda: _ramp(staging(gain=ONE, offset=ZERO)),
 }
 
 

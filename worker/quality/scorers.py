@@ -41,7 +41,7 @@ def furniture_score(
     key = np.isin(labels, class_ids(id2label, KEY_FURNITURE.get(room_type, frozenset())))
     if not key.any():
         return 0.0
-    count, pieces, stats, _ = cv2.connectedComponentsWithStats(key.astype(np.uint8), None, 8)
+    count, pieces, stats, _ = cv2.connectedComponentsWithStats(key.astype(np.uint8), connectivity=8)
     area = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
     inside = np.bincount(pieces[mask], minlength=count)
     share = area / labels.size

@@ -54,7 +54,9 @@ def carpet(labels: np.ndarray, id2label: dict[int, str]) -> np.ndarray:
     around = np.pad(labels, pad, constant_values=-1)
     hard_floor = np.isin(around, class_ids(id2label, FLOOR_CLASSES - RUG_CLASSES))
     standing = np.isin(around, class_ids(id2label, REMOVAL_CLASSES - RUG_CLASSES))
-    count, regions, stats, _ = cv2.connectedComponentsWithStats(rug.astype(np.uint8), None, 8)
+    count, regions, stats, _ = cv2.connectedComponentsWithStats(
+        rug.astype(np.uint8), connectivity=8
+    )
     regions = np.pad(regions, pad)
     found = np.zeros_like(regions, dtype=bool)
     for index in range(1, count):
