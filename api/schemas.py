@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from accounts.models import Role
+from catalog.quality import RerollStop
 from jobs.models import JobMode, JobState
 from jobs.room_guesses import GuessState
 
@@ -101,6 +102,12 @@ class ScoresOut(BaseModel):
     passed: bool = Field(description="False: the best attempt, delivered below threshold")
     attempts: int = Field(description="Generations made for this variant (1 + re-rolls)")
     seeds: list[int] = Field(description="Every attempt's seed, in order")
+    stopped: RerollStop | None = Field(
+        None,
+        description="Why no further attempt was made: passed, no_improvement (the last re-roll "
+        "did not beat the best), gpu_cap (QUALITY_MAX_GPU_S), max_rerolls; None on jobs scored "
+        "before it was recorded",
+    )
 
 
 class ResultOut(BaseModel):

@@ -84,9 +84,9 @@ def gate_row(
     model calls, "seam_and_rest" the rest: downscaling, the seam and the class-share counts."""
     clock = StageClock(clip.device)
 
-    def timed_clip(image: Image.Image, text: str) -> float:
+    def timed_clip(image: Image.Image, texts: list[str]) -> list[float]:
         with clock("clip"):
-            return clip(image, text)
+            return clip.similarities(image, texts)
 
     scorer = VariantScorer(_TimedSegmenter(segmenter, clock), timed_clip)
     if warm_up:

@@ -39,6 +39,7 @@ Scheduler = Annotated[str, AfterValidator(_known_scheduler)]
 ControlScale = Annotated[float, Field(ge=0, le=2)]
 """depth_scale, mlsd_scale and ip_adapter_scale."""
 ControlEnd = Annotated[float, Field(gt=0, le=1)]
+Share = Annotated[float, Field(ge=0, le=1)]
 ClassName = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 
 
@@ -58,5 +59,6 @@ class StyleParams(BaseModel):
     depth_scale: ControlScale | None = None
     mlsd_scale: ControlScale | None = None
     control_end: ControlEnd | None = None
+    depth_in_mask: Share | None = None
     ip_adapter_scale: ControlScale | None = None
     protected_classes: list[ClassName] | None = Field(None, max_length=MAX_PROTECTED_CLASSES)

@@ -12,7 +12,15 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from core.generation import ControlEnd, ControlScale, GuidanceScale, Scheduler, Steps, Strength
+from core.generation import (
+    ControlEnd,
+    ControlScale,
+    GuidanceScale,
+    Scheduler,
+    Share,
+    Steps,
+    Strength,
+)
 
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev-secret-change-me"}
 DEFAULT_SECRET = "dev-secret-change-me"  # noqa: S105 - refused outside dev mode
@@ -154,6 +162,9 @@ class SdxlSettings(BaseSettings):
     """Lines ControlNet conditioning scale (used only with `SDXL_CONTROLNET_MLSD_MODEL`)"""
     control_end: ControlEnd = 0.8
     """Fraction of the steps during which the ControlNets act"""
+    depth_in_mask: Share = 0.0
+    """How much of the photo's depth the depth ControlNet sees inside the staging mask: 0 blanks
+    it (the empty floor's flat depth argues against furniture standing on it), 1 keeps it all"""
     ip_adapter_scale: ControlScale = 0.5
     """Default strength of the style reference image"""
     lightning_steps: int = Field(8, ge=1, le=16)
@@ -174,13 +185,13 @@ class SdxlSettings(BaseSettings):
     """Declutter/restage: growth of the furniture removal mask, as a fraction of the short side
     """
     declutter_prompt: str = (
-        "an empty {room_type}, bare floor, bare walls, nothing on the floor, "
+        "an empty {room_type}, nothing on the floor, plain walls, "
         "real estate photography, photorealistic"
     )
-    """Prompt of the furniture removal pass (declutter, and the first pass of restage)"""
+    """Prompt of the furniture removal pass (declutter, and the first pass of restage); it names
+    no floor covering, so carpet is repainted as carpet and hard floor as hard floor"""
     declutter_negative_prompt: str = (
-        "furniture, sofa, chair, table, bed, rug, carpet, lamp, shelf, boxes, clutter, "
-        "objects, people, text, watermark"
+        "furniture, sofa, chair, table, bed, lamp, boxes, clutter, objects, people, text, watermark"
     )
     """Negative prompt of the furniture removal pass"""
 
@@ -325,6 +336,9 @@ class Settings(BaseSettings):
     quality_max_rerolls: int = Field(2, ge=0, le=5)
     """W: Quality gate: how many times a variant below its style's thresholds is generated again
     with a new seed"""
+    quality_max_gpu_s: float = Field(90.0, gt=0, le=3600)
+    """W: Quality gate: a job's generation seconds (first attempt and re-rolls together); a re-roll
+    round starts only if its estimated time still fits"""
 
     retention_days: int = Field(90, ge=1, le=36500)
     """retention: Final jobs older than this are deleted with their images"""

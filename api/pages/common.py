@@ -33,6 +33,7 @@ from api.web_session import (
     set_anon_seed,
 )
 from catalog.models import ROOM_TYPES
+from catalog.quality import REROLL_STOP_LABELS
 from catalog.validation import HEX_COLOUR_PATTERN
 from core.errors import ServiceError
 from core.faults import RETRY_AFTER_S, Fault, classify, unavailable_faults
@@ -60,6 +61,7 @@ templates.env.filters.update(
     room_label=lambda value: ROOM_TYPES.get(value, value),
 )
 templates.env.globals["Role"] = Role
+templates.env.globals["reroll_stops"] = REROLL_STOP_LABELS
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ NUMBER_PARAMS = (
     ("depth_scale", "Depth control", "0.05"),
     ("mlsd_scale", "Line control", "0.05"),
     ("control_end", "Control ends at", "0.05"),
+    ("depth_in_mask", "Depth kept in mask", "0.05"),
     ("ip_adapter_scale", "Reference strength", "0.05"),
 )
 THRESHOLD_FIELDS = tuple(
@@ -43,6 +44,19 @@ LABELS = {
     **{name: label for name, label, _ in NUMBER_PARAMS},
     **{name: label for name, label, _ in THRESHOLD_FIELDS},
 }
+
+
+FAST_TIER_NEGATIVE = (
+    "The fast tier runs at guidance 0, so this negative prompt is ignored. It is used only when a "
+    "worker without the fast-tier LoRA runs this style on the standard tier."
+)
+
+
+def form_warnings(values: dict[str, Any]) -> dict[str, str]:
+    """Settings that save but will not do what they say, keyed by the field they concern."""
+    if values.get("fast_tier") and str(values.get("negative_prompt") or "").strip():
+        return {"negative_prompt": FAST_TIER_NEGATIVE}
+    return {}
 
 
 def split_lines(text: str) -> list[str]:

@@ -121,3 +121,25 @@ def test_a_reference_image_shows_on_the_agents_style_card(page: Page, live_serve
     image.scroll_into_view_if_needed()
     expect(image).to_be_visible()
     assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=["laptop", "phone"])
+def test_a_fast_tier_style_warns_that_its_negative_prompt_is_ignored(
+    page: Page, live_server, viewport
+):
+    page.set_viewport_size(viewport)
+    name = f"Quick {viewport['width']}"
+    with live_server.sessions.begin() as session:
+        style = make_style(session, name=name, params={"fast_tier": True}, sort_order=10_002)
+    sign_in(page, MERCHANDISER)
+    page.goto(f"/admin/styles/{style.id}")
+    warning = page.locator("#negative_prompt-warning")
+    expect(warning).to_contain_text("The fast tier runs at guidance 0")
+    expect(page.get_by_label("Negative prompt")).to_have_attribute(
+        "aria-describedby", "negative_prompt-warning"
+    )
+    assert not axe_violations(page)
+    page.get_by_label("Fast tier (fewer steps, quicker results)").uncheck()
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".alert-success")).to_contain_text(f"Saved “{name}”.")
+    expect(warning).to_have_count(0)

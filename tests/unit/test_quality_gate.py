@@ -50,6 +50,28 @@ def _alone(seed: int) -> bytes:
     return result.images[0].tobytes()
 
 
+class Clock:
+    """A clock the timed preview advances: `seconds_per_variant` for every variant it makes."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class TimedPreview(PreviewGenerator):
+    """The real preview generator, on a clock the test reads."""
+
+    def __init__(self, clock: Clock, seconds_per_variant: float) -> None:
+        super().__init__(step_delay_s=0)
+        self.clock, self.seconds_per_variant = clock, seconds_per_variant
+
+    def generate(self, request, on_progress, should_stop):
+        self.clock.now += self.seconds_per_variant * request.variants
+        return super().generate(request, on_progress, should_stop)
+
+
 def test_a_failing_variant_is_rerolled_and_the_best_attempt_kept():
     scorer = SeamBySeed({FIRST: 1.0, SECOND: 20.0, ROUND_1: 12.0, ROUND_2: 30.0})
     gate = QualityGate(PreviewGenerator(step_delay_s=0), scorer, max_rerolls=2)
@@ -60,9 +82,9 @@ def test_a_failing_variant_is_rerolled_and_the_best_attempt_kept():
     assert result.images[0].tobytes() == _alone(FIRST)
     assert result.scores == [
         {"values": {"seam": 1.0}, "thresholds": {"seam": 8.0}, "passed": True, "attempts": 1,
-         "seeds": [FIRST]},
+         "seeds": [FIRST], "stopped": "passed"},
         {"values": {"seam": 12.0}, "thresholds": {"seam": 8.0}, "passed": False, "attempts": 3,
-         "seeds": [SECOND, ROUND_1, ROUND_2]},
+         "seeds": [SECOND, ROUND_1, ROUND_2], "stopped": "no_improvement"},
     ]  # fmt: skip
     stages = [stage for _, stage in progress]
     assert any(stage.startswith("Re-roll 1: ") for stage in stages)
@@ -78,6 +100,43 @@ def test_rerolls_stop_once_every_variant_passes():
     assert scorer.asked == [FIRST, ROUND_1]
     assert result.seeds == [ROUND_1]
     assert result.scores[0]["passed"] and result.scores[0]["attempts"] == 2
+    assert result.scores[0]["stopped"] == "passed"
+
+
+def test_rerolls_stop_when_the_best_score_stops_improving():
+    scorer = SeamBySeed({FIRST: 1.0, SECOND: 20.0, ROUND_1: 25.0, ROUND_2: 2.0})
+    gate = QualityGate(PreviewGenerator(step_delay_s=0), scorer, max_rerolls=2)
+    result, _ = _generate(gate, _request())
+    assert scorer.asked == [FIRST, SECOND, ROUND_1]  # round 2 would have passed: never made
+    assert result.seeds == [FIRST, SECOND]
+    assert result.scores[1]["stopped"] == "no_improvement"
+    assert result.scores[1]["attempts"] == 2
+
+
+@pytest.mark.parametrize(
+    ("cap_s", "asked", "stopped"),
+    [
+        # The first generation took 20 s for 2 variants: a round for 1 variant needs 10 s more.
+        (25.0, [FIRST, SECOND], "gpu_cap"),
+        (35.0, [FIRST, SECOND, ROUND_1], "gpu_cap"),
+        (45.0, [FIRST, SECOND, ROUND_1, ROUND_2], "max_rerolls"),
+    ],
+)
+def test_no_reroll_round_starts_past_the_jobs_generation_time_cap(cap_s, asked, stopped):
+    scorer = SeamBySeed({FIRST: 1.0, SECOND: 30.0, ROUND_1: 20.0, ROUND_2: 10.0})
+    clock = Clock()
+    gate = QualityGate(
+        TimedPreview(clock, seconds_per_variant=10.0),
+        scorer,
+        max_rerolls=2,
+        max_gpu_s=cap_s,
+        clock=clock,
+    )
+    result, _ = _generate(gate, _request())
+    assert scorer.asked == asked
+    assert clock.now <= cap_s
+    assert result.scores[1]["stopped"] == stopped
+    assert result.scores[1]["values"]["seam"] == min(scorer.seams[seed] for seed in asked[1:])
 
 
 def test_no_rerolls_when_disabled_or_when_the_style_allows_more():
@@ -85,12 +144,13 @@ def test_no_rerolls_when_disabled_or_when_the_style_allows_more():
     result, _ = _generate(QualityGate(PreviewGenerator(0), scorer, max_rerolls=0), _request())
     assert result.seeds == [FIRST, SECOND]
     assert [s["passed"] for s in result.scores] == [True, False]
+    assert [s["stopped"] for s in result.scores] == ["passed", "max_rerolls"]
     lenient = _request({"quality_thresholds": {"seam": 25.0}})
     result, _ = _generate(QualityGate(PreviewGenerator(0), scorer, max_rerolls=2), lenient)
     assert result.seeds == [FIRST, SECOND]
     assert result.scores[1] == {
         "values": {"seam": 20.0}, "thresholds": {"seam": 25.0}, "passed": True, "attempts": 1,
-        "seeds": [SECOND],
+        "seeds": [SECOND], "stopped": "passed",
     }  # fmt: skip
 
 

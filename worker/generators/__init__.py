@@ -18,14 +18,24 @@ def build_generator(settings: Settings) -> Generator:
         sdxl = SdxlGenerator.from_settings(settings)
         model = settings.sdxl.quality_clip_model
         clip = ClipScorer.from_pretrained(model, device=sdxl.device) if model else None
-        scorer = VariantScorer(sdxl.segmenter, clip)
+        scorer = VariantScorer(
+            sdxl.segmenter,
+            clip.similarities if clip else None,
+            feather_fraction=settings.sdxl.mask_feather_fraction,
+        )
         return QualityGate(
             sdxl,
             scorer,
             max_rerolls=settings.quality_max_rerolls,
+            max_gpu_s=settings.quality_max_gpu_s,
             guess_room=sdxl.guess_room_type,
         )
     from worker.generators.preview import PreviewGenerator
 
     preview = PreviewGenerator(step_delay_s=settings.preview_step_delay_s)
-    return QualityGate(preview, VariantScorer(), max_rerolls=settings.quality_max_rerolls)
+    return QualityGate(
+        preview,
+        VariantScorer(),
+        max_rerolls=settings.quality_max_rerolls,
+        max_gpu_s=settings.quality_max_gpu_s,
+    )

@@ -36,7 +36,7 @@ from worker.generators.sdxl_pipeline import (
 )
 from worker.generators.sdxl_removal import generate_with_removal
 from worker.postprocess import draw_label
-from worker.vision.control import DepthEstimator, LineDetector
+from worker.vision.control import DepthEstimator, LineDetector, depth_in_mask
 from worker.vision.mask import Segmenter, mask_image
 from worker.vision.room_guess import guess_from_photo
 
@@ -188,6 +188,8 @@ class SdxlGenerator:
             work = crop_resized(photo, plan.box, plan.size)
             annotators = self._annotators(params, on_progress, should_stop)
             controls = control_images(work, annotators)
+            work_mask = crop_mask(mask, plan.box, plan.size)
+            controls = depth_in_mask(controls, self.controls, work_mask, params.depth_in_mask)
         seeds = variant_seeds(request.seed, request.variants)
         scales = [scale for _, scale in annotators]
         split = DETAIL_START if plan.detail_size else DENOISE_END

@@ -33,6 +33,8 @@ class JobParams:
     depth_scale: float
     mlsd_scale: float
     control_end: float
+    depth_in_mask: float
+    """How much of the depth control image is kept inside the staging mask (0: blanked)."""
     ip_adapter_scale: float
     fast_tier: bool
     fast_tier_unavailable: bool
@@ -89,6 +91,7 @@ def job_params(
         depth_scale=pick("depth_scale"),
         mlsd_scale=pick("mlsd_scale"),
         control_end=pick("control_end"),
+        depth_in_mask=pick("depth_in_mask"),
         ip_adapter_scale=pick("ip_adapter_scale"),
         fast_tier=fast,
         fast_tier_unavailable=asked_fast and not fast,

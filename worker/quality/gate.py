@@ -1,16 +1,22 @@
 """The gate around a generator: score every variant, generate those below threshold again with a
-new recorded seed (up to QUALITY_MAX_REROLLS rounds), and deliver each variant's best attempt."""
+new recorded seed, and deliver each variant's best attempt.
+
+A variant is generated again while it misses a threshold, its last re-roll improved on its best,
+rounds are left (QUALITY_MAX_REROLLS) and the round fits in the job's generation time
+(QUALITY_MAX_GPU_S); its record says which of these ended its attempts.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image
 
-from catalog.quality import shortfall, thresholds_for
+from catalog.quality import RerollStop, shortfall, thresholds_for
 from worker.generators.base import (
     GenerationRequest,
     GenerationResult,
@@ -50,6 +56,8 @@ class VariantRecord:
     thresholds: dict[str, float]
     attempts: list[Attempt] = field(default_factory=list)
     best: int = 0
+    stopped: RerollStop | None = None
+    """Why no further attempt was made; None while the variant may still be re-rolled."""
 
     def add(self, attempt: Attempt) -> bool:
         """Record an attempt; True when it is now the best one (strictly fewer misses)."""
@@ -78,6 +86,7 @@ class VariantRecord:
             "passed": self.passed,
             "attempts": len(self.attempts),
             "seeds": [attempt.seed for attempt in self.attempts],
+            "stopped": (self.stopped or RerollStop.PASSED).value,
         }
 
 
@@ -102,14 +111,18 @@ class QualityGate:
         scorer: Scorer,
         *,
         max_rerolls: int,
+        max_gpu_s: float = float("inf"),
         guess_room: RoomGuess | None = None,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.inner = inner
         self.name = inner.name
         self.gpu = inner.gpu
         self.scorer = scorer
         self.max_rerolls = max_rerolls
+        self.max_gpu_s = max_gpu_s
         self.guess_room = guess_room
+        self.clock = clock
 
     def guess_room_type(self, image: Image.Image) -> str | None:
         """The inner generator's guess (the gate scores results, not photos)."""
@@ -121,7 +134,10 @@ class QualityGate:
         """The inner generator's result with each variant's best attempt and its scores."""
         thresholds = thresholds_for(request.style.get("quality_thresholds"))
         first = FIRST_PASS_SHARE if self.max_rerolls else 1.0
+        started = self.clock()
         result = self.inner.generate(request, _scaled(on_progress, 0.0, first), should_stop)
+        spent = self.clock() - started
+        per_variant = spent / max(1, len(result.seeds))
         result.seeds = list(result.seeds)
         records = []
         for index, seed in enumerate(result.seeds):
@@ -131,8 +147,11 @@ class QualityGate:
             records.append(record)
         step = (1.0 - first) / max(1, self.max_rerolls)
         for round_ in range(1, self.max_rerolls + 1):
-            failing = [index for index, record in enumerate(records) if not record.passed]
+            failing = _still_failing(records)
             if not failing:
+                break
+            if spent + per_variant * len(failing) > self.max_gpu_s:
+                _stop(records, failing, RerollStop.GPU_CAP)
                 break
             if should_stop():
                 raise StopRequested("stop requested")
@@ -141,12 +160,27 @@ class QualityGate:
             )
             start = first + step * (round_ - 1)
             progress = _scaled(on_progress, start, start + step, f"Re-roll {round_}: ")
+            started = self.clock()
             retry = self.inner.generate(again, progress, should_stop)
+            spent += self.clock() - started
             for position, index in enumerate(failing):
                 scores = self.scorer(again, retry, position)
                 if records[index].add(Attempt(retry.seeds[position], scores)):
                     _take(result, index, retry, position)
+                else:
+                    records[index].stopped = RerollStop.NO_IMPROVEMENT
+        _stop(records, _still_failing(records), RerollStop.MAX_REROLLS)
         result.scores = [record.as_json() for record in records]
         if self.guess_room is not None:
             result.room_type_guess = self.guess_room(request.image)
         return result
+
+
+def _still_failing(records: list[VariantRecord]) -> list[int]:
+    """The variants below threshold whose attempts have not been stopped."""
+    return [i for i, record in enumerate(records) if not record.passed and record.stopped is None]
+
+
+def _stop(records: list[VariantRecord], indices: list[int], reason: RerollStop) -> None:
+    for index in indices:
+        records[index].stopped = reason

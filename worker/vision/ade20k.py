@@ -43,7 +43,11 @@ def floor_classes(room_type: str) -> frozenset[str]:
 WALL_CLASSES: frozenset[str] = frozenset({"wall"})
 """Walls: only their lower band, just above the floor, may be staged."""
 
-PROTECTED_CLASSES: frozenset[str] = frozenset(
+BUILT_IN_CLASSES: frozenset[str] = frozenset({"wardrobe", "shelf", "washer", "microwave", "fan"})
+"""Part of the property in most listing photos (fitted wardrobes and shelves, plumbed-in washers,
+over-range microwaves, ceiling fans), though ADE20K also gives these names to freestanding ones."""
+
+PROTECTED_CLASSES: frozenset[str] = BUILT_IN_CLASSES | frozenset(
     {
         "windowpane", "door", "screen door", "ceiling", "stairs", "stairway", "step", "column",
         "fireplace", "radiator", "light", "chandelier", "sconce", "lamp", "curtain", "blind",

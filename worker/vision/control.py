@@ -8,7 +8,36 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from worker.vision.mask import feather
+
 MLSD_WEIGHTS = "mlsd_large_512_fp32.pth"
+DEPTH_FADE_FRACTION = 0.02
+"""The depth fades out over this share of the short side inside the mask: no hard depth edge
+at the mask's border for the ControlNet to read as an object's outline."""
+
+
+def depth_in_mask(
+    controls: list[Image.Image | None], kinds: list[str], mask: np.ndarray, keep: float
+) -> list[Image.Image | None]:
+    """The control images with the depth one scaled by `keep` inside the staging mask (0: black,
+    no depth at all), fading in from the mask's edge; the others as they are.
+
+    Depth of the empty room tells the ControlNet the floor is flat and bare, which argues against
+    the furniture the prompt asks for; the walls' and windows' depth outside the mask still hold
+    the room's geometry.
+    """
+    if keep >= 1 or not mask.any():
+        return controls
+    result = list(controls)
+    for index, (kind, control) in enumerate(zip(kinds, controls, strict=True)):
+        if kind != "depth" or control is None:
+            continue
+        fade = round(DEPTH_FADE_FRACTION * min(mask.shape))
+        weight = 1.0 - (1.0 - keep) * feather(mask, fade)
+        pixels = np.asarray(control.convert("RGB").resize(mask.shape[::-1]), dtype=np.float32)
+        scaled = np.rint(pixels * weight[..., None]).astype(np.uint8)
+        result[index] = Image.fromarray(scaled, "RGB").resize(control.size)
+    return result
 
 
 class DepthEstimator:

@@ -19,9 +19,12 @@ FIRST, SECOND = variant_seeds(SEED, 2)
 ROUND_1 = variant_seeds(reroll_seed(SEED, 1), 1)[0]
 
 
+SEAMS = {FIRST: 1.5, SECOND: 30.0, ROUND_1: 4.0}
+"""Variant 2 fails at first and passes when re-rolled (a test may make the re-roll worse)."""
+
+
 def seam_by_seed(request: GenerationRequest, result: GenerationResult, index: int):
-    """Variant 2 fails at first and passes when re-rolled."""
-    return {"seam": {FIRST: 1.5, SECOND: 30.0, ROUND_1: 4.0}[result.seeds[index]]}
+    return {"seam": SEAMS[result.seeds[index]]}
 
 
 @pytest.fixture
@@ -51,11 +54,11 @@ def test_scores_reach_the_api_and_the_staff_job_page(client, agent, style, worke
     assert all(f"/result-{r['variant']}.jpg?" in r["url"] for r in body["results"])
     assert body["results"][0]["scores"] == {
         "values": {"seam": 1.5}, "thresholds": {"seam": 8.0}, "passed": True, "attempts": 1,
-        "seeds": [FIRST],
+        "seeds": [FIRST], "stopped": "passed",
     }  # fmt: skip
     assert body["results"][1]["scores"] == {
         "values": {"seam": 4.0}, "thresholds": {"seam": 8.0}, "passed": True, "attempts": 2,
-        "seeds": [SECOND, ROUND_1],
+        "seeds": [SECOND, ROUND_1], "stopped": "passed",
     }  # fmt: skip
 
     staff = make_actor(Role.MERCHANDISER)
@@ -70,3 +73,22 @@ def test_scores_reach_the_api_and_the_staff_job_page(client, agent, style, worke
     assert sign_in(client, agent.user.email).status_code == 303
     own_page = client.get(f"/jobs/{job_id}").text
     assert "Variant 2" in own_page and 'class="scores"' not in own_page
+
+
+def test_why_rerolling_stopped_is_kept_and_shown(
+    client, agent, style, worker, make_actor, monkeypatch
+):
+    monkeypatch.setitem(SEAMS, ROUND_1, 45.0)  # the re-roll is worse: no second round
+    job_id = submit(client, agent.headers, variants=2, seed=SEED).json()["id"]
+    assert worker.run_once()
+    body = client.get(f"/api/v1/jobs/{job_id}", headers=agent.headers).json()
+    scores = body["results"][1]["scores"]
+    assert scores["stopped"] == "no_improvement" and scores["seeds"] == [SECOND, ROUND_1]
+    assert not scores["passed"] and body["results"][1]["seed"] == SECOND
+
+    staff = make_actor(Role.MERCHANDISER)
+    assert sign_in(client, staff.user.email).status_code == 303
+    for page in (f"/jobs/{job_id}", f"/admin/jobs/{job_id}"):
+        text = client.get(page).text
+        assert 'data-stopped="no_improvement"' in text
+        assert "re-rolls stopped: the best score stopped improving" in text

@@ -216,3 +216,25 @@ def test_saving_a_new_order_takes_one_request_and_is_staff_only(make_web_user, s
     twice = post_form(client, "/admin/styles/order", {"style_id": [ids[0], ids[0]]})
     assert twice.status_code == 400
     assert "appears twice" in twice.text
+
+
+def test_a_fast_tier_style_with_a_negative_prompt_is_saved_with_a_warning(
+    make_web_user, session_factory
+):
+    _, client = make_web_user(Role.MERCHANDISER)
+    fast = {**VALID_STYLE, "fast_tier": "yes", "depth_in_mask": "0.3"}
+    response = post_form(client, "/admin/styles/new", fast)
+    assert response.status_code == 303, response.text
+    with session_factory() as session:
+        style = session.scalars(select(Style)).one()
+        assert style.params["fast_tier"] is True and style.params["depth_in_mask"] == 0.3
+    page = client.get(f"/admin/styles/{style.id}").text
+    assert 'id="negative_prompt-warning"' in page and "runs at guidance 0" in page
+    assert 'aria-describedby="negative_prompt-warning"' in page
+
+    quiet = {**fast, "negative_prompt": ""}
+    assert post_form(client, f"/admin/styles/{style.id}", quiet).status_code == 303
+    assert "negative_prompt-warning" not in client.get(f"/admin/styles/{style.id}").text
+    standard = {**VALID_STYLE}
+    assert post_form(client, f"/admin/styles/{style.id}", standard).status_code == 303
+    assert "negative_prompt-warning" not in client.get(f"/admin/styles/{style.id}").text

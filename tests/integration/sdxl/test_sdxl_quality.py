@@ -92,3 +92,6 @@ def test_clip_similarity_is_a_cosine_and_tells_images_apart(clip_path: Path) -> 
     assert clip(room, "the room") != first
     # Prompts longer than CLIP's 77 tokens are cut, not an error.
     assert -1 <= clip(room, "the room " * 200) <= 1
+    # Several texts at once (padded to the longest) give each one's similarity.
+    texts = ["a living room with oak furniture", "the room", "the room " * 200]
+    assert clip.similarities(room, texts) == pytest.approx([clip(room, t) for t in texts], abs=1e-5)
