@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_skies"
-down_revision: str | None = "0007_room_guesses"
+down_revision: str | None = "0011_quality_scales"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

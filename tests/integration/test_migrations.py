@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
+from catalog.models import Style
 from core.db import make_engine
 from core.migrations import (
     SchemaNotAtHead,
@@ -69,4 +70,20 @@ def test_0006_stores_what_the_pages_used_to_infer_about_clean_copies(empty_url):
     downgrade(empty_url, "0005_modes_quality")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM jobs")).scalar_one() == len(generators)
+    engine.dispose()
+
+
+def test_0011_drops_threshold_overrides_whose_score_changed_scale(empty_url):
+    upgrade(empty_url)
+    engine = make_engine(empty_url)
+    with Session(engine) as session, session.begin():
+        rescaled = make_style(session, slug="old", quality_thresholds={"furniture": 0.3, "seam": 6})
+        untouched = make_style(session, slug="new", quality_thresholds={"leftover": 0.1})
+        ids = {rescaled.id: {"seam": 6}, untouched.id: {"leftover": 0.1}}
+
+    downgrade(empty_url, "0007_room_guesses")
+    upgrade(empty_url)
+    with Session(engine) as session:
+        stored = {s.id: s.quality_thresholds for s in session.scalars(select(Style))}
+    assert stored == ids
     engine.dispose()
