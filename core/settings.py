@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import math
 from collections import Counter
@@ -37,6 +38,15 @@ def weak_secret(value: str) -> str | None:
     if steps * 2 > len(value):
         return "is a run of neighbouring characters"
     return None
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def networks(value: str) -> list[Network]:
+    """`10.0.0.1, 10.1.0.0/16, ::1` as networks; ValueError on an entry that is none."""
+    parts = (part.strip() for part in value.split(","))
+    return [ipaddress.ip_network(part, strict=False) for part in parts if part]
 
 
 class AppEnv(StrEnum):
@@ -215,6 +225,10 @@ class Settings(BaseSettings):
     is refused"""
     base_url: str = "http://127.0.0.1:8000"
     """API: Public URL of the API (links, cookies)"""
+    trusted_proxies: str = ""
+    """API: Addresses or networks (`10.0.0.5, 10.1.0.0/16`) of the reverse proxies in front of the
+    API; the client is the right-most `X-Forwarded-For` hop not among them. Empty: the peer is the
+    client and `X-Forwarded-For` is ignored"""
 
     database_url: str = "sqlite:///./var/stagewright.db"
     """API, W: `postgresql+psycopg://user:pass@host:5432/db?sslmode=require` (`postgres://`
@@ -341,6 +355,12 @@ class Settings(BaseSettings):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_networks(cls, value: str) -> str:
+        networks(value)  # a ValueError names the bad entry
+        return value
+
     @model_validator(mode="after")
     def _check_production(self) -> Settings:
         if self.app_env is AppEnv.DEV:
@@ -363,6 +383,10 @@ class Settings(BaseSettings):
             if missing:
                 raise ValueError(f"missing R2 settings: {', '.join(missing)}")
         return self
+
+    @property
+    def trusted_networks(self) -> list[Network]:
+        return networks(self.trusted_proxies)
 
     @property
     def r2_endpoint(self) -> str:

@@ -18,23 +18,28 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from core.errors import NotFound
 from core.faults import StorageUnavailable
 from core.settings import Settings, StorageBackend
 from core.signing import digests_match
 
 StorageError = StorageUnavailable
-"""The storage modules' name for the fault: the store could not be reached or refused."""
+"""The storage modules' name for the outage: the store could not be reached or refused."""
 
 PROBE_TIMEOUT_S = 2.0
 """How long a readiness probe waits for the store."""
 
 
-class ObjectNotFound(StorageError):
-    """No object under that key."""
+class ObjectNotFound(NotFound, FileNotFoundError):
+    """No object under that key: a 404, not an outage (and, like a missing local file, an
+    OSError)."""
 
-    status = 404
-    code = "not_found"
-    public_message = "no such file"
+    message = "the stored image is no longer available"
+    title = "Image not available"
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.args = (key,)
 
 
 RENDITIONS = {"labelled": "", "clean": "-clean"}
