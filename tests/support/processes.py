@@ -95,7 +95,7 @@ class ApiServer:
 
     def __enter__(self) -> ApiServer:
         command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"]
-        command += ["--fd", str(self.sock.fileno()), "--log-level", "warning"]
+        command += ["--fd", str(self.sock.fileno()), "--no-proxy-headers", "--log-level", "warning"]
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
                 command,

@@ -96,3 +96,17 @@ def test_compose_wires_postgres_minio_and_valid_settings() -> None:
         )
     assert services["worker"]["environment"]["GENERATOR"] == "preview"
     assert services["worker"]["command"] == ["python", "worker.py"]
+
+
+def test_no_shipped_command_trusts_every_proxy() -> None:
+    """The app picks the client address from TRUSTED_PROXIES; uvicorn must not rewrite it first."""
+    launches = [
+        DOCKER / "Dockerfile.api",
+        ROOT / "devops" / "local" / "run.sh",
+        ROOT / "OPERATIONS.md",
+    ]
+    for path in launches:
+        text = path.read_text().replace("\\\n", " ")
+        assert "--forwarded-allow-ips" not in text, path
+        commands = [line for line in text.splitlines() if "api.app:create_app" in line]
+        assert all("--no-proxy-headers" in line for line in commands if "--host" in line), path
