@@ -20,6 +20,7 @@ from accounts.service import resolve_token
 from api.db_slots import DatabaseSlots
 from api.deps import SESSION_COOKIE
 from api.errors import Unauthorized, error_json
+from api.inputs import ascii_digits
 from core.db import transaction
 from core.errors import AppError, ServiceError, TooLarge
 from core.faults import DatabaseUnavailable
@@ -43,7 +44,7 @@ def _framing_error(headers: Headers) -> ServiceError | None:
         return None
     if chunked:
         return ServiceError("send either Content-Length or Transfer-Encoding, not both")
-    if not (length.isascii() and length.isdigit()):
+    if not ascii_digits(length):
         return ServiceError("invalid Content-Length header")
     return None
 

@@ -34,7 +34,7 @@ class ObjectNotFound(NotFound, FileNotFoundError):
     """No object under that key: a 404, not an outage (and, like a missing local file, an
     OSError)."""
 
-    message = "the stored image is no longer available"
+    message = "this image is no longer stored"
     title = "Image not available"
 
     def __init__(self, key: str) -> None:
@@ -78,6 +78,12 @@ def web_key(key: str) -> str:
     """Where the web rendition of the image stored under `key` lives, next to it."""
     stem = key.rpartition(".")[0] or key
     return f"{stem}-web.jpg"
+
+
+def sized_key(key: str, long_edge: int, quality: int) -> str:
+    """Where a copy of the image under `key` scaled to `long_edge` (the MLS zip's) is kept."""
+    stem = key.rpartition(".")[0] or key
+    return f"{stem}-{int(long_edge)}px-q{int(quality)}.jpg"
 
 
 def job_thumb_key(job_id: int) -> str:

@@ -35,7 +35,7 @@ from api.web_session import (
 )
 from catalog.models import ROOM_TYPES
 from catalog.validation import HEX_COLOUR_PATTERN
-from core.errors import AppError, ServiceError
+from core.errors import AppError
 from core.settings import Settings
 from jobs.service import Page as JobsPage
 
@@ -194,10 +194,11 @@ def paging(found: JobsPage, filters: dict[str, Any]) -> dict[str, Any]:
 def attempt(
     request: Request, back: str, action: Callable[[], object], done: str | Callable[[], str]
 ) -> RedirectResponse:
-    """Run a service call, then go back to `back` with its outcome as a flash message."""
+    """Run a service call, then go back to `back` with its outcome as a flash message (a named
+    error's message too: a refusal, or storage that failed)."""
     try:
         action()
-    except ServiceError as exc:
+    except AppError as exc:
         return redirect(request, back, exc.message, kind="error")
     return redirect(request, back, done if isinstance(done, str) else done())
 
