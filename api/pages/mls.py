@@ -10,22 +10,23 @@ from __future__ import annotations
 
 import contextlib
 import io
-import itertools
 import threading
 import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from PIL import Image
 from sqlalchemy import select
+from starlette.types import Receive, Scope, Send
 
 from api.deps import SessionDep, SettingsDep, StorageDep
+from api.errors import error_json
 from api.pages.common import PageError, PageRoute, PageUser
 from core.errors import QuotaExceeded
 from core.storage import ObjectNotFound, Storage, StorageError, sized_key
@@ -132,14 +133,23 @@ class DownloadLimit:
         self._running: Counter[int] = Counter()
         self._lock = threading.Lock()
 
-    def _start(self, user_id: int) -> None:
+    def refusal(self) -> QuotaExceeded:
+        return QuotaExceeded(
+            f"you are already downloading {self.limit} zips; wait until one has finished",
+            retry_after_s=10,
+        )
+
+    def check(self, user_id: int) -> None:
+        """Raise the refusal when the user runs `limit` downloads now."""
+        if self._running[user_id] >= self.limit:
+            raise self.refusal()
+
+    def _start(self, user_id: int) -> bool:
         with self._lock:
             if self._running[user_id] >= self.limit:
-                raise QuotaExceeded(
-                    f"you are already downloading {self.limit} zips; wait until one has finished",
-                    retry_after_s=10,
-                )
+                return False
             self._running[user_id] += 1
+            return True
 
     def _end(self, user_id: int) -> None:
         with self._lock:
@@ -147,14 +157,21 @@ class DownloadLimit:
             if not self._running[user_id]:
                 del self._running[user_id]
 
-    def counted(self, user_id: int, chunks: Iterator[bytes]) -> Iterator[bytes]:
-        """`chunks`, counted as running until they end or are dropped; the first step raises
-        QuotaExceeded when the user already runs `limit` downloads."""
-        self._start(user_id)
-        try:
-            yield from chunks
-        finally:
-            self._end(user_id)
+    def response(self, user_id: int, chunks: Iterator[bytes], **kwargs: Any) -> StreamingResponse:
+        """A streaming response counted from its first byte to its end, however it ends."""
+        limit = self
+
+        class Counted(StreamingResponse):
+            async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+                if not limit._start(user_id):  # lost a race since check()
+                    await error_json(limit.refusal())(scope, receive, send)
+                    return
+                try:
+                    await super().__call__(scope, receive, send)
+                finally:
+                    limit._end(user_id)
+
+        return Counted(chunks, **kwargs)
 
 
 downloads = DownloadLimit(MAX_DOWNLOADS)
@@ -197,11 +214,11 @@ def listing_download(
         )
     edge, quality = settings.mls_long_edge_px, settings.jpeg_quality
     photos = entries(jobs, edge)
+    downloads.check(user.id)
     chunks = zip_stream(settings.mls_caption, photos, lambda e: sized(storage, e, edge, quality))
-    stream = downloads.counted(user.id, chunks)
-    first = next(stream)  # refused here (429) past MAX_DOWNLOADS
-    return StreamingResponse(
-        itertools.chain([first], stream),
+    return downloads.response(
+        user.id,
+        chunks,
         media_type="application/zip",
         headers={"Content-Disposition": content_disposition(listing)},
     )

@@ -235,3 +235,59 @@ def test_a_job_whose_photo_is_gone_is_a_404_not_a_500(make_web_user, session_fac
         response = agent.get(url)
         assert response.status_code == 404, url
         assert "no longer stored" in response.text
+
+
+# Characters str.isdigit() (or int()) takes that are not 0-9: superscripts, other scripts'
+# digits, full-width and mathematical digits, Roman numerals, fractions.
+UNICODE_DIGITS = ["²", "¹", "١", "३", "１", "𝟙", "Ⅻ", "½", "٣٤"]
+
+
+@pytest.mark.parametrize("digits", UNICODE_DIGITS)
+def test_unicode_digits_in_any_path_are_never_a_500(
+    make_web_user, web_settings, session_factory, style, digits
+):
+    from jobs.models import JobState
+    from tests.factories import completed_job
+
+    user, admin = make_web_user(Role.ADMIN)
+    job = completed_job(session_factory, web_settings, user=user, style=style)
+    with transaction(session_factory) as session:
+        session.merge(job).state = JobState.COMPLETED
+    token = csrf_token_for(admin.cookies["sw_session"], web_settings.secret_key)
+    failures, checked = [], 0
+    for full_path, route in _api_routes():
+        names = re.findall(r"\{(\w+)", full_path)
+        for name in names:
+            url = full_path
+            for other in names:
+                value = digits if other == name else str(job.id)
+                url = re.sub(r"\{" + other + r"[^}]*\}", value, url)
+            for method in sorted(route.methods - {"HEAD"}):
+                response = admin.request(
+                    method,
+                    url,
+                    data={"csrf_token": token},
+                    headers={"X-CSRF-Token": token},
+                    follow_redirects=False,
+                )
+                checked += 1
+                if response.status_code >= 500:
+                    failures.append(f"{method} {url}: {response.status_code}")
+    response = admin.get(f"/jobs/{job.id}/web/{digits}.jpg")
+    assert response.status_code == 404
+    assert checked > 25
+    assert not failures, "\n".join(failures)
+
+
+def test_a_whole_number_field_refuses_unicode_digits(make_web_user, web_settings):
+    _, admin = make_web_user(Role.ADMIN)
+    token = csrf_of(admin.get("/admin/users").text)
+    form = {
+        "email": "new@example.com",
+        "password": "x" * 12,
+        "daily_quota": "²",
+        "csrf_token": token,
+    }
+    response = admin.post("/admin/users", data=form, follow_redirects=False)
+    assert response.status_code < 500
+    assert "enter a whole number" in response.text
