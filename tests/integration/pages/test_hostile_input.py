@@ -239,7 +239,7 @@ def test_a_job_whose_photo_is_gone_is_a_404_not_a_500(make_web_user, session_fac
 
 # Characters str.isdigit() (or int()) takes that are not 0-9: superscripts, other scripts'
 # digits, full-width and mathematical digits, Roman numerals, fractions.
-UNICODE_DIGITS = ["²", "¹", "١", "३", "１", "𝟙", "Ⅻ", "½", "٣٤"]
+UNICODE_DIGITS = ["²", "¹", "\u0661", "३", "\uff11", "\U0001d7d9", "Ⅻ", "½", "٣٤"]
 
 
 @pytest.mark.parametrize("digits", UNICODE_DIGITS)
