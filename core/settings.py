@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from zxcvbn import zxcvbn
 
 from core.generation import ControlEnd, ControlScale, GuidanceScale, Scheduler, Steps, Strength
 
@@ -21,6 +22,10 @@ PLACEHOLDER_WORDS = ("change-me", "changeme", "change_me", "secret", "password",
 MIN_SECRET_CHARS = 32
 MIN_SECRET_DISTINCT = 8
 MIN_SECRET_BITS = 80  # by its own character frequencies: 32 random hex digits give 92+
+# zxcvbn's estimate of the guesses a secret needs, per character (log10): random hex and
+# token_urlsafe strings give 0.90-1.0, English phrases about 0.77, repeated words 0.3.
+MIN_GUESSES_LOG10_PER_CHAR = 0.84
+ESTIMATED_CHARS = 100  # zxcvbn's matching grows with the square of the length
 
 
 def weak_secret(value: str) -> str | None:
@@ -37,6 +42,9 @@ def weak_secret(value: str) -> str | None:
     steps = sum(abs(ord(a) - ord(b)) <= 1 for a, b in itertools.pairwise(value))
     if steps * 2 > len(value):
         return "is a run of neighbouring characters"
+    sample = value[:ESTIMATED_CHARS]
+    if zxcvbn(sample)["guesses_log10"] < MIN_GUESSES_LOG10_PER_CHAR * len(sample):
+        return "follows a pattern (words, dates, repeats or keyboard runs) a guesser tries first"
     return None
 
 
@@ -221,8 +229,8 @@ class Settings(BaseSettings):
     """API, W: `prod` everywhere real: enforces secrets, Secure cookies"""
     secret_key: str = DEFAULT_SECRET
     """API, W: 32+ random chars (`python -c 'import secrets; print(secrets.token_urlsafe(48))'`);
-    signs local file URLs; outside dev mode a low-entropy value (repeats, runs, placeholder words)
-    is refused"""
+    signs local file URLs; outside dev mode a guessable value (repeats, runs, placeholder words,
+    or a pattern the zxcvbn estimator finds: words, dates, keyboard runs) is refused"""
     base_url: str = "http://127.0.0.1:8000"
     """API: Public URL of the API (links, cookies)"""
     trusted_proxies: str = ""
