@@ -38,11 +38,13 @@ def api(settings, engine, tmp_path: Path) -> Iterator[ApiServer]:
         yield server
 
 
-def exchange(url: str, head: list[str], chunks: list[bytes] = (), wait_s: float = 10) -> str:
+def exchange(
+    url: str, head: list[str], chunks: list[bytes] = (), wait_s: float = 10, raw_extra: bytes = b""
+) -> str:
     """Send a request head and body parts (never finishing a chunked body), return the answer."""
     host, port = url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=wait_s) as conn:
-        conn.sendall(("\r\n".join([*head, "", ""])).encode())
+        conn.sendall("\r\n".join([*head, ""]).encode() + raw_extra + b"\r\n")
         try:
             for chunk in chunks:
                 conn.sendall(chunk)
@@ -90,10 +92,19 @@ def chunk(size: int) -> bytes:
     return _chunk_of(b"x" * size)
 
 
+SECURITY_HEADERS = ("content-security-policy:", "x-frame-options: deny", "cache-control: no-store")
+
+
+def assert_secured(answer: str) -> None:
+    top = answer.partition("\r\n\r\n")[0].lower()
+    assert all(header in top for header in SECURITY_HEADERS), top
+
+
 def test_an_anonymous_upload_is_refused_before_its_body_is_read(api):
     answer = exchange(api.url, head("/api/v1/jobs", "Content-Length: 900000"))
     assert answer.startswith("HTTP/1.1 401"), answer[:200]
     assert "sign in first" in answer
+    assert_secured(answer)
 
 
 def test_an_anonymous_chunked_upload_is_refused_at_once(api):
@@ -109,6 +120,7 @@ def test_a_chunked_body_past_the_limit_is_stopped_while_it_streams(api, agent):
     )
     assert answer.startswith("HTTP/1.1 413"), answer[:200]
     assert '"code":"too_large"' in answer
+    assert_secured(answer)
 
 
 def test_conflicting_framing_is_a_400(api, agent):
@@ -122,7 +134,22 @@ def test_conflicting_framing_is_a_400(api, agent):
         ),
         [b"0\r\n\r\n"],
     )
-    assert answer.startswith("HTTP/1.1 400"), answer[:200]
+    assert answer.startswith("HTTP/1.1 400"), answer[:200]  # uvicorn's own, before the app
+
+
+@pytest.mark.parametrize("length", ["²", "1e3", "-1", "٣"])
+def test_a_content_length_that_is_no_number_is_a_400(api, agent, length):
+    answer = exchange(
+        api.url,
+        [
+            "POST /api/v1/jobs HTTP/1.1",
+            "Host: test",
+            f"Authorization: Bearer {agent.token}",
+        ],
+        wait_s=10,
+        raw_extra=f"Content-Length: {length}\r\n".encode("utf-8"),
+    )
+    assert answer.startswith(("HTTP/1.1 400", "HTTP/1.1 422")), answer[:200]
 
 
 def test_a_small_anonymous_body_still_reaches_sign_in(api):
