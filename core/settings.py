@@ -338,10 +338,11 @@ class Settings(BaseSettings):
     """API: Bearer token Prometheus must send to `/metrics` (same randomness check as `SECRET_KEY`);
     empty: `/metrics` is open in dev mode and off (404) in production"""
     signin_free_failures: int = Field(5, ge=1, le=1000)
-    """API: Wrong passwords an account may have before sign-in locks (a client address gets 4
-    times as many)"""
+    """API: Sign-in attempts for an account from one client address before it locks (an address
+    over all accounts gets 4 times as many, an account from everywhere 10 times; a right password
+    takes its attempt back)"""
     signin_lock_base_s: float = Field(1.0, gt=0, le=3600)
-    """API: First lock after the free failures; each further failure doubles it"""
+    """API: First lock past an allowance; each further attempt doubles it"""
     signin_lock_max_s: float = Field(900.0, gt=0, le=7 * 24 * 3600)
     """API: Longest sign-in lock"""
     quality_max_rerolls: int = Field(2, ge=0, le=5)
