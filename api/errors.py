@@ -77,7 +77,8 @@ def _validation_failed(exc: RequestValidationError) -> ValidationFailed:
 
 def _from_http(exc: StarletteHTTPException) -> ServiceError:
     message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    error = ServiceError(message, code=code_for_status(exc.status_code), headers=exc.headers)
+    headers = dict(exc.headers or {})
+    error = ServiceError(message, code=code_for_status(exc.status_code), headers=headers)
     error.status = exc.status_code
     return error
 

@@ -147,7 +147,7 @@ def test_a_content_length_that_is_no_number_is_a_400(api, agent, length):
             f"Authorization: Bearer {agent.token}",
         ],
         wait_s=10,
-        raw_extra=f"Content-Length: {length}\r\n".encode("utf-8"),
+        raw_extra=f"Content-Length: {length}\r\n".encode(),
     )
     assert answer.startswith(("HTTP/1.1 400", "HTTP/1.1 422")), answer[:200]
 
