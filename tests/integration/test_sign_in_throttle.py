@@ -20,7 +20,7 @@ from accounts.models import Role, SignInThrottle, ThrottleScope
 from core.db import transaction
 from tests.factories import PASSWORD, make_user
 from tests.support.forms import csrf_of
-from tests.support.processes import ApiServer, wait_for
+from tests.support.processes import ApiServer
 
 FREE = 3
 LOCK_BASE_S = 60
@@ -40,16 +40,8 @@ def _apis(settings, tmp_path: Path, count: int, **extra: object) -> Iterator[lis
     with ExitStack() as stack:
         urls = []
         for n in range(count):
-            url = stack.enter_context(ApiServer(tmp_path / f"api{n}.log", **env)).url
-
-            def up(url: str = url) -> bool:
-                try:
-                    return httpx.get(f"{url}/healthz", timeout=2).status_code == 200
-                except httpx.HTTPError:
-                    return False
-
-            wait_for(up, what="an API process answering")
-            urls.append(url)
+            server = stack.enter_context(ApiServer(tmp_path / f"api{n}.log", **env))
+            urls.append(server.wait_until_answering().url)
         yield urls
 
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from api.body_gate import ANONYMOUS_BODY_BYTES
-from tests.support.processes import ApiServer, wait_for
+from tests.support.processes import ApiServer, dev_api
 
 MAX_UPLOAD_BYTES = 1024  # the gate's limit is this plus 1 MiB for the multipart envelope
 LIMIT = MAX_UPLOAD_BYTES + 1024 * 1024
@@ -20,21 +20,7 @@ LIMIT = MAX_UPLOAD_BYTES + 1024 * 1024
 
 @pytest.fixture
 def api(settings, engine, tmp_path: Path) -> Iterator[ApiServer]:
-    env = {
-        "APP_ENV": "dev",
-        "DATABASE_URL": settings.database_url,
-        "LOCAL_STORAGE_DIR": settings.local_storage_dir,
-        "MAX_UPLOAD_BYTES": MAX_UPLOAD_BYTES,
-    }
-    with ApiServer(tmp_path / "api.log", **env) as server:
-
-        def up() -> bool:
-            try:
-                return httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_for(up, what="the API answering")
+    with dev_api(settings, tmp_path / "api.log", MAX_UPLOAD_BYTES=MAX_UPLOAD_BYTES) as server:
         yield server
 
 

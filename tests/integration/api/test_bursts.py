@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.factories import photo_bytes
-from tests.support.processes import ApiServer, wait_for
+from tests.support.processes import dev_api
 
 pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
@@ -25,21 +25,7 @@ ME_BOUND_S = 1.0
 
 @pytest.fixture
 def api(settings, engine, tmp_path: Path) -> Iterator[str]:
-    env = {
-        "APP_ENV": "dev",
-        "DATABASE_URL": settings.database_url,
-        "LOCAL_STORAGE_DIR": settings.local_storage_dir,
-        "MIN_UPLOAD_SIDE_PX": 32,
-    }
-    with ApiServer(tmp_path / "api.log", **env) as server:
-
-        def up() -> bool:
-            try:
-                return httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_for(up, what="the API answering")
+    with dev_api(settings, tmp_path / "api.log", MIN_UPLOAD_SIDE_PX=32) as server:
         yield server.url
 
 

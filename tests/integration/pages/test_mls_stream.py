@@ -24,7 +24,7 @@ from core.storage import LocalStorage, job_input_key, job_result_key, sized_key
 from jobs.models import JobState
 from tests.factories import PASSWORD, completed_job, encode, make_job, make_style, make_user
 from tests.support.forms import csrf_of
-from tests.support.processes import ApiServer, wait_for
+from tests.support.processes import ApiServer, dev_api, wait_for
 
 JOBS = 50
 LONG_EDGE = 1024
@@ -33,21 +33,7 @@ PEAK_GROWTH_BOUND_MB = 32  # the zip is about 50 MB: built whole in memory it pa
 
 @pytest.fixture
 def api(settings, engine, tmp_path: Path) -> Iterator[ApiServer]:
-    env = {
-        "APP_ENV": "dev",
-        "DATABASE_URL": settings.database_url,
-        "LOCAL_STORAGE_DIR": settings.local_storage_dir,
-        "MLS_LONG_EDGE_PX": LONG_EDGE,
-    }
-    with ApiServer(tmp_path / "api.log", **env) as server:
-
-        def up() -> bool:
-            try:
-                return httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_for(up, what="the API answering")
+    with dev_api(settings, tmp_path / "api.log", MLS_LONG_EDGE_PX=LONG_EDGE) as server:
         yield server
 
 
