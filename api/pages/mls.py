@@ -181,7 +181,7 @@ def content_disposition(listing: str) -> str:
     """`attachment` with an ASCII file name and the listing's own letters (RFC 6266 / 5987)."""
     words = "".join(c if c.isalnum() else "-" for c in listing.strip().lower())
     name = "-".join(filter(None, words.split("-")))[:60] or "listing"
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     plain = "-".join(filter(None, "".join(c if c.isalnum() else "-" for c in plain).split("-")))
     return (
         f'attachment; filename="mls-{plain or "listing"}.zip"; '

@@ -8,6 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from fastapi import params
 from fastapi.routing import APIRoute, iter_route_contexts
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from accounts.models import Role
@@ -290,3 +293,18 @@ def test_a_whole_number_field_refuses_unicode_digits(make_web_user, web_settings
     response = admin.post("/admin/users", data=form, follow_redirects=False)
     assert response.status_code < 500
     assert "enter a whole number" in response.text
+
+
+@hypothesis_settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(listing=st.text(min_size=1, max_size=200))
+def test_a_listing_name_in_any_script_makes_a_valid_download_header(listing):
+    from urllib.parse import unquote
+
+    from api.pages.mls import content_disposition
+
+    header = content_disposition(listing)
+    header.encode("latin-1")  # what Starlette sends: anything else was a 500
+    plain = re.search(r'filename="([^"]*)"', header).group(1)
+    assert plain.isascii() and re.fullmatch(r"mls-[a-z0-9-]+\.zip", plain), plain
+    encoded = header.split("filename*=UTF-8''")[1]
+    assert encoded.isascii() and unquote(encoded).startswith("mls-")
