@@ -70,10 +70,11 @@ class AuthToken(Base):
 
 
 class ThrottleScope(StrEnum):
-    """What a sign-in throttle row counts failures for."""
+    """What a sign-in throttle row counts attempts for (accounts/throttle.py)."""
 
-    ACCOUNT = "account"  # one email address (lower case), whichever client tries it
+    ACCOUNT = "account"  # one email address (lower case), from every address but known devices
     ADDRESS = "address"  # one client address, whichever accounts it tries
+    ACCOUNT_ADDRESS = "account_address"  # one email address from one client address
 
 
 class SignInThrottle(Base):

@@ -6,11 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from starlette.types import ASGIApp
 
 from api import pages
-from api.body_gate import BodyGate, BodyRefused, body_refused_response
+from api.body_gate import BodyGate
+from api.client_address import ForwardedFor
+from api.db_slots import DatabaseSlots, slots_for
 from api.docs import OPENAPI_URL, docs_enabled, install_docs
 from api.errors import install_error_handlers
+from api.fair_share import FairShare
 from api.routers import (
     auth,
     catalog,
@@ -40,6 +44,14 @@ final. Every error has the shape `{"error": {"code", "message", "field"}}`.
 """
 
 
+class Stagewright(FastAPI):
+    """The app, with its security headers outside Starlette's error middleware, so that every
+    answer has them: a 500 and the body gate's own refusals too."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack(), self.state.settings)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; engine, sessions and storage are made once and kept on app.state."""
     settings = settings or get_settings()
@@ -50,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(
+    app = Stagewright(
         title="Stagewright API",
         version="1",
         description=DESCRIPTION,
@@ -62,16 +74,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.db_slots = DatabaseSlots(slots_for(engine))
     app.state.storage = make_storage(settings)
 
     install_error_handlers(app)
-    app.add_exception_handler(BodyRefused, body_refused_response)
-    app.add_middleware(SecurityHeaders, settings=settings)
+    # Added innermost first: the client's address is known before its share, and a client waits
+    # for its share before the gate checks its credentials and reads its body.
     app.add_middleware(
         BodyGate,
         max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
         sessions=app.state.sessionmaker,
+        slots=app.state.db_slots,
     )
+    app.add_middleware(FairShare)
+    app.add_middleware(ForwardedFor, networks=settings.trusted_networks)
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, catalog, jobs, room_guesses, shares, workers):

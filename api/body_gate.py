@@ -2,6 +2,8 @@
 
 Only a signed-in client may send more than a sign-in form's worth of bytes, and that is checked
 before the first byte of the body is read, so an anonymous upload never reaches a temp file.
+When the credentials cannot be checked (the database fails), the gate answers 503 before reading
+the body: it never takes a client it could not check for a signed-in one.
 """
 
 from __future__ import annotations
@@ -10,40 +12,21 @@ import anyio
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import Headers
-from starlette.exceptions import HTTPException
-from starlette.requests import Request, cookie_parser
-from starlette.responses import JSONResponse
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accounts.models import TokenKind
 from accounts.service import resolve_token
+from api.db_slots import DatabaseSlots
 from api.deps import SESSION_COOKIE
-from api.errors import error_response
+from api.errors import Unauthorized, error_json
+from api.inputs import ascii_digits
 from core.db import transaction
+from core.errors import AppError, ServiceError, TooLarge
+from core.faults import DatabaseUnavailable
 
 # Enough for the sign-in form and the token request, the only bodies an anonymous client sends.
 ANONYMOUS_BODY_BYTES = 64 * 1024
-
-
-class BodyRefused(HTTPException):
-    """Raised from `receive` when the streamed body passes the limit (FastAPI re-raises these)."""
-
-    def __init__(self, limit: int) -> None:
-        if limit == ANONYMOUS_BODY_BYTES:
-            self.code = "unauthorized"
-            message = "sign in first: only a signed-in client may send a large body"
-        else:
-            self.code = "too_large"
-            message = f"the request body is larger than {limit // (1024 * 1024)} MB"
-        super().__init__(401 if self.code == "unauthorized" else 413, message)
-
-    def response(self) -> JSONResponse:
-        return error_response(self.status_code, self.code, self.detail)
-
-
-async def body_refused_response(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, BodyRefused)
-    return exc.response()
 
 
 def _credentials(headers: Headers) -> tuple[str, TokenKind] | None:
@@ -54,67 +37,92 @@ def _credentials(headers: Headers) -> tuple[str, TokenKind] | None:
     return (cookie, TokenKind.SESSION) if cookie else None
 
 
+def _framing_error(headers: Headers) -> ServiceError | None:
+    length = headers.get("content-length")
+    chunked = "transfer-encoding" in headers
+    if length is None:
+        return None
+    if chunked:
+        return ServiceError("send either Content-Length or Transfer-Encoding, not both")
+    if not ascii_digits(length):
+        return ServiceError("invalid Content-Length header")
+    return None
+
+
+def _refusal(limit: int) -> AppError:
+    if limit == ANONYMOUS_BODY_BYTES:
+        return Unauthorized("sign in first: only a signed-in client may send a large body")
+    return TooLarge(f"the request body is larger than {limit // (1024 * 1024)} MB")
+
+
 class BodyGate:
     """Refuse conflicting framing (400); stop bodies past the limit while they stream (413)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, sessions: sessionmaker[Session]) -> None:
-        self.app, self.max_bytes, self.sessions = app, max_bytes, sessions
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, sessions: sessionmaker[Session], slots: DatabaseSlots
+    ) -> None:
+        self.app, self.max_bytes, self.sessions, self.slots = app, max_bytes, sessions, slots
 
-    def _signed_in(self, headers: Headers) -> bool:
+    def _resolves(self, credentials: tuple[str, TokenKind]) -> bool:
+        try:
+            with transaction(self.sessions) as session:
+                return resolve_token(session, credentials[0], kind=credentials[1]) is not None
+        except SQLAlchemyError as exc:
+            raise DatabaseUnavailable(f"the body gate could not check a token: {exc}") from exc
+
+    async def _signed_in(self, headers: Headers) -> bool:
         found = _credentials(headers)
         if found is None:
             return False
-        try:
-            with transaction(self.sessions) as session:
-                return resolve_token(session, found[0], kind=found[1]) is not None
-        except SQLAlchemyError:
-            return True  # the route itself answers for the database (503); do not guess a 401
+        async with self.slots.hold():
+            return await anyio.to_thread.run_sync(self._resolves, found)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        length = headers.get("content-length")
-        chunked = "transfer-encoding" in headers
-        if length is not None and (chunked or not length.isdigit()):
-            message = (
-                "send either Content-Length or Transfer-Encoding, not both"
-                if chunked
-                else "invalid Content-Length header"
-            )
-            await error_response(400, "bad_request", message)(scope, receive, send)
+        if error := _framing_error(headers):
+            await error_json(error)(scope, receive, send)
             return
-        declared = int(length) if length is not None else 0
+        declared = int(headers.get("content-length") or 0)
         limit = self.max_bytes
-        if (chunked or declared > ANONYMOUS_BODY_BYTES) and not await anyio.to_thread.run_sync(
-            self._signed_in, headers
-        ):
-            limit = ANONYMOUS_BODY_BYTES
-        refusal = BodyRefused(limit)
+        if "transfer-encoding" in headers or declared > ANONYMOUS_BODY_BYTES:
+            try:
+                if not await self._signed_in(headers):
+                    limit = ANONYMOUS_BODY_BYTES
+            except AppError as error:
+                await error_json(error)(scope, receive, send)
+                return
         if declared > limit:
-            await refusal.response()(scope, receive, send)
+            await error_json(_refusal(limit))(scope, receive, send)
             return
-        received = 0
+        await self._gated(scope, receive, send, limit)
+
+    async def _gated(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        """Run the app; past `limit` received bytes, answer the refusal (unless the app has
+        begun its answer) and tell the app the client is gone; what it sends then is dropped."""
+        received, started, cut, answered = 0, False, False, False
 
         async def counted() -> Message:
-            nonlocal received
+            nonlocal received, cut, answered
+            if cut:
+                return {"type": "http.disconnect"}
             message = await receive()
             received += len(message.get("body", b""))
-            if received > limit:
-                raise refusal
-            return message
-
-        started = False
+            if received <= limit:
+                return message
+            cut = True
+            if not started:
+                await error_json(_refusal(limit))(scope, receive, send)
+                answered = True
+            return {"type": "http.disconnect"}
 
         async def watched(message: Message) -> None:
             nonlocal started
+            if answered:
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        try:
-            await self.app(scope, counted, watched)
-        except BodyRefused:
-            if started:
-                raise
-            await refusal.response()(scope, receive, send)
+        await self.app(scope, counted, watched)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
@@ -38,18 +39,28 @@ def roll_back_request(request: Request) -> None:
     request.state.roll_back = True
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed before the response is sent, else rolled back."""
-    with request.app.state.sessionmaker() as session:
+def _end(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+    finally:
+        session.close()  # rolls back whatever was not committed; the connection goes back
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request, in its turn at the database (api/db_slots.py): committed
+    before the response is sent, else rolled back, and closed before the turn is given back."""
+    async with request.app.state.db_slots.hold():
+        session = request.app.state.sessionmaker()
         try:
             yield session
         except BaseException:
-            session.rollback()
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(_end, session, False)
             raise
-        if getattr(request.state, "roll_back", False):
-            session.rollback()
-        else:
-            session.commit()
+        commit = not getattr(request.state, "roll_back", False)
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(_end, session, commit)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

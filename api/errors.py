@@ -1,9 +1,11 @@
-"""One JSON error shape for every failure: {"error": {"code", "message", "field"}}."""
+"""The one place errors become answers: every failure is mapped to an AppError (core/errors.py)
+and answered as JSON, `{"error": {"code", "message", "field"}}`, or as an HTML page on page
+routes, with the error's status and headers (Retry-After, WWW-Authenticate)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -11,11 +13,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
-from core.errors import ServiceError
-from core.faults import RETRY_AFTER_S, Fault, classify, unavailable_faults
+from core.errors import AppError, Invalid, ServiceError
+from core.faults import Fault, classify, unavailable_faults
 
 log = logging.getLogger(__name__)
+
+PageRenderer = Callable[[Request, AppError], Response]
+"""Renders an error as an HTML page (api/pages installs one on app.state.error_page)."""
 
 
 class Unauthorized(ServiceError):
@@ -35,21 +41,17 @@ class Forbidden(ServiceError):
     code = "forbidden"
 
 
-def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "field": field}}
+class ValidationFailed(Invalid):
+    """The request does not match the route's schema; `details` lists every problem."""
+
+    code = "validation_error"
+
+    def __init__(self, message: str, field: str | None, details: list[dict[str, Any]]) -> None:
+        super().__init__(message, field=field)
+        self.details = details
 
 
-def error_response(
-    status: int,
-    code: str,
-    message: str,
-    field: str | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> JSONResponse:
-    return JSONResponse(error_body(code, message, field), status_code=status, headers=headers)
-
-
-def _code_for_status(status: int) -> str:
+def code_for_status(status: int) -> str:
     try:
         return HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
     except ValueError:
@@ -61,52 +63,64 @@ def _field_name(loc: tuple[Any, ...]) -> str | None:
     return ".".join(parts) or None
 
 
-async def _service_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ServiceError)
-    return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers)
-
-
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
-    message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    return error_response(
-        exc.status_code, _code_for_status(exc.status_code), message, headers=exc.headers
-    )
-
-
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+def _validation_failed(exc: RequestValidationError) -> ValidationFailed:
     errors = list(exc.errors())
     first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
     field = _field_name(tuple(first.get("loc", ())))
     message = str(first.get("msg", "invalid request"))
-    body = error_body("validation_error", f"{field}: {message}" if field else message, field)
-    body["error"]["details"] = [
+    details = [
         {"field": _field_name(tuple(error.get("loc", ()))), "message": str(error.get("msg"))}
         for error in errors
     ]
-    return JSONResponse(body, status_code=422)
+    return ValidationFailed(f"{field}: {message}" if field else message, field, details)
 
 
-async def _fault(request: Request, exc: Exception) -> JSONResponse:
-    """A named fault (a database that cannot be reached, ...) answered with its status."""
-    fault = classify(exc)
-    if fault is None:
-        return await _unexpected_error(request, exc)
-    log.warning("%s on %s %s: %s", fault.label, request.method, request.url.path, fault)
-    retry = {"Retry-After": str(RETRY_AFTER_S)} if fault.status == 503 else None
-    return error_response(fault.status, fault.code, fault.public_message, headers=retry)
+def _from_http(exc: StarletteHTTPException) -> ServiceError:
+    message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    headers = dict(exc.headers or {})
+    error = ServiceError(message, code=code_for_status(exc.status_code), headers=headers)
+    error.status = exc.status_code
+    return error
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "internal_error", "something went wrong on our side; try again")
+def as_app_error(exc: BaseException) -> AppError:
+    """The AppError that answers for any exception; a bug is a plain 500."""
+    if isinstance(exc, AppError):
+        return exc
+    if isinstance(exc, RequestValidationError):
+        return _validation_failed(exc)
+    if isinstance(exc, StarletteHTTPException):
+        return _from_http(exc)
+    return classify(exc) or AppError()
+
+
+def error_json(error: AppError) -> JSONResponse:
+    """The JSON answer: status, headers and the one error shape."""
+    body: dict[str, Any] = {"code": error.code, "message": error.message, "field": error.field}
+    if isinstance(error, ValidationFailed):
+        body["details"] = error.details
+    return JSONResponse({"error": body}, status_code=error.status, headers=error.headers)
+
+
+def _log(request: Request, exc: BaseException, error: AppError) -> None:
+    where = f"{request.method} {request.url.path}"
+    if isinstance(error, Fault):
+        log.warning("%s on %s: %s", error.label, where, error)
+    elif error.status >= 500:
+        log.error("unhandled error on %s", where, exc_info=exc)
+
+
+async def answer_error(request: Request, exc: Exception) -> Response:
+    """The one handler: log what needs a look, then answer as the route's kind (page or JSON)."""
+    error = as_app_error(exc)
+    _log(request, exc, error)
+    page: PageRenderer | None = getattr(request.app.state, "error_page", None)
+    if page is not None and getattr(request.scope.get("route"), "renders_html", False):
+        return page(request, error)
+    return error_json(error)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(ServiceError, _service_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    for kind in (Fault, *unavailable_faults):
-        app.add_exception_handler(kind, _fault)
-    app.add_exception_handler(Exception, _unexpected_error)
+    for kind in (AppError, StarletteHTTPException, RequestValidationError, *unavailable_faults):
+        app.add_exception_handler(kind, answer_error)
+    app.add_exception_handler(Exception, answer_error)

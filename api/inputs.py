@@ -36,7 +36,13 @@ def _limit(name: str) -> int:
 
 
 def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    """In UTC; a value whose offset moves it past year 1 or 9999 is refused (a 422, not a 500)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("the date is out of range once its offset is applied") from exc
 
 
 # A date-time a client sends: one without an offset is read as UTC (never a naive value inside).
@@ -129,11 +135,14 @@ def _int_queries(route: APIRoute) -> frozenset[str]:
     return frozenset(names)
 
 
+def ascii_digits(text: str) -> bool:
+    """Only 0-9: `str.isdigit` also takes `²` and other digits that `int()` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def _out_of_range(name: str, value: str) -> bool:
     digits = value.removeprefix("-")
-    return (
-        digits.isascii() and digits.isdigit() and (len(digits) > 19 or int(digits) > _limit(name))
-    )
+    return ascii_digits(digits) and (len(digits) > 19 or int(digits) > _limit(name))
 
 
 def check_address(request: Request, int_queries: frozenset[str] = frozenset()) -> None:

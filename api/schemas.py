@@ -167,9 +167,11 @@ class HealthOut(BaseModel):
 
 
 class ReadyOut(BaseModel):
+    """`ready`; the schema revision and storage backend only for those who may see details."""
+
     status: str
-    schema_revision: str
-    storage: str
+    schema_revision: str | None = None
+    storage: str | None = None
 
 
 class WorkerOut(BaseModel):

@@ -1,4 +1,5 @@
-"""The web UI's cookies: the session, the pre-sign-in CSRF seed and one-shot flash messages."""
+"""The web UI's cookies: the session, the pre-sign-in CSRF seed, one-shot flash messages and the
+known-device mark."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from core.signing import digests_match
 # Seeds the CSRF token of the sign-in form, before there is a session (login CSRF).
 ANON_COOKIE = "sw_anon"
 FLASH_COOKIE = "sw_flash"
+# Marks a browser that signed in to an account before (api/sign_in_guard.py).
+DEVICE_COOKIE = "sw_device"
+DEVICE_COOKIE_MAX_AGE_S = 365 * 24 * 3600
 CSRF_FIELD = "csrf_token"
 FLASH_KINDS = frozenset({"success", "error", "warning", "info"})
 
@@ -45,6 +49,10 @@ def _cookie(response: Response, name: str, value: str, settings: Settings, max_a
 def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
     _cookie(response, SESSION_COOKIE, token, settings, settings.session_ttl_s)
     response.delete_cookie(ANON_COOKIE, path="/")
+
+
+def set_device_cookie(response: Response, mark: str, settings: Settings) -> None:
+    _cookie(response, DEVICE_COOKIE, mark, settings, DEVICE_COOKIE_MAX_AGE_S)
 
 
 def clear_session_cookie(response: Response) -> None:

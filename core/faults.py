@@ -1,45 +1,38 @@
-"""Every fault has a name: each kind of failure, its HTTP status (API) and retry policy (worker).
+"""Every fault has a name: failures on our side, each with its HTTP status (API) and retry policy
+(worker), under the one root in core/errors.py.
 
 `classify` is the one place that turns a raw exception (a driver error, a torch out-of-memory
-error) into one of these; the API's error handler and the worker loop both use it.
+error) into one of these; the API's error mapping and the worker loop both use it.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-RETRY_AFTER_S = 5
-"""What a 503 tells clients to wait before they try again."""
+from core.errors import RETRY_AFTER_S as RETRY_AFTER_S
+from core.errors import AppError
+from core.errors import Retry as Retry
 
 
-class Retry(StrEnum):
-    """What the worker does with a job whose attempt ended in a fault."""
-
-    POSTPONE = "postpone"  # back to pending after a backoff; the attempt is not used up
-    RETRY = "retry"  # back to pending after a backoff, using up an attempt
-    FAIL = "fail"  # failed for good: retrying cannot help
-    ABANDON = "abandon"  # write nothing: the job is no longer ours
-
-
-class Fault(Exception):
-    """A named failure; subclasses set how the API and the worker answer it."""
+class Fault(AppError):
+    """A failure on our side: `str(fault)` is the detail for the log, never shown to clients,
+    who read the class's `message` (or the one given)."""
 
     label = "error"
-    public_message = "something went wrong on our side; try again"
-    status = 500
-    code = "internal_error"
-    retry = Retry.RETRY
+
+    def __init__(self, detail: str = "", *, message: str | None = None) -> None:
+        super().__init__(message)
+        self.args = (detail or self.message,)
 
 
 class DatabaseUnavailable(Fault):
     """PostgreSQL (or the SQLite file) cannot be reached or refused the connection."""
 
     label = "database unavailable"
-    public_message = "the database is unavailable right now; try again in a few seconds"
+    message = "the database is unavailable right now; try again in a few seconds"
     status = 503
     code = "unavailable"
+    title = "Temporarily unavailable"
     retry = Retry.POSTPONE
 
 
@@ -47,9 +40,10 @@ class StorageUnavailable(Fault):
     """The object store (or local disk) could not be reached, is full or refused the write."""
 
     label = "storage unavailable"
-    public_message = "image storage is unavailable right now; try again in a few seconds"
+    message = "image storage is unavailable right now; try again in a few seconds"
     status = 503
     code = "unavailable"
+    title = "Temporarily unavailable"
     retry = Retry.POSTPONE
 
 
@@ -57,7 +51,7 @@ class BadInput(Fault):
     """The job's inputs cannot be staged as given; retrying would fail the same way."""
 
     label = "bad input"
-    public_message = "the input cannot be staged as given"
+    message = "the input cannot be staged as given"
     status = 422
     code = "invalid"
     retry = Retry.FAIL

@@ -1,12 +1,14 @@
 """Upload validation: decode, check limits, orient, strip metadata, normalise to sRGB JPEG.
 
-An upright RGB JPEG in sRGB needs no pixel change: its metadata is cut out losslessly, which
-keeps the agent's photo bit-exact and costs a fraction of a re-encode.
+An upright RGB JPEG in sRGB needs no pixel change: its metadata, and whatever follows its end, is
+cut out losslessly, which keeps the agent's photo bit-exact and costs a fraction of a re-encode.
+Every other photo is re-encoded, which keeps nothing but its pixels.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -22,7 +24,10 @@ WHITE = (255, 255, 255)
 MAX_SIDE_PX = 65_500
 _SRGB = ImageCms.createProfile("sRGB")
 EXIF_ORIENTATION = 0x0112
-SOS, COM, APP1, APP15 = 0xDA, 0xFE, 0xE1, 0xEF
+SOS, EOI, COM, APP1, APP15 = 0xDA, 0xD9, 0xFE, 0xE1, 0xEF
+# The marker after a scan's entropy-coded data: 0xFF followed by neither a stuffed zero, a restart
+# marker (RST0-RST7) nor another fill byte.
+_NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 
 
 class ImageRejected(ServiceError):
@@ -69,7 +74,12 @@ def normalise_upload(data: bytes, settings: Settings) -> NormalisedImage:
         # refused as before, for a fraction of a full decode; the pixels themselves are kept.
         image.draft("RGB", (width // 8, height // 8))
         _load(image, settings)
-        return NormalisedImage(strip_jpeg_metadata(data), width, height)
+        try:
+            return NormalisedImage(strip_jpeg_metadata(data), width, height)
+        except ValueError as exc:
+            raise ImageRejected(
+                "corrupt_image", f"the photo's structure is damaged ({exc}); export it again"
+            ) from exc
     _load(image, settings)
     image = _to_rgb(ImageOps.exif_transpose(image))
     buffer = io.BytesIO()
@@ -94,27 +104,39 @@ def _usable_as_is(image: Image.Image) -> bool:
 
 
 def strip_jpeg_metadata(data: bytes) -> bytes:
-    """The JPEG without its APP1-APP15 segments (EXIF, XMP, ICC, …) or comments.
+    """The JPEG without its APP1-APP15 segments (EXIF, XMP, ICC, …), its comments and anything
+    after its end marker (a motion photo's video, an appended archive); ValueError when its
+    segments do not chain.
 
     Multi-picture files (MPO, images appended after the first) never get here: Pillow reports
     them as MPO, and they are re-encoded.
     """
     out, i = [data[:2]], 2
-    while i + 4 <= len(data):
-        if data[i] != 0xFF:
+    while True:
+        if i + 2 > len(data) or data[i] != 0xFF:
             raise ValueError(f"no JPEG marker at byte {i}")
         marker = data[i + 1]
         if marker == 0xFF:  # fill byte before a marker
             i += 1
             continue
-        if marker == SOS:  # the scans: entropy-coded data, copied as they are
-            out.append(data[i:])
-            break
+        if marker == EOI:
+            out.append(data[i : i + 2])
+            return b"".join(out)
         length = int.from_bytes(data[i + 2 : i + 4], "big")
+        end = i + 2 + length
+        if length < 2 or end > len(data):
+            raise ValueError(f"the segment at byte {i} runs past the end of the file")
+        if marker == SOS:  # a scan: its entropy-coded data runs to the next marker
+            found = _NEXT_MARKER.search(data, end)
+            if found is None:  # no end marker: the scan ends with the file
+                out += [data[i:], b"\xff\xd9"]
+                return b"".join(out)
+            out.append(data[i : found.start()])
+            i = found.start()
+            continue
         if not (APP1 <= marker <= APP15 or marker == COM):
-            out.append(data[i : i + 2 + length])
-        i += 2 + length
-    return b"".join(out)
+            out.append(data[i:end])
+        i = end
 
 
 def _open(data: bytes, settings: Settings) -> Image.Image:

@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from alembic import command
 
@@ -36,9 +36,11 @@ def head_revision() -> str:
     return head
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revision(bind: Engine | Connection) -> str | None:
     """The revision the database is at (None when never migrated)."""
-    with engine.connect() as connection:
+    if isinstance(bind, Connection):
+        return MigrationContext.configure(bind).get_current_revision()
+    with bind.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
@@ -46,9 +48,9 @@ class SchemaNotAtHead(RuntimeError):
     """The database schema is not the one this code was written for."""
 
 
-def require_head(engine: Engine) -> None:
+def require_head(bind: Engine | Connection) -> None:
     """Refuse to run against a schema that is behind or ahead of this code."""
-    current, head = current_revision(engine), head_revision()
+    current, head = current_revision(bind), head_revision()
     if current != head:
         raise SchemaNotAtHead(
             f"database schema is at {current or 'nothing'}, this code needs {head}: "

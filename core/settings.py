@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import math
 from collections import Counter
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from zxcvbn import zxcvbn
 
 from core.generation import (
     ControlEnd,
@@ -28,6 +30,10 @@ PLACEHOLDER_WORDS = ("change-me", "changeme", "change_me", "secret", "password",
 MIN_SECRET_CHARS = 32
 MIN_SECRET_DISTINCT = 8
 MIN_SECRET_BITS = 80  # by its own character frequencies: 32 random hex digits give 92+
+# zxcvbn's estimate of the guesses a secret needs, per character (log10): random hex and
+# token_urlsafe strings give 0.90-1.0, English phrases about 0.77, repeated words 0.3.
+MIN_GUESSES_LOG10_PER_CHAR = 0.84
+ESTIMATED_CHARS = 100  # zxcvbn's matching grows with the square of the length
 
 
 def weak_secret(value: str) -> str | None:
@@ -44,7 +50,19 @@ def weak_secret(value: str) -> str | None:
     steps = sum(abs(ord(a) - ord(b)) <= 1 for a, b in itertools.pairwise(value))
     if steps * 2 > len(value):
         return "is a run of neighbouring characters"
+    sample = value[:ESTIMATED_CHARS]
+    if zxcvbn(sample)["guesses_log10"] < MIN_GUESSES_LOG10_PER_CHAR * len(sample):
+        return "follows a pattern (words, dates, repeats or keyboard runs) a guesser tries first"
     return None
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def networks(value: str) -> list[Network]:
+    """`10.0.0.1, 10.1.0.0/16, ::1` as networks; ValueError on an entry that is none."""
+    parts = (part.strip() for part in value.split(","))
+    return [ipaddress.ip_network(part, strict=False) for part in parts if part]
 
 
 class AppEnv(StrEnum):
@@ -222,10 +240,14 @@ class Settings(BaseSettings):
     """API, W: `prod` everywhere real: enforces secrets, Secure cookies"""
     secret_key: str = DEFAULT_SECRET
     """API, W: 32+ random chars (`python -c 'import secrets; print(secrets.token_urlsafe(48))'`);
-    signs local file URLs; outside dev mode a low-entropy value (repeats, runs, placeholder words)
-    is refused"""
+    signs local file URLs; outside dev mode a guessable value (repeats, runs, placeholder words,
+    or a pattern the zxcvbn estimator finds: words, dates, keyboard runs) is refused"""
     base_url: str = "http://127.0.0.1:8000"
     """API: Public URL of the API (links, cookies)"""
+    trusted_proxies: str = ""
+    """API: Addresses or networks (`10.0.0.5, 10.1.0.0/16`) of the reverse proxies in front of the
+    API; the client is the right-most `X-Forwarded-For` hop not among them. Empty: the peer is the
+    client and `X-Forwarded-For` is ignored"""
 
     database_url: str = "sqlite:///./var/stagewright.db"
     """API, W: `postgresql+psycopg://user:pass@host:5432/db?sslmode=require` (`postgres://`
@@ -327,10 +349,11 @@ class Settings(BaseSettings):
     """API: Bearer token Prometheus must send to `/metrics` (same randomness check as `SECRET_KEY`);
     empty: `/metrics` is open in dev mode and off (404) in production"""
     signin_free_failures: int = Field(5, ge=1, le=1000)
-    """API: Wrong passwords an account may have before sign-in locks (a client address gets 4
-    times as many)"""
+    """API: Sign-in attempts for an account from one client address before it locks (an address
+    over all accounts gets 4 times as many, an account from everywhere 10 times; a right password
+    takes its attempt back)"""
     signin_lock_base_s: float = Field(1.0, gt=0, le=3600)
-    """API: First lock after the free failures; each further failure doubles it"""
+    """API: First lock past an allowance; each further attempt doubles it"""
     signin_lock_max_s: float = Field(900.0, gt=0, le=7 * 24 * 3600)
     """API: Longest sign-in lock"""
     quality_max_rerolls: int = Field(2, ge=0, le=5)
@@ -355,6 +378,12 @@ class Settings(BaseSettings):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_networks(cls, value: str) -> str:
+        networks(value)  # a ValueError names the bad entry
+        return value
+
     @model_validator(mode="after")
     def _check_production(self) -> Settings:
         if self.app_env is AppEnv.DEV:
@@ -377,6 +406,10 @@ class Settings(BaseSettings):
             if missing:
                 raise ValueError(f"missing R2 settings: {', '.join(missing)}")
         return self
+
+    @property
+    def trusted_networks(self) -> list[Network]:
+        return networks(self.trusted_proxies)
 
     @property
     def r2_endpoint(self) -> str:

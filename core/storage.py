@@ -18,23 +18,28 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from core.errors import NotFound
 from core.faults import StorageUnavailable
 from core.settings import Settings, StorageBackend
 from core.signing import digests_match
 
 StorageError = StorageUnavailable
-"""The storage modules' name for the fault: the store could not be reached or refused."""
+"""The storage modules' name for the outage: the store could not be reached or refused."""
 
 PROBE_TIMEOUT_S = 2.0
 """How long a readiness probe waits for the store."""
 
 
-class ObjectNotFound(StorageError):
-    """No object under that key."""
+class ObjectNotFound(NotFound, FileNotFoundError):
+    """No object under that key: a 404, not an outage (and, like a missing local file, an
+    OSError)."""
 
-    status = 404
-    code = "not_found"
-    public_message = "no such file"
+    message = "this image is no longer stored"
+    title = "Image not available"
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.args = (key,)
 
 
 RENDITIONS = {"labelled": "", "clean": "-clean"}
@@ -83,6 +88,12 @@ def phone_key(key: str) -> str:
 
 def brokerage_logo_key() -> str:
     return "brokerage/logo.png"
+
+
+def sized_key(key: str, long_edge: int, quality: int) -> str:
+    """Where a copy of the image under `key` scaled to `long_edge` (the MLS zip's) is kept."""
+    stem = key.rpartition(".")[0] or key
+    return f"{stem}-{int(long_edge)}px-q{int(quality)}.jpg"
 
 
 def job_thumb_key(job_id: int) -> str:

@@ -7,9 +7,9 @@ from sqlalchemy.orm import Session
 from accounts.models import User
 from catalog.models import Style
 from catalog.sample_photo import SAMPLE_SIZE, sample_room_jpeg
-from core.errors import Conflict, Unavailable
+from core.errors import Conflict
 from core.settings import Settings
-from core.storage import Storage, StorageError
+from core.storage import ObjectNotFound, Storage, StorageError
 from jobs.models import Job
 from jobs.submit import JobRequest, available_style, check_quota, new_job, store_input
 
@@ -47,8 +47,10 @@ def create_job_from(
     check_quota(session, user, settings)
     try:
         data = storage.get(source.input_key)
+    except ObjectNotFound as exc:
+        raise Conflict(f"the photo of job {source.id} is no longer stored") from exc
     except (StorageError, OSError) as exc:
-        raise Unavailable(f"the photo of job {source.id} could not be read ({exc})") from exc
+        raise StorageError(f"the photo of job {source.id} could not be read: {exc}") from exc
     job = new_job(
         user=user,
         style=style,

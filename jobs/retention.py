@@ -1,6 +1,6 @@
 """Retention: delete final jobs older than RETENTION_DAYS and their stored images, in batches;
 delete the files of attempts that no job points at (a lost lease, a failed attempt); and delete
-room type guesses older than an hour (jobs.room_guesses).
+room type guesses past GUESS_RETENTION (jobs.room_guesses; `--guesses-only` does just that).
 
 Each batch is its own short transaction (select ids, then delete rows), so the job table is never
 locked for long and the worker's claims carry on. Images go first: a crash between the two steps
@@ -141,18 +141,25 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     parser.add_argument("--dry-run", action="store_true", help="count, delete nothing")
     parser.add_argument("--days", type=int, default=settings.retention_days)
     parser.add_argument("--batch-size", type=int, default=settings.retention_batch_size)
+    parser.add_argument(
+        "--guesses-only",
+        action="store_true",
+        help="only delete room type guesses past their time (cheap: run it every 10 minutes)",
+    )
     args = parser.parse_args(argv)
     if args.days < 1 or args.batch_size < 1:
         parser.error("--days and --batch-size must be at least 1")
     engine = make_engine(settings.database_url, pooled=settings.database_pooled)
     factory, storage = make_sessionmaker(engine), make_storage(settings)
     try:
-        report = purge_expired_jobs(
-            factory, storage, days=args.days, batch_size=args.batch_size, dry_run=args.dry_run
-        )
-        purge_orphaned_attempts(
-            factory, storage, report, batch_size=args.batch_size, dry_run=args.dry_run
-        )
+        report = RetentionReport(cutoff=utcnow() - timedelta(days=args.days))
+        if not args.guesses_only:
+            report = purge_expired_jobs(
+                factory, storage, days=args.days, batch_size=args.batch_size, dry_run=args.dry_run
+            )
+            purge_orphaned_attempts(
+                factory, storage, report, batch_size=args.batch_size, dry_run=args.dry_run
+            )
         with transaction(factory) as session:
             report.guesses = purge_guesses(session, storage, dry_run=args.dry_run)
     finally:

@@ -3,7 +3,9 @@
 The API never runs a model, so a guess is a tiny queue of its own: a row the API inserts
 (with the jobs' NOTIFY, so an idle worker wakes), a worker claims with one statement and
 answers with a fenced write. Nobody waits long for an answer: the page gives up after a
-few seconds, and retention deletes guesses after GUESS_RETENTION.
+few seconds. Its photo goes as soon as its owner has read the answer (forget_photo), and
+`retention.py --guesses-only`, run every GUESS_SWEEP_EVERY, deletes guesses older than
+GUESS_RETENTION with their photos: no photo outlives the hour the API docs promise.
 """
 
 from __future__ import annotations
@@ -30,12 +32,14 @@ from accounts.models import User
 from core.db import Base, UTCDateTime, enum_column, rowcount, utcnow
 from core.errors import NotFound, QuotaExceeded
 from core.images import NormalisedImage
-from core.storage import Storage, guess_photo_key, guess_prefix
+from core.storage import Storage, StorageError, guess_photo_key, guess_prefix
 from jobs.queue import Executor
 from jobs.submit import store_photo
 
-GUESS_RETENTION = timedelta(hours=1)
+GUESS_RETENTION = timedelta(minutes=50)
 """A guess is asked for while the agent picks photos; after this its row and photo go."""
+GUESS_SWEEP_EVERY = timedelta(minutes=10)
+"""How often ops run the guess sweep (OPERATIONS.md): retention plus this stays within the hour."""
 GUESSES_PER_MINUTE = 60
 """Per user: a batch of 20 photos asks 20 times; more than this a minute is a script, not a page,
 and each guess costs storage and a worker's time."""
@@ -99,6 +103,17 @@ def _refuse_past_the_rate(session: Session, user: User) -> None:
             f"at most {GUESSES_PER_MINUTE} room type guesses a minute; ask again in a minute",
             headers={"Retry-After": "60"},
         )
+
+
+def forget_photo(guess: RoomGuess, storage: Storage) -> None:
+    """Delete an answered (or failed) guess's photo: nobody needs it any more. A store that
+    fails now leaves it to the sweep."""
+    if guess.state in (GuessState.ANSWERED, GuessState.FAILED) and guess.photo_key:
+        try:
+            storage.delete_prefix(guess_prefix(guess.id))
+        except StorageError:
+            return
+        guess.photo_key = ""
 
 
 def get_guess_for(session: Session, *, user: User, guess_id: int) -> RoomGuess:

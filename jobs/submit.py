@@ -16,7 +16,7 @@ from accounts.service import describe_reset, quota_for, quota_resets_at
 from catalog.models import ROOM_TYPES, Style
 from catalog.service import get_style, is_available
 from core.db import utcnow
-from core.errors import Conflict, Invalid, QuotaExceeded, Unavailable
+from core.errors import Conflict, Invalid, QuotaExceeded
 from core.images import NormalisedImage
 from core.settings import Settings
 from core.storage import Storage, StorageError, job_input_key, job_prefix
@@ -217,8 +217,9 @@ def store_photo(session: Session, storage: Storage, *, key: str, data: bytes, pr
     try:
         storage.put(key, data, "image/jpeg")
     except (StorageError, OSError) as exc:
-        raise Unavailable(
-            f"could not store the photo ({exc}); nothing was saved, try again shortly"
+        raise StorageError(
+            f"could not store {key}: {exc}",
+            message="could not store the photo; nothing was saved, try again shortly",
         ) from exc
     _delete_on_rollback(session, storage, prefix)
     notify_job_available(session)

@@ -24,19 +24,11 @@ from api.pages import (
     shares,
     stage_form,
 )
-from api.pages.common import (
-    STATIC_DIR,
-    PageError,
-    SignInRequired,
-    missing_object_response,
-    page_error_response,
-    sign_in_redirect,
-)
-from core.storage import ObjectNotFound
+from api.pages.common import STATIC_DIR, SignInRequired, page_error_response, sign_in_redirect
 
 
 def install(app: FastAPI) -> None:
-    """Mount the pages, their static files and their HTML error handlers on the app."""
+    """Mount the pages and their static files; page routes' errors are answered as HTML."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages: tuple[ModuleType, ...] = (auth, floor, job_images, stage_form, regenerate, mls)
     pages += (shares, share_public)
@@ -52,6 +44,5 @@ def install(app: FastAPI) -> None:
     )
     for module in pages:
         app.include_router(module.router)
-    app.add_exception_handler(PageError, page_error_response)  # type: ignore[arg-type]  # Starlette types handlers for any Exception
-    app.add_exception_handler(SignInRequired, sign_in_redirect)  # type: ignore[arg-type]  # as above
-    app.add_exception_handler(ObjectNotFound, missing_object_response)
+    app.state.error_page = page_error_response  # api/errors.py answers page routes' errors with it
+    app.add_exception_handler(SignInRequired, sign_in_redirect)  # type: ignore[arg-type]  # Starlette types handlers for any Exception

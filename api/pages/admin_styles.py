@@ -34,7 +34,7 @@ from catalog import service as catalog
 from catalog.models import ROOM_TYPES, Style
 from catalog.quality import SCORES
 from core.db import db_clock
-from core.errors import NotFound, ServiceError
+from core.errors import AppError, NotFound, ServiceError
 from core.generation import SCHEDULERS
 from core.settings import Settings
 from core.storage import Storage, StorageError
@@ -287,6 +287,6 @@ def try_style(
     style = _style(session, style_id)
     try:
         job = create_test_job(session, user=user, style=style, storage=storage, settings=settings)
-    except ServiceError as exc:
+    except AppError as exc:
         return redirect(request, "/admin/styles", exc.message, kind="error")
     return redirect(request, f"/admin/jobs/{job.id}", f"Test run of “{style.name}” queued.")

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from accounts import service as accounts
 from accounts.models import Role, User
 from api.deps import SessionDep, SettingsDep
+from api.inputs import ascii_digits
 from api.pages.common import (
     AdminPageUser,
     CsrfChecked,
@@ -84,7 +85,7 @@ def create_user(
     daily_quota: Annotated[str, Form(max_length=9)] = "",
 ) -> Response:
     form = {"name": name, "email": email, "role": role.value, "daily_quota": daily_quota}
-    if daily_quota and not daily_quota.isdigit():
+    if daily_quota and not ascii_digits(daily_quota):
         return _page(request, session, settings, form, {"daily_quota": "enter a whole number"})
     try:
         user = accounts.create_user(

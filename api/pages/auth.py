@@ -13,14 +13,14 @@ from accounts.security import verify_password
 from accounts.service import get_user_by_email, issue_token, revoke_token
 from api.deps import SessionDep, SettingsDep
 from api.pages.common import AnonCsrfChecked, CsrfChecked, PageRoute, redirect, render
-from api.sign_in_guard import TooManySignIns
+from api.sign_in_guard import TooManySignIns, in_words, remember_device
 from api.sign_in_guard import sign_in as guarded_sign_in
 from api.web_session import SESSION_COOKIE, clear_session_cookie, set_session_cookie
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 WRONG_CREDENTIALS = "Wrong email or password. Check both and try again."
-LOCKED = "Too many failed sign-ins. Try again in {0.retry_after_s} seconds, or ask an admin."
+LOCKED = "Too many failed sign-ins. Try again in {0}, or ask an admin."
 DEACTIVATED = "This account has been deactivated. Ask an admin to reactivate it."
 
 
@@ -46,7 +46,8 @@ def sign_in(
     try:
         user = guarded_sign_in(request, session, email=email, password=password)
     except TooManySignIns as exc:
-        context = {"next_url": _safe_next(next), "email": email, "error": LOCKED.format(exc)}
+        error = LOCKED.format(in_words(exc.retry_after_s))
+        context = {"next_url": _safe_next(next), "email": email, "error": error}
         response: Response = render(request, "auth/sign_in.html", context, status=429)
         response.headers["Retry-After"] = str(exc.retry_after_s)
         return response
@@ -70,6 +71,7 @@ def sign_in(
     )
     response = redirect(request, _safe_next(next))
     set_session_cookie(response, token, settings)
+    remember_device(response, user, settings)
     return response
 
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from http import HTTPStatus
 from math import ceil
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,7 +21,7 @@ from accounts.models import Role, TokenKind, User
 from accounts.security import csrf_token_for, new_token
 from accounts.service import resolve_token
 from api.deps import SessionDep, SettingsDep, roll_back_request
-from api.errors import error_response
+from api.errors import code_for_status
 from api.inputs import CheckedRoute
 from api.web_session import (
     CSRF_FIELD,
@@ -35,8 +36,7 @@ from api.web_session import (
 from catalog.models import ROOM_TYPES
 from catalog.quality import REROLL_STOP_LABELS
 from catalog.validation import HEX_COLOUR_PATTERN
-from core.errors import ServiceError
-from core.faults import RETRY_AFTER_S, Fault, classify, unavailable_faults
+from core.errors import AppError
 from core.settings import Settings
 from jobs.service import Page as JobsPage
 
@@ -72,8 +72,8 @@ class NavUser:
     role: Role
 
 
-class PageError(Exception):
-    """A page-level refusal shown as an HTML error page, with an optional way back."""
+class PageError(AppError):
+    """A page-level refusal shown as an HTML error page, with its own heading and a way back."""
 
     def __init__(
         self,
@@ -84,8 +84,8 @@ class PageError(Exception):
         retry_url: str | None = None,
         retry_label: str = "Show this page without filters",
     ) -> None:
-        super().__init__(message)
-        self.status, self.title, self.message = status, title, message
+        self.status, self.title = status, title
+        super().__init__(message, code=code_for_status(status))
         self.retry_url, self.retry_label = retry_url, retry_label
 
 
@@ -118,7 +118,10 @@ def _drop_empty_query_values(request: Request) -> None:
 
 
 class PageRoute(CheckedRoute):
-    """A page route: a bad path, query or form value gets an HTML error page, not JSON."""
+    """A page route: errors are answered as HTML pages (api/errors.py), a bad path, query or form
+    value in words."""
+
+    renders_html = True
 
     def get_route_handler(self) -> Callable[[Request], Any]:
         handler = super().get_route_handler()
@@ -129,14 +132,6 @@ class PageRoute(CheckedRoute):
                 return await handler(request)
             except RequestValidationError as exc:
                 raise _bad_address(request, exc) from exc
-            except (Fault, *unavailable_faults) as exc:
-                fault = classify(exc)
-                if fault is None or fault.status != 503:
-                    raise
-                message = f"{fault.public_message[0].upper()}{fault.public_message[1:]}."
-                raise PageError(
-                    503, "Temporarily unavailable", message, retry_url=request.url.path
-                ) from exc
 
         return route
 
@@ -201,33 +196,40 @@ def paging(found: JobsPage, filters: dict[str, Any]) -> dict[str, Any]:
 def attempt(
     request: Request, back: str, action: Callable[[], object], done: str | Callable[[], str]
 ) -> RedirectResponse:
-    """Run a service call, then go back to `back` with its outcome as a flash message."""
+    """Run a service call, then go back to `back` with its outcome as a flash message (a named
+    error's message too: a refusal, or storage that failed)."""
     try:
         action()
-    except ServiceError as exc:
+    except AppError as exc:
         return redirect(request, back, exc.message, kind="error")
     return redirect(request, back, done if isinstance(done, str) else done())
 
 
-def page_error_response(request: Request, error: PageError) -> Response:
-    context = {
-        "title": error.title,
-        "message": error.message,
-        "retry_url": error.retry_url,
-        "retry_label": error.retry_label,
-    }
+def _sentence(message: str) -> str:
+    message = message.strip()
+    ending = "" if message.endswith((".", "!", "?")) else "."
+    return f"{message[:1].upper()}{message[1:]}{ending}"
+
+
+def page_error_response(request: Request, error: AppError) -> Response:
+    """Any error as the HTML error page; a 503 offers to load the page again."""
+    if isinstance(error, PageError):
+        context: dict[str, Any] = {
+            "title": error.title,
+            "message": error.message,
+            "retry_url": error.retry_url,
+            "retry_label": error.retry_label,
+        }
+    else:
+        context = {
+            "title": error.title or HTTPStatus(error.status).phrase,
+            "message": _sentence(error.message),
+            "retry_url": request.url.path if error.status == 503 else None,
+            "retry_label": "Try again",
+        }
     response = render(request, "error.html", context, status=error.status)
-    if error.status == 503:
-        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    response.headers.update(error.headers)
     return response
-
-
-def missing_object_response(request: Request, _exc: Exception) -> Response:
-    """A stored photo or result that is gone (retention, a lost write): a 404, never a 500."""
-    if request.url.path.startswith(("/api/", "/files/")):
-        return error_response(404, "not_found", "the stored image is no longer available")
-    error = PageError(404, "Image not available", "This image is no longer stored.")
-    return page_error_response(request, error)
 
 
 def sign_in_redirect(request: Request, error: SignInRequired) -> Response:

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from PIL import Image
 
 from api.deps import SessionDep, StorageDep
+from api.inputs import ascii_digits
 from api.pages.common import PageError, PageRoute, PageUser
 from api.pages.floor import load_job
 from core.renditions import web_rendition_of
@@ -66,7 +67,7 @@ def web_image(
     job = load_job(session, user, job_id)
     if name == "input":
         source = job.input_key
-    elif name.isdigit() and 1 <= int(name) <= len(job.result_keys):
+    elif ascii_digits(name) and 1 <= int(name) <= len(job.result_keys):
         source = job.result_keys[int(name) - 1]
     else:
         raise PageError(404, "No such image", f"Job #{job.id} has no image “{name}”.")

@@ -13,7 +13,7 @@ from accounts.models import User
 from api.deps import SessionDep, SettingsDep, StorageDep
 from api.pages.common import CsrfChecked, PageError, PageRoute, PageUser, redirect
 from api.pages.floor import load_job
-from core.errors import ServiceError
+from core.errors import AppError
 from core.settings import Settings
 from core.storage import Storage
 from jobs.derived import SMALL_VARIATION, create_job_from
@@ -37,7 +37,7 @@ def _stage_again(
         job = create_job_from(
             session, user=user, source=source, storage=storage, settings=settings, **how
         )
-    except ServiceError as exc:
+    except AppError as exc:
         return redirect(request, f"/jobs/{source.id}", exc.message, kind="error")
     return redirect(request, f"/jobs/{job.id}", message)
 

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from api.deps import SessionDep, SettingsDep, StorageDep
 from api.pages.common import CsrfChecked, PageError, PageRoute, PageUser, redirect
-from core.errors import ServiceError
+from core.errors import AppError
 from core.images import normalise_upload
 from jobs.submit import MAX_LISTING_CHARS, MAX_VARIANTS, JobRequest, create_job
 
@@ -56,7 +56,7 @@ def stage_one_photo(
             storage=storage,
             settings=settings,
         )
-    except ServiceError as exc:
+    except AppError as exc:
         message = exc.message[:1].upper() + exc.message[1:]
         raise PageError(
             exc.status,

@@ -13,7 +13,7 @@ from api.errors import Unauthorized
 from api.inputs import CheckedRoute
 from api.presenters import user_out
 from api.schemas import COMMON_ERRORS, TokenOut, TokenRequest, UserOut, error_responses
-from api.sign_in_guard import sign_in
+from api.sign_in_guard import remember_device, sign_in
 from core.db import utcnow
 
 router = APIRouter(route_class=CheckedRoute, tags=["auth"], responses=COMMON_ERRORS)
@@ -23,16 +23,23 @@ router = APIRouter(route_class=CheckedRoute, tags=["auth"], responses=COMMON_ERR
     "/auth/token",
     response_model=TokenOut,
     summary="Exchange email and password for a bearer token",
-    description="Repeated failures lock the account or the client address for a growing time "
-    "(429 with Retry-After).",
+    description="Attempts are counted per account and client address, per address and per "
+    "account; past the allowance sign-in locks for a growing time (429 with Retry-After). A "
+    "client that keeps the `sw_device` cookie of an earlier sign-in is not held by the "
+    "account-wide lock.",
     responses=error_responses(429),
 )
 def create_token(
-    request: Request, body: TokenRequest, session: SessionDep, settings: SettingsDep
+    request: Request,
+    response: Response,
+    body: TokenRequest,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> TokenOut:
     user = sign_in(request, session, email=body.email, password=body.password)
     if user is None:
         raise Unauthorized("wrong email or password, or the account is deactivated")
+    remember_device(response, user, settings)
     ttl = timedelta(seconds=settings.api_token_ttl_s)
     token = issue_token(session, user=user, kind=TokenKind.API, expires_in=ttl, name=body.name)
     return TokenOut(access_token=token, expires_at=utcnow() + ttl)

@@ -3,9 +3,6 @@
 The API is stateless and runs as several processes, so nothing is counted in memory: every
 scrape reads the database into a fresh registry. Durations and failures cover a recent window
 (WINDOW), read from finished jobs, which keeps each scrape to a few indexed queries.
-
-Needs `app.state.sessionmaker` (a sessionmaker on the app's engine) and `app.state.settings`,
-which create_app sets.
 """
 
 from __future__ import annotations
@@ -16,16 +13,16 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, InfoMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import require_metrics_token
+from api.deps import SessionDep, SettingsDep, require_metrics_token
 from api.inputs import CheckedRoute
-from core.db import db_clock, transaction
+from core.db import db_clock
 from core.settings import Settings
 from core.version import __version__
 from jobs.models import Job, JobState
@@ -166,10 +163,8 @@ def _quality(session: Session, since: datetime) -> Iterable[GaugeMetricFamily]:
 
 
 @router.get("/metrics", include_in_schema=False, dependencies=[Depends(require_metrics_token)])
-def metrics(request: Request) -> Response:
+def metrics(session: SessionDep, settings: SettingsDep) -> Response:
     """Prometheus text exposition, computed from the database on each scrape."""
     registry = CollectorRegistry(auto_describe=False)
-    with transaction(request.app.state.sessionmaker) as session:
-        registry.register(DatabaseCollector(session, request.app.state.settings))
-        body = generate_latest(registry)
-    return Response(body, media_type=CONTENT_TYPE_LATEST)
+    registry.register(DatabaseCollector(session, settings))
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

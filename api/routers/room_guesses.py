@@ -11,7 +11,7 @@ from api.inputs import CheckedRoute
 from api.schemas import COMMON_ERRORS, RoomGuessOut, error_responses
 from catalog.models import ROOM_TYPES
 from core.images import normalise_upload
-from jobs.room_guesses import RoomGuess, create_guess, get_guess_for
+from jobs.room_guesses import RoomGuess, create_guess, forget_photo, get_guess_for
 
 router = APIRouter(route_class=CheckedRoute, tags=["room guesses"], responses=COMMON_ERRORS)
 
@@ -35,7 +35,8 @@ def guess_out(guess: RoomGuess) -> RoomGuessOut:
     description=(
         "Multipart form with one photo (a small copy is enough), validated like a job's. "
         "A worker answers within seconds when one is idle; poll GET /room-guesses/{id}. "
-        "Guesses are deleted after an hour. At most 60 a minute per user (429 with Retry-After)."
+        "The photo is deleted once the answer has been read, and every guess within the hour. "
+        "At most 60 a minute per user (429 with Retry-After)."
     ),
     responses=error_responses(413, 415, 429, 503),
 )
@@ -59,5 +60,9 @@ def ask_for_guess(
     summary="A room type guess",
     responses=error_responses(404),
 )
-def get_guess(guess_id: GuessId, user: CurrentUser, session: SessionDep) -> RoomGuessOut:
-    return guess_out(get_guess_for(session, user=user, guess_id=guess_id))
+def get_guess(
+    guess_id: GuessId, user: CurrentUser, session: SessionDep, storage: StorageDep
+) -> RoomGuessOut:
+    guess = get_guess_for(session, user=user, guess_id=guess_id)
+    forget_photo(guess, storage)
+    return guess_out(guess)

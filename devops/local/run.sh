@@ -32,7 +32,7 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-"$PY" -m uvicorn api.app:create_app --factory --host 127.0.0.1 --port "$PORT" --log-level warning &
+"$PY" -m uvicorn api.app:create_app --factory --host 127.0.0.1 --port "$PORT" --no-proxy-headers --log-level warning &
 pids+=($!)
 "$PY" worker.py &
 pids+=($!)

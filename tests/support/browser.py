@@ -29,6 +29,7 @@ APP_COMMAND = [
     "uvicorn",
     "api.app:create_app",
     "--factory",
+    "--no-proxy-headers",
     "--log-level",
     "warning",
 ]

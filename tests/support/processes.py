@@ -9,7 +9,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
 
 from core.settings import Settings
 
@@ -95,7 +99,7 @@ class ApiServer:
 
     def __enter__(self) -> ApiServer:
         command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"]
-        command += ["--fd", str(self.sock.fileno()), "--log-level", "warning"]
+        command += ["--fd", str(self.sock.fileno()), "--no-proxy-headers", "--log-level", "warning"]
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
                 command,
@@ -107,6 +111,18 @@ class ApiServer:
             )
         return self
 
+    def wait_until_answering(self) -> ApiServer:
+        """Wait until GET /healthz answers 200."""
+
+        def up() -> bool:
+            try:
+                return httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_for(up, what="the API answering")
+        return self
+
     def __exit__(self, *_exc: object) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -116,3 +132,16 @@ class ApiServer:
                 self.proc.kill()
                 self.proc.wait()
         self.sock.close()
+
+
+@contextmanager
+def dev_api(settings: Settings, log_path: Path, **extra: object) -> Iterator[ApiServer]:
+    """An answering API process in dev mode on the settings' database and storage."""
+    env = {
+        "APP_ENV": "dev",
+        "DATABASE_URL": settings.database_url,
+        "LOCAL_STORAGE_DIR": settings.local_storage_dir,
+        **extra,
+    }
+    with ApiServer(log_path, **env) as server:
+        yield server.wait_until_answering()

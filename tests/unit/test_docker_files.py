@@ -96,3 +96,18 @@ def test_compose_wires_postgres_minio_and_valid_settings() -> None:
         )
     assert services["worker"]["environment"]["GENERATOR"] == "preview"
     assert services["worker"]["command"] == ["python", "worker.py"]
+
+
+def test_no_shipped_command_trusts_every_proxy() -> None:
+    """The app picks the client address from TRUSTED_PROXIES; uvicorn must not rewrite it first."""
+    launches = [
+        DOCKER / "Dockerfile.api",
+        ROOT / "devops" / "local" / "run.sh",
+        ROOT / "OPERATIONS.md",
+    ]
+    for path in launches:
+        text = path.read_text().replace("\\\n", " ")
+        commands = [line for line in text.splitlines() if "create_app" in line and "--host" in line]
+        assert commands, path
+        assert all("--no-proxy-headers" in line for line in commands), path
+        assert not any("--forwarded-allow-ips" in line for line in commands), path

@@ -170,3 +170,66 @@ def test_a_truncated_upright_jpeg_is_still_refused(cfg):
     with pytest.raises(ImageRejected) as caught:
         normalise_upload(data[: len(data) * 2 // 3], cfg)
     assert caught.value.code == "corrupt_image"
+
+
+MOTION_VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"\xff\xd9\xff\xe1private video frames" * 500
+
+
+def _zip_bytes() -> bytes:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("secret.txt", "the owner's private notes " * 50)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "photo",
+    [
+        jpeg_with_gps(96, 64),
+        encode(room_photo(200, 150), "JPEG", progressive=True, optimize=True),
+        encode(room_photo(200, 150), "JPEG", restart_marker_blocks=1),
+        encode(noise(96, 64), "JPEG", quality=100),  # entropy data full of 0xFF 0x00 pairs
+    ],
+    ids=["exif", "progressive", "restart-markers", "stuffed-bytes"],
+)
+@pytest.mark.parametrize("trailer", [MOTION_VIDEO, _zip_bytes()], ids=["motion-photo", "zip"])
+def test_nothing_after_a_jpegs_end_is_kept(cfg, photo, trailer):
+    out = normalise_upload(photo + trailer, cfg)
+    assert out.data.endswith(b"\xff\xd9")
+    assert (
+        b"ftypmp42" not in out.data and b"private" not in out.data and b"secret.txt" not in out.data
+    )
+    assert decoded(out.data).tobytes() == Image.open(io.BytesIO(photo)).tobytes()
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
+def test_nothing_after_a_png_or_webps_end_is_kept(cfg, fmt):
+    out = normalise_upload(encode(room_photo(), fmt) + MOTION_VIDEO + _zip_bytes(), cfg)
+    assert b"private" not in out.data and b"secret" not in out.data
+    assert out.data.endswith(b"\xff\xd9")
+
+
+def _segments(data: bytes) -> list[tuple[int, int]]:
+    """(offset, marker) of each segment before the first scan."""
+    found, i = [], 2
+    while data[i + 1] != 0xDA:
+        found.append((i, data[i + 1]))
+        i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
+    return found
+
+
+@pytest.mark.parametrize("delta", [-2, -1, 1, 2, 0x7000])
+@pytest.mark.parametrize("marker", [0xE0, 0xE1, 0xDB, 0xC4])
+def test_a_segment_whose_length_is_off_is_refused_never_a_500(cfg, marker, delta):
+    data = bytearray(jpeg_with_gps(96, 64))
+    offset = next(i for i, found in _segments(bytes(data)) if found == marker)
+    length = int.from_bytes(data[offset + 2 : offset + 4], "big")
+    data[offset + 2 : offset + 4] = max(0, min(0xFFFF, length + delta)).to_bytes(2, "big")
+    try:
+        out = normalise_upload(bytes(data), cfg)
+    except ImageRejected as rejected:
+        assert rejected.status in (415, 422), rejected
+    else:
+        decoded(out.data).load()  # accepted only as a photo that decodes

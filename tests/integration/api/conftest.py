@@ -17,6 +17,7 @@ from core.db import transaction
 from core.settings import Settings
 from tests.factories import make_style, make_user
 from tests.integration.api.helpers import Actor
+from tests.support.one_connection import OneConnectionGuard
 
 
 @pytest.fixture
@@ -27,9 +28,12 @@ def api_settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 def client(api_settings: Settings, engine) -> Iterator[TestClient]:
+    """The app; no request may hold two connections at once."""
     app = create_app(api_settings)
+    guard = OneConnectionGuard(app)
     with TestClient(app) as test_client:
         yield test_client
+    guard.check()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from api.body_gate import ANONYMOUS_BODY_BYTES
-from tests.support.processes import ApiServer, wait_for
+from tests.support.processes import ApiServer, dev_api
 
 MAX_UPLOAD_BYTES = 1024  # the gate's limit is this plus 1 MiB for the multipart envelope
 LIMIT = MAX_UPLOAD_BYTES + 1024 * 1024
@@ -20,29 +20,17 @@ LIMIT = MAX_UPLOAD_BYTES + 1024 * 1024
 
 @pytest.fixture
 def api(settings, engine, tmp_path: Path) -> Iterator[ApiServer]:
-    env = {
-        "APP_ENV": "dev",
-        "DATABASE_URL": settings.database_url,
-        "LOCAL_STORAGE_DIR": settings.local_storage_dir,
-        "MAX_UPLOAD_BYTES": MAX_UPLOAD_BYTES,
-    }
-    with ApiServer(tmp_path / "api.log", **env) as server:
-
-        def up() -> bool:
-            try:
-                return httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_for(up, what="the API answering")
+    with dev_api(settings, tmp_path / "api.log", MAX_UPLOAD_BYTES=MAX_UPLOAD_BYTES) as server:
         yield server
 
 
-def exchange(url: str, head: list[str], chunks: list[bytes] = (), wait_s: float = 10) -> str:
+def exchange(
+    url: str, head: list[str], chunks: list[bytes] = (), wait_s: float = 10, raw_extra: bytes = b""
+) -> str:
     """Send a request head and body parts (never finishing a chunked body), return the answer."""
     host, port = url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=wait_s) as conn:
-        conn.sendall(("\r\n".join([*head, "", ""])).encode())
+        conn.sendall("\r\n".join([*head, ""]).encode() + raw_extra + b"\r\n")
         try:
             for chunk in chunks:
                 conn.sendall(chunk)
@@ -90,10 +78,19 @@ def chunk(size: int) -> bytes:
     return _chunk_of(b"x" * size)
 
 
+SECURITY_HEADERS = ("content-security-policy:", "x-frame-options: deny", "cache-control: no-store")
+
+
+def assert_secured(answer: str) -> None:
+    top = answer.partition("\r\n\r\n")[0].lower()
+    assert all(header in top for header in SECURITY_HEADERS), top
+
+
 def test_an_anonymous_upload_is_refused_before_its_body_is_read(api):
     answer = exchange(api.url, head("/api/v1/jobs", "Content-Length: 900000"))
     assert answer.startswith("HTTP/1.1 401"), answer[:200]
     assert "sign in first" in answer
+    assert_secured(answer)
 
 
 def test_an_anonymous_chunked_upload_is_refused_at_once(api):
@@ -109,6 +106,7 @@ def test_a_chunked_body_past_the_limit_is_stopped_while_it_streams(api, agent):
     )
     assert answer.startswith("HTTP/1.1 413"), answer[:200]
     assert '"code":"too_large"' in answer
+    assert_secured(answer)
 
 
 def test_conflicting_framing_is_a_400(api, agent):
@@ -122,7 +120,22 @@ def test_conflicting_framing_is_a_400(api, agent):
         ),
         [b"0\r\n\r\n"],
     )
-    assert answer.startswith("HTTP/1.1 400"), answer[:200]
+    assert answer.startswith("HTTP/1.1 400"), answer[:200]  # uvicorn's own, before the app
+
+
+@pytest.mark.parametrize("length", ["²", "1e3", "-1", "٣"])
+def test_a_content_length_that_is_no_number_is_a_400(api, agent, length):
+    answer = exchange(
+        api.url,
+        [
+            "POST /api/v1/jobs HTTP/1.1",
+            "Host: test",
+            f"Authorization: Bearer {agent.token}",
+        ],
+        wait_s=10,
+        raw_extra=f"Content-Length: {length}\r\n".encode(),
+    )
+    assert answer.startswith(("HTTP/1.1 400", "HTTP/1.1 422")), answer[:200]
 
 
 def test_a_small_anonymous_body_still_reaches_sign_in(api):

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 from schemathesis import Case
@@ -234,3 +234,90 @@ def test_every_page_and_form_never_gets_a_server_error(
         follow_redirects=False,
     )
     assert response.status_code < 500, (case.method, case.formatted_path, case.query, form)
+
+
+def _jpeg_segments(data: bytes) -> list[int]:
+    """Offsets of the segments before the first scan."""
+    found, i = [], 2
+    while data[i + 1] != 0xDA:
+        found.append(i)
+        i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
+    return found
+
+
+def _malformed(photo: bytes, which: int, delta: int, trailer: bytes) -> bytes:
+    """A JPEG with one segment's length off by `delta` and bytes after its end."""
+    data = bytearray(photo)
+    offsets = _jpeg_segments(photo)
+    at = offsets[which % len(offsets)]
+    length = int.from_bytes(data[at + 2 : at + 4], "big")
+    data[at + 2 : at + 4] = max(0, min(0xFFFF, length + delta)).to_bytes(2, "big")
+    return bytes(data) + trailer
+
+
+MALFORMED_JPEGS = st.builds(
+    _malformed,
+    st.builds(lambda w, h: _photo(w, h, "JPEG", 90), st.integers(32, 96), st.integers(32, 96)),
+    st.integers(0, 8),
+    st.integers(-4, 4) | st.sampled_from([0x7FFF, -0x7FFF]),
+    st.binary(max_size=64) | st.just(b"\x00\x00\x00\x18ftypmp42\xff\xd9"),
+)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+@FUZZ_SETTINGS
+@given(photo=MALFORMED_JPEGS, path=st.sampled_from(["jobs", "room-guesses"]))
+def test_malformed_segments_are_refused_never_a_server_error(
+    fuzz_app: FastAPI, agent_headers: dict[str, str], photo: bytes, path: str
+):
+    with TestClient(fuzz_app) as client:
+        response = client.post(
+            f"{API_PREFIX}/{path}",
+            headers=agent_headers,
+            data=VALID_FORM if path == "jobs" else {},
+            files={"photo": ("room.jpg", photo, "image/jpeg")},
+        )
+    assert response.status_code in (202, 413, 415, 422, 429), response.text
+    check_error_shape(response)
+
+
+OFFSET_MINUTES = st.integers(-(23 * 60 + 59), 23 * 60 + 59)
+
+
+def _moment(year: int, minutes: int, naive: bool) -> str:
+    sign, value = ("-" if minutes < 0 else "+"), abs(minutes)
+    edge = "01-01T00:00:00" if year == 1 else "12-31T23:59:59"
+    offset = "" if naive else f"{sign}{value // 60:02d}:{value % 60:02d}"
+    return f"{year:04d}-{edge}{offset}"
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+@FUZZ_SETTINGS
+@given(
+    year=st.sampled_from([1, 2, 9998, 9999]),
+    minutes=OFFSET_MINUTES,
+    naive=st.booleans(),
+    name=st.sampled_from(["created_from", "created_to"]),
+)
+def test_dates_at_the_edges_with_any_offset_never_get_a_server_error(
+    fuzz_app: FastAPI, agent_headers: dict[str, str], year, minutes, naive, name
+):
+    with TestClient(fuzz_app) as client:
+        response = client.get(
+            f"{API_PREFIX}/jobs",
+            params={name: _moment(year, minutes, naive)},
+            headers=agent_headers,
+        )
+    assert response.status_code in (200, 422), response.text
+    check_error_shape(response)
+
+
+def test_an_offset_that_leaves_the_calendar_is_a_422(fuzz_app, agent_headers):
+    with TestClient(fuzz_app) as client:
+        response = client.get(
+            f"{API_PREFIX}/jobs",
+            params={"created_to": "9999-12-31T23:59:59-14:00"},
+            headers=agent_headers,
+        )
+    assert response.status_code == 422
+    assert "out of range" in response.json()["error"]["message"]

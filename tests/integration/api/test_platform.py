@@ -37,6 +37,39 @@ def test_readyz_503_when_schema_behind(tmp_path):
         assert client.get("/healthz").status_code == 200
 
 
+PROD_SECRET = "2pYjAffn3og5XLo5a_p2oGEZlp0TxQIhaOSwDjeC"
+OPS_TOKEN = "Vq8kTz3LmN0pRs6UwXy1Ab4Cd7Ef9GhJ2Kl5Mn"
+
+
+def test_readyz_in_production_tells_anonymous_callers_only_ready_or_not(tmp_path):
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    upgrade(url)
+    prod = Settings(
+        _env_file=None,
+        app_env="prod",
+        secret_key=PROD_SECRET,
+        metrics_token=OPS_TOKEN,
+        database_url=url,
+        local_storage_dir=tmp_path / "files",
+    )
+    ops = {"Authorization": f"Bearer {OPS_TOKEN}"}
+    with TestClient(create_app(prod)) as client:
+        assert client.get("/readyz").json() == {
+            "status": "ready",
+            "schema_revision": None,
+            "storage": None,
+        }
+        assert client.get("/readyz", headers=ops).json()["schema_revision"]
+        downgrade(url, "base")
+        anonymous = client.get("/readyz")
+        assert anonymous.status_code == 503 and anonymous.headers["retry-after"]
+        assert error_of(anonymous) == {"code": "not_ready", "message": "not ready", "field": None}
+        for wrong in ({"Authorization": "Bearer guess"}, {}):
+            assert "sqlite" not in client.get("/readyz", headers=wrong).text
+        detailed = error_of(client.get("/readyz", headers=ops))
+        assert detailed["code"] == "schema_not_at_head"
+
+
 def test_readyz_503_when_storage_unusable(client, tmp_path):
     blocker = tmp_path / "file-not-dir"
     blocker.write_text("x")

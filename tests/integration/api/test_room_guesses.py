@@ -61,6 +61,7 @@ def test_a_photo_is_stored_and_a_pending_guess_answered_to_its_owner_only(
         "room_type": "patio",
         "label": "Patio",
     }
+    assert stored_files(api_settings) == []  # the answer was read: its photo is gone
 
     other = make_actor(email="other@example.com")
     refused = client.get(f"{URL}/{body['id']}", headers=other.headers)
@@ -124,3 +125,29 @@ def test_openapi_lists_both_operations(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert set(paths[URL]) == {"post"}
     assert set(paths[URL + "/{guess_id}"]) == {"get"}
+
+
+def test_the_guess_sweep_deletes_old_guesses_within_the_hour_and_nothing_else(
+    client, agent, session_factory, api_settings, style
+):
+    from jobs.retention import main as retention
+    from jobs.room_guesses import GUESS_RETENTION, GUESS_SWEEP_EVERY
+    from tests.integration.api.helpers import submit
+
+    assert timedelta(hours=1) >= GUESS_RETENTION + GUESS_SWEEP_EVERY
+    fresh, old = (ask(client, agent.headers, photo_bytes()).json()["id"] for _ in range(2))
+    assert submit(client, agent.headers).status_code == 202
+    with transaction(session_factory) as session:
+        session.execute(
+            update(RoomGuess)
+            .where(RoomGuess.id == old)
+            .values(created_at=utcnow() - GUESS_RETENTION - timedelta(seconds=1))
+        )
+    assert retention(["--guesses-only"], settings=api_settings) == 0
+    with session_factory() as session:
+        assert session.scalars(select(RoomGuess.id)).all() == [fresh]
+    kept = {
+        p.relative_to(api_settings.local_storage_dir).as_posix() for p in stored_files(api_settings)
+    }
+    assert guess_photo_key(fresh) in kept and guess_photo_key(old) not in kept
+    assert any(key.startswith("jobs/") for key in kept)  # jobs are not this sweep's

@@ -98,3 +98,27 @@ def test_storage_refused_or_stalled_gives_503_in_bounded_time(
         assert time.monotonic() - started < settings.r2_call_timeout_s + 1.5
         proxy.set(PASS)
         assert submit(api, headers).status_code == 202
+
+
+def test_the_body_gate_answers_503_before_the_body_when_it_cannot_check_a_token(
+    cluster, cluster_factory, tmp_path
+):
+    from tests.integration.api.test_body_gate import assert_secured, exchange, head
+    from tests.support.processes import ApiServer, wait_for
+
+    with transaction(cluster_factory) as session:
+        user = make_user(session)
+        token = issue_token(session, user=user, kind=TokenKind.API, expires_in=timedelta(hours=1))
+    env = {"APP_ENV": "dev", "DATABASE_URL": cluster.url, "LOCAL_STORAGE_DIR": tmp_path / "files"}
+    with ApiServer(tmp_path / "api.log", **env) as server:
+        wait_for(lambda: "200 OK" in exchange(server.url, ["GET /healthz HTTP/1.1", "Host: t"]))
+        upload = head("/api/v1/jobs", "Content-Length: 900000", f"Authorization: Bearer {token}")
+        cluster.stop()
+        started = time.monotonic()
+        answer = exchange(server.url, upload)  # the head only: the body is never sent
+        assert answer.startswith("HTTP/1.1 503"), answer[:300]
+        assert "retry-after: 5" in answer.lower() and '"code":"unavailable"' in answer
+        assert time.monotonic() - started < 10
+        assert_secured(answer)
+        cluster.start()
+        wait_for(lambda: "HTTP/1.1 401" not in exchange(server.url, upload, wait_s=2)[:20])

@@ -15,6 +15,7 @@ from core.db import transaction
 from core.settings import Settings
 from tests.factories import make_style, make_user
 from tests.support.forms import sign_in
+from tests.support.one_connection import OneConnectionGuard
 
 
 @pytest.fixture
@@ -24,8 +25,10 @@ def web_settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 def make_client(web_settings: Settings, engine) -> Iterator[Callable[[], TestClient]]:
-    """New clients (each with its own cookie jar) on one app."""
+    """New clients (each with its own cookie jar) on one app; no request may hold two
+    connections at once."""
     app = create_app(web_settings)
+    guard = OneConnectionGuard(app)
     clients: list[TestClient] = []
 
     def make() -> TestClient:
@@ -37,6 +40,7 @@ def make_client(web_settings: Settings, engine) -> Iterator[Callable[[], TestCli
     yield make
     for client in clients:
         client.__exit__(None, None, None)
+    guard.check()
 
 
 @pytest.fixture

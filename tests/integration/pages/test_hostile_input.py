@@ -8,6 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from fastapi import params
 from fastapi.routing import APIRoute, iter_route_contexts
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from accounts.models import Role
@@ -120,6 +123,17 @@ def test_anonymous_sign_in_with_a_control_character(make_client, bad):
     assert api.json()["error"]["field"] == "email"
 
 
+def _with_token(client, method: str, url: str, token: str):
+    """A request with the CSRF token as a form field and as a header, not followed."""
+    return client.request(
+        method,
+        url,
+        data={"csrf_token": token},
+        headers={"X-CSRF-Token": token},
+        follow_redirects=False,
+    )
+
+
 def test_ids_past_bigint_are_not_found_on_every_route(make_web_user, web_settings):
     _, admin = make_web_user(Role.ADMIN)
     token = csrf_token_for(admin.cookies["sw_session"], web_settings.secret_key)
@@ -131,13 +145,7 @@ def test_ids_past_bigint_are_not_found_on_every_route(make_web_user, web_setting
             too_big = str(2**63) if "{job_id}" in full_path else str(2**31)
             for huge in (too_big, "9" * 5000):
                 url = re.sub(r"\{\w*id\}", huge, full_path)
-                response = admin.request(
-                    method,
-                    url,
-                    data={"csrf_token": token},
-                    headers={"X-CSRF-Token": token},
-                    follow_redirects=False,
-                )
+                response = _with_token(admin, method, url, token)
                 expected = 404 if isinstance(route, PageRoute) else 422
                 if response.status_code != expected:
                     failures.append(f"{method} {url[:60]}: {response.status_code}")
@@ -235,3 +243,68 @@ def test_a_job_whose_photo_is_gone_is_a_404_not_a_500(make_web_user, session_fac
         response = agent.get(url)
         assert response.status_code == 404, url
         assert "no longer stored" in response.text
+
+
+# Characters str.isdigit() (or int()) takes that are not 0-9: superscripts, other scripts'
+# digits, full-width and mathematical digits, Roman numerals, fractions.
+UNICODE_DIGITS = ["²", "¹", "\u0661", "३", "\uff11", "\U0001d7d9", "Ⅻ", "½", "٣٤"]
+
+
+@pytest.mark.parametrize("digits", UNICODE_DIGITS)
+def test_unicode_digits_in_any_path_are_never_a_500(
+    make_web_user, web_settings, session_factory, style, digits
+):
+    from jobs.models import JobState
+    from tests.factories import completed_job
+
+    user, admin = make_web_user(Role.ADMIN)
+    job = completed_job(session_factory, web_settings, user=user, style=style)
+    with transaction(session_factory) as session:
+        session.merge(job).state = JobState.COMPLETED
+    token = csrf_token_for(admin.cookies["sw_session"], web_settings.secret_key)
+    failures, checked = [], 0
+    for full_path, route in _api_routes():
+        names = re.findall(r"\{(\w+)", full_path)
+        for name in names:
+            url = full_path
+            for other in names:
+                value = digits if other == name else str(job.id)
+                url = re.sub(r"\{" + other + r"[^}]*\}", value, url)
+            for method in sorted(route.methods - {"HEAD"}):
+                response = _with_token(admin, method, url, token)
+                checked += 1
+                if response.status_code >= 500:
+                    failures.append(f"{method} {url}: {response.status_code}")
+    response = admin.get(f"/jobs/{job.id}/web/{digits}.jpg")
+    assert response.status_code == 404
+    assert checked > 25
+    assert not failures, "\n".join(failures)
+
+
+def test_a_whole_number_field_refuses_unicode_digits(make_web_user, web_settings):
+    _, admin = make_web_user(Role.ADMIN)
+    token = csrf_of(admin.get("/admin/users").text)
+    form = {
+        "email": "new@example.com",
+        "password": "x" * 12,
+        "daily_quota": "²",
+        "csrf_token": token,
+    }
+    response = admin.post("/admin/users", data=form, follow_redirects=False)
+    assert response.status_code < 500
+    assert "enter a whole number" in response.text
+
+
+@hypothesis_settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(listing=st.text(min_size=1, max_size=200))
+def test_a_listing_name_in_any_script_makes_a_valid_download_header(listing):
+    from urllib.parse import unquote
+
+    from api.pages.mls import content_disposition
+
+    header = content_disposition(listing)
+    header.encode("latin-1")  # what Starlette sends: anything else was a 500
+    plain = re.search(r'filename="([^"]*)"', header).group(1)
+    assert plain.isascii() and re.fullmatch(r"mls-[a-z0-9-]+\.zip", plain), plain
+    encoded = header.split("filename*=UTF-8''")[1]
+    assert encoded.isascii() and unquote(encoded).startswith("mls-")
