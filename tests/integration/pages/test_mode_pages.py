@@ -46,7 +46,7 @@ def test_style_form_overrides_quality_thresholds(make_web_user, session_factory)
     from tests.support.forms import post_form
 
     _, client = make_web_user(Role.MERCHANDISER)
-    bad = {**VALID_STYLE, "threshold_furniture": "2", "threshold_seam": "-1"}
+    bad = {**VALID_STYLE, "threshold_furniture": "25", "threshold_seam": "-1"}
     response = post_form(client, "/admin/styles/new", bad)
     assert response.status_code == 422
     for field in ("threshold_furniture", "threshold_seam"):
