@@ -59,7 +59,7 @@ def test_style_form_overrides_quality_thresholds(make_web_user, session_factory)
         assert style.snapshot()["quality_thresholds"] == {"seam": 5.0, "style": 0.25}
     page = client.get(f"/admin/styles/{style.id}").text
     assert re.search(r'id="threshold_seam"[^>]*value="5.0"', page)
-    assert re.search(r'id="threshold_furniture"[^>]*value=""[^>]*placeholder="0.1"', page)
+    assert re.search(r'id="threshold_furniture"[^>]*value=""[^>]*placeholder="1.0"', page)
 
 
 def test_stage_again_as_the_guessed_room_type(make_web_user, session_factory, web_settings, style):
