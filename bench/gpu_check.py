@@ -201,15 +201,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-image", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     run = DRY_RUN if args.dry_run else GPU
+    if not args.dry_run and not torch.cuda.is_available():
+        print("no CUDA GPU: run with --dry-run for the CPU dry run", file=sys.stderr)
+        return 2
+    threads = torch.get_num_threads()
     if args.dry_run:
         # One thread: tiny models gain nothing from more, and a shared CPU makes them spin.
         torch.set_num_threads(1)
     if args.first_image:
         _first_image_child(run, args.first_image)
         return 0
-    if not args.dry_run and not torch.cuda.is_available():
-        print("no CUDA GPU: run with --dry-run for the CPU dry run", file=sys.stderr)
-        return 2
     deadline_s = args.deadline_s
     if deadline_s is None:
         deadline_s = math.inf if args.dry_run else DEADLINE_S
@@ -221,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
             rows, header = check(run, Path(workdir), (args.json, args.markdown), deadline_s)
     finally:
         torch.compiler.set_stance("default")
-        os.environ.pop(CACHE_DIR)
+        torch.set_num_threads(threads)
+        os.environ.pop(CACHE_DIR, None)
         if cache_dir is not None:
             os.environ[CACHE_DIR] = cache_dir
     failed = [row.case for row in rows if row.status == "failed"]

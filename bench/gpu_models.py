@@ -88,17 +88,14 @@ def _depth(path: Path, configs: ModelConfigs) -> None:
 
 
 def _gate_clip(path: Path, configs: ModelConfigs) -> None:
-    """The quality gate's CLIP (fp32, as openai/clip-vit-base-patch32)."""
-    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor, CLIPTokenizer
+    """The quality gate's CLIP as openai/clip-vit-base-patch32 holds it: fp32 weights, the image
+    processor's preprocessor_config.json, the tokenizer."""
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel
 
     CLIPModel(CLIPConfig(**configs.gate_clip)).save_pretrained(path)
     tiny_models.save_tokenizer(path, "<|endoftext|>")
     size = configs.gate_clip_size
-    processor = CLIPProcessor(
-        image_processor=CLIPImageProcessor(size={"shortest_edge": size}, crop_size=size),
-        tokenizer=CLIPTokenizer.from_pretrained(path),
-    )
-    processor.save_pretrained(path)
+    CLIPImageProcessor(size={"shortest_edge": size}, crop_size=size).save_pretrained(path)
 
 
 def save_models(root: Path, configs: ModelConfigs, *, device: str) -> dict[str, str]:

@@ -149,7 +149,8 @@ class SdxlGenerator:
             self.compile_error = f"{type(cause).__name__}: {cause}"
             torch.compiler.set_stance("force_eager")
             return
-        serve_compiled()
+        if self.settings.compile:
+            serve_compiled()
 
     def generate(
         self, request: GenerationRequest, on_progress: ProgressCallback, should_stop: StopCheck

@@ -25,10 +25,10 @@ def sdxl_generator(tiny_models: TinyModels) -> Any:
 
 
 @pytest.fixture(scope="session")
-def check_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def dry_run_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The GPU check's dry-run models (bench/gpu_models.py, tiny configs): the SdxlSettings model
     ids pointing at them, the LoRA and IP-Adapter included."""
     from bench.gpu_configs import TINY
     from bench.gpu_models import save_models
 
-    return save_models(tmp_path_factory.mktemp("check-models"), TINY, device="cpu")
+    return save_models(tmp_path_factory.mktemp("dry-run-models"), TINY, device="cpu")

@@ -51,7 +51,7 @@ def job(mode: JobMode, variants: int, fast: bool, reference: bool, reroll: bool,
 
 
 @pytest.fixture(scope="module")
-def compiled_worker(check_models: dict[str, str]) -> Iterator[Any]:
+def compiled_worker(dry_run_models: dict[str, str]) -> Iterator[Any]:
     """build_generator as worker.py calls it: SDXL_COMPILE=true (eager backend), LoRA and
     IP-Adapter loaded, one re-roll allowed; a staged room for a segmenter (the random one finds
     no furniture to remove)."""
@@ -63,7 +63,7 @@ def compiled_worker(check_models: dict[str, str]) -> Iterator[Any]:
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    sdxl = SdxlSettings(**{**check_models, **DRY_RUN.settings, "compile": True})
+    sdxl = SdxlSettings(**{**dry_run_models, **DRY_RUN.settings, "compile": True})
     before = compiled_graphs()
     gate = build_generator(Settings(generator=GeneratorName.SDXL, sdxl=sdxl, quality_max_rerolls=1))
     gate.graphs = compiled_graphs() - before
