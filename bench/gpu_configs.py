@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tests.support.tiny_adapters import TINY_ENCODER
+
 _SDXL_COMMON: dict[str, Any] = {
     "down_block_types": ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
     "block_out_channels": [320, 640, 1280],
@@ -118,14 +120,7 @@ _TINY_TEXT: dict[str, Any] = {
     "projection_dim": 32,
     "hidden_act": "gelu",
 }
-_TINY_VISION: dict[str, Any] = {
-    "hidden_size": 16,
-    "intermediate_size": 32,
-    "num_attention_heads": 2,
-    "num_hidden_layers": 2,
-    "image_size": 32,
-    "patch_size": 8,
-}
+_TINY_VISION = {k: v for k, v in TINY_ENCODER.items() if k != "projection_dim"}
 
 
 @dataclass(frozen=True)
@@ -219,7 +214,7 @@ TINY = ModelConfigs(
         "head_hidden_size": 8,
     },
     depth_size=28,
-    ip_encoder={**_TINY_VISION, "projection_dim": 16},
+    ip_encoder=TINY_ENCODER,
     lora_rank=4,
     gate_clip={
         "text_config": {

@@ -73,6 +73,8 @@ class Ours:
         self.staged: Row | None = None
         self.plain_shape: tuple[tuple[int, int], int] | None = None
         self.gates: list[GateRow] = []
+        self.compiled: bool | None = None
+        """Whether the compile case succeeded (None before it ran)."""
 
     def load(self, **overrides: Any) -> Any:
         """build_generator: the pipeline, annotators, scorers and quality gate, as a worker does."""
@@ -113,15 +115,19 @@ class Ours:
         sdxl.settings = sdxl.settings.model_copy(update={"compile": True})
         for model in (sdxl.pipe.unet, *sdxl.nets):
             compile_blocks(model, sdxl.settings)
+        self.compiled = False
         sdxl.warm_up()
         if sdxl.compile_error:
             raise RuntimeError(f"the compiled warm-up failed: {sdxl.compile_error}")
+        self.compiled = True
 
     def job(self, case: Case, row: Row, *, warm: bool) -> None:
         """One job through the quality gate (after an untimed one where warm), timed end to end."""
         from worker.generators.sdxl_warmup import StagedRoom
         from worker.quality.gate import QualityGate
 
+        if case.compiled and not self.compiled:
+            raise RuntimeError("not compiled: the compile case did not succeed")
         gate, device = self.gate, self.run.device
         if case.rerolls:
             gate = QualityGate(

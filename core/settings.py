@@ -117,7 +117,7 @@ class SdxlSettings(BaseSettings):
     ip_adapter_layers: str = Field("style", pattern="^(style|all)$")
     """`style`: the reference image steers only the UNet's style layer (its room layout does not
     leak in); `all`: every layer"""
-    model_revisions: dict[str, str] = Field(default_factory=dict)
+    model_revisions: dict[str, str] = {}
     """JSON object model id → Hugging Face commit (40 hex digits), merged over the pins of the
     default ids (`MODEL_REVISIONS`, docs/models.md); `""` unpins one; an id without a pin loads
     its main branch"""
