@@ -88,7 +88,7 @@ def _first_image_child(run: Run, workdir: Path) -> None:
 
     fields = json.loads((workdir / SETTINGS_FILE).read_text())
     start = time.perf_counter()
-    gate = build_generator(settings_for(run, fields, compile=True, warmup=False))
+    gate: Any = build_generator(settings_for(run, fields, compile=True, warmup=False))
     loaded = time.perf_counter()
     gate.inner.warm_up()  # what from_settings does with SDXL_WARMUP=true, timed apart
     if gate.inner.compile_error:

@@ -65,8 +65,8 @@ def ip_adapter(path: Path, unet: Any, *, encoder: dict | None = None) -> Path:
     folder = path / IP_ADAPTER_SUBFOLDER
     config = CLIPVisionConfig(**(encoder or TINY_ENCODER))
     with torch.device(unet.device):
-        image_encoder = CLIPVisionModelWithProjection(config).to(torch.float16)
-    image_encoder.save_pretrained(folder / "image_encoder")
+        image_encoder = CLIPVisionModelWithProjection(config)
+    image_encoder.half().save_pretrained(folder / "image_encoder")
     cross = unet.config.cross_attention_dim
     half = {"dtype": torch.float16, "device": unet.device}
     tensors = {

@@ -13,8 +13,8 @@ log = logging.getLogger(__name__)
 LIGHTNING_ADAPTER = "lightning"
 RECOMPILE_LIMIT = 64
 """Graphs torch.compile may keep per code object. Every compiled block shares one forward, and
-each of its guard sets (block width, a batch of one, the LoRA on or off, IP-Adapter scales) is one
-graph: Dynamo's default of 8 turns the 9th into a hard error under fullgraph=True."""
+each of its guard sets (block width, a batch of one, the LoRA on or off, an IP-Adapter scale of 0)
+is one graph: Dynamo's default of 8 turns the 9th into a hard error under fullgraph=True."""
 
 LIGHTNING_SCHEDULER: tuple[str, dict[str, Any]] = (
     "EulerDiscreteScheduler",

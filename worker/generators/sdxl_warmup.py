@@ -1,9 +1,10 @@
 """The warm-up of a compiled sdxl worker: one short job of every shape it serves.
 
 torch.compile makes one graph per guard set of the transformer blocks, and what sets the guards
-is the batch (1, or more: variants x classifier-free guidance), whether the fast tier's LoRA is
-on, and the IP-Adapter's image tokens and per-layer scales. The photo's size and the variant count
-above one do not: the blocks are compiled with dynamic shapes. So the warm-up runs, through
+is the block's width, the batch (1, or more: variants x classifier-free guidance), whether the
+fast tier's LoRA is on, and whether a block's IP-Adapter scale is 0 (diffusers skips the adapter
+then). The photo's size, the variant count above one and a scale's value do not: the blocks are
+compiled with dynamic shapes, and the scale is an input. So the warm-up runs, through
 generate() itself, staging in each tier with and without a reference image at 1 and 2 variants,
 one unguided job (a style may set guidance 1, which drops classifier-free guidance), declutter and
 restage; a re-roll is a job of fewer variants. Afterwards the compiler only runs what it has
@@ -66,7 +67,7 @@ def warm_up_requests(
     photo = Image.new("RGB", (width, width * 3 // 4), (200, 190, 180))
     photo.paste((150, 120, 90), (0, round(FLOOR_TOP * photo.height), width, photo.height))
     refs = [[], [Image.new("RGB", (224, 224), (90, 110, 140))]] if reference else [[]]
-    jobs = []
+    jobs: list[GenerationRequest] = []
 
     def job(mode: JobMode, variants: int, refs: list, **params: object) -> None:
         style = {"slug": "warm-up", "prompt": "a {room_type}", "params": {"steps": STEPS, **params}}

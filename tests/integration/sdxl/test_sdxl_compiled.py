@@ -94,8 +94,8 @@ def test_a_compiled_worker_serves_a_mixed_sequence_without_compiling_again(
             _, variants, _, _, reroll = fields
             result = compiled_worker.generate(job(*fields, seed), lambda f, s: None, lambda: False)
             assert len(result.images) == variants and result.images[0].size == (160, 120)
-            attempts = [score["attempts"] for score in result.scores]
-            assert attempts == [2 if reroll else attempts[0]] * variants, (fields, attempts)
+            attempts = {score["attempts"] for score in result.scores}
+            assert attempts == {2} if reroll else attempts <= {1, 2}, (fields, attempts)
     finally:
         torch.compiler.set_stance("eager_on_recompile")
     assert compiled_graphs() == graphs
