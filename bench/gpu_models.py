@@ -46,10 +46,8 @@ def _base(base: Path, configs: ModelConfigs) -> Any:
     return unet
 
 
-def _segmenter(path: Path, configs: ModelConfigs) -> None:
-    """UperNet-ConvNeXt, its classifier forced to "floor" (the whole photo is staged: the largest
-    crop), saved as openmmlab's repos are: config, preprocessor and only `pytorch_model.bin`."""
-    import torch
+def segmenter_model(configs: ModelConfigs) -> Any:
+    """UperNet on ConvNeXt with ADE20K's 150 labels (openmmlab/upernet-convnext-*)."""
     from transformers import ConvNextConfig, UperNetConfig, UperNetForSemanticSegmentation
 
     from worker.vision.ade20k import ADE20K_LABELS
@@ -66,21 +64,35 @@ def _segmenter(path: Path, configs: ModelConfigs) -> None:
         id2label=labels,
         label2id={v: k for k, v in labels.items()},
     )
-    model = UperNetForSemanticSegmentation(config)
+    return UperNetForSemanticSegmentation(config)
+
+
+def depth_model(configs: ModelConfigs) -> Any:
+    """Depth-Anything-V2 on a DINOv2 backbone."""
+    from transformers import DepthAnythingConfig, DepthAnythingForDepthEstimation, Dinov2Config
+
+    dinov2 = Dinov2Config(**configs.dinov2, reshape_hidden_states=False)
+    return DepthAnythingForDepthEstimation(
+        DepthAnythingConfig(backbone_config=dinov2, **configs.depth)
+    )
+
+
+def _segmenter(path: Path, configs: ModelConfigs) -> None:
+    """The segmenter, its classifier forced to "floor" (the whole photo is staged: the largest
+    crop), saved as openmmlab's repos are: config, preprocessor and only `pytorch_model.bin`."""
+    import torch
+
+    model = segmenter_model(configs)
     tiny_models.save_segmenter(model, path, "floor", size=configs.segmenter_size)
     (path / "model.safetensors").unlink()
     torch.save({k: v.cpu() for k, v in model.state_dict().items()}, path / "pytorch_model.bin")
 
 
 def _depth(path: Path, configs: ModelConfigs) -> None:
-    """Depth-Anything-V2 on a DINOv2 backbone (fp32 `model.safetensors`, as published)."""
-    from transformers import DepthAnythingConfig, DepthAnythingForDepthEstimation, Dinov2Config
+    """The depth model (fp32 `model.safetensors`, as published) and its DPT processor."""
     from transformers.models.dpt import DPTImageProcessor
 
-    dinov2 = Dinov2Config(**configs.dinov2, reshape_hidden_states=False)
-    DepthAnythingForDepthEstimation(
-        DepthAnythingConfig(backbone_config=dinov2, **configs.depth)
-    ).save_pretrained(path)
+    depth_model(configs).save_pretrained(path)
     size = configs.depth_size
     DPTImageProcessor(
         size={"height": size, "width": size}, keep_aspect_ratio=True, ensure_multiple_of=14

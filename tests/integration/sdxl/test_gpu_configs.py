@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bench import gpu_configs as cfg
+from bench import gpu_models
 
 LAYOUT = {
     # The weight and config files of each hub repo, as download-models fetches them.
@@ -49,6 +50,9 @@ def params(model: object) -> float:
         ("clip_l", 123.1),
         ("big_g", 694.7),
         ("clip_b32", 151.3),
+        ("upernet", 81.9),  # openmmlab/upernet-convnext-small
+        ("depth", 24.8),  # Depth-Anything-V2-Small
+        ("ip_encoder", 1844.9),  # IP-Adapter's ViT-bigG image encoder
     ],
 )
 def test_full_size_models_have_the_published_parameter_counts(kind: str, millions: float) -> None:
@@ -60,6 +64,8 @@ def test_full_size_models_have_the_published_parameter_counts(kind: str, million
         CLIPTextConfig,
         CLIPTextModel,
         CLIPTextModelWithProjection,
+        CLIPVisionConfig,
+        CLIPVisionModelWithProjection,
     )
 
     build = {
@@ -69,6 +75,11 @@ def test_full_size_models_have_the_published_parameter_counts(kind: str, million
         "clip_l": lambda: CLIPTextModel(CLIPTextConfig(**cfg.FULL.clip_l)),
         "big_g": lambda: CLIPTextModelWithProjection(CLIPTextConfig(**cfg.FULL.clip_big_g)),
         "clip_b32": lambda: CLIPModel(CLIPConfig(**cfg.FULL.gate_clip)),  # the gate's style score
+        "upernet": lambda: gpu_models.segmenter_model(cfg.FULL),
+        "depth": lambda: gpu_models.depth_model(cfg.FULL),
+        "ip_encoder": lambda: CLIPVisionModelWithProjection(
+            CLIPVisionConfig(**cfg.FULL.ip_encoder)
+        ),
     }
     with torch.device("meta"):
         model = build[kind]()
