@@ -27,11 +27,12 @@ $(VENV)/.dev-installed: requirements-dev.lock
 install: $(VENV)/.run-installed
 install-dev: $(VENV)/.dev-installed
 
-# After editing requirements*.txt. requirements.lock takes the dev lock's versions, so the API
-# runs with the versions the tests ran with.
+# After editing requirements*.txt. requirements.lock and requirements-gpu.lock take the dev lock's
+# versions, so the API and the GPU worker run with the versions the tests ran with.
 lock: install-dev
 	$(LOCK) -o requirements-dev.lock requirements-dev.txt
 	$(LOCK) -c requirements-dev.lock -o requirements.lock requirements.txt
+	$(LOCK) -c requirements-dev.lock -o requirements-gpu.lock requirements-gpu.txt
 
 run: install
 	PY=$(PY) PORT=$(PORT) devops/local/run.sh
@@ -65,9 +66,10 @@ bench: install-dev
 	$(PY) bench/api.py
 	$(PY) bench/video.py
 	$(PY) bench/enhance.py
-	$(PY) bench/gpu_check.py --smoke
+	$(PY) bench/gpu_check.py --dry-run
 
-# The GPU check on one CUDA GPU (docs/benchmarks.md); writes var/gpu_check.{json,md}.
+# The GPU check on one CUDA GPU (docs/benchmarks.md); writes var/gpu_check.{json,md} after every
+# case and starts no case after 8 minutes.
 gpu-check: install-dev
 	mkdir -p var
 	$(PY) bench/gpu_check.py --json var/gpu_check.json --markdown var/gpu_check.md

@@ -1,9 +1,12 @@
-"""Random-weight models saved in the published layouts, for bench/gpu_check.py: tiny or full size.
+"""Random-weight models saved exactly as their published repos hold them, for bench/gpu_check.py.
 
-Full size uses the real architectures (SDXL inpainting UNet, depth ControlNet, VAE, both CLIP text
-encoders, UperNet-ConvNeXt-small, Depth-Anything-V2-Small, IP-Adapter with its ViT-bigG image
-encoder, a rank-64 Lightning-style LoRA, the quality gate's CLIP ViT-B/32); only the tokenizers are
-tiny, which changes no timing because prompts are padded to 77 tokens either way.
+One set of save calls builds both the full-size models (bench/gpu_configs.FULL) and the CPU dry
+run's tiny ones (TINY): the same file names, variants, dtypes and subfolders, which are the files
+`worker.py download-models` fetches (the base and the depth ControlNet as their fp16 variant only,
+the fp16-fix VAE as plain fp32 files, the segmenter as a pickle `pytorch_model.bin`, the
+IP-Adapter's encoder under `sdxl_models/image_encoder`, the LoRA under the default weight name), so
+a loading bug such as a variant the loader does not ask for fails the dry run too. Only the
+tokenizers are tiny in both (prompts are padded to 77 tokens either way).
 """
 
 from __future__ import annotations
@@ -12,160 +15,131 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench import gpu_configs as cfg
+from bench.gpu_configs import ModelConfigs
+from core.settings import SdxlSettings
 from tests.support import tiny_adapters, tiny_models
-from tests.support.tiny_clip import tiny_clip
 
-CLIP_L: dict[str, Any] = {"hidden_size": 768, "intermediate_size": 3072,
-                          "num_attention_heads": 12, "num_hidden_layers": 12,
-                          "projection_dim": 768, "hidden_act": "quick_gelu"}  # fmt: skip
-CLIP_BIG_G: dict[str, Any] = {"hidden_size": 1280, "intermediate_size": 5120,
-                              "num_attention_heads": 20, "num_hidden_layers": 32,
-                              "projection_dim": 1280, "hidden_act": "gelu"}  # fmt: skip
-VIT_BIG_G = {"hidden_size": 1664, "intermediate_size": 8192, "num_attention_heads": 16,
-             "num_hidden_layers": 48, "image_size": 224, "patch_size": 14,
-             "projection_dim": 1280, "hidden_act": "gelu"}  # fmt: skip
-LIGHTNING_RANK = 64
+VARIANT = "fp16"
+SETTINGS_FILE = "settings.json"
 
 
-def _save(model: Any, path: Path) -> None:
+def _half(model: Any, path: Path) -> None:
+    """An fp16 variant only (`*.fp16.safetensors`), as the hub repos the worker downloads."""
     import torch
 
-    model.to(torch.float16).save_pretrained(path)
+    model.to(torch.float16).save_pretrained(path, variant=VARIANT)
 
 
-def _full_base(base: Path, device: str) -> None:
-    import torch
+def _base(base: Path, configs: ModelConfigs) -> Any:
     from diffusers import AutoencoderKL, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
 
-    with torch.device(device):
-        _save(UNet2DConditionModel(**cfg.SDXL_UNET), base / "unet")
-        _save(AutoencoderKL(**cfg.SDXL_VAE), base / "vae")
-        text: dict[str, Any] = {"vocab_size": 49408, "max_position_embeddings": 77,
-                                "bos_token_id": 0, "eos_token_id": 1,
-                                "pad_token_id": 1}  # fmt: skip
-        _save(CLIPTextModel(CLIPTextConfig(**CLIP_L, **text)), base / "text_encoder")
-        _save(
-            CLIPTextModelWithProjection(CLIPTextConfig(**CLIP_BIG_G, **text)),
-            base / "text_encoder_2",
-        )
+    unet = UNet2DConditionModel(**configs.unet)
+    _half(unet, base / "unet")
+    _half(AutoencoderKL(**configs.vae), base / "vae")
+    _half(CLIPTextModel(CLIPTextConfig(**configs.clip_l)), base / "text_encoder")
+    encoder_2 = CLIPTextModelWithProjection(CLIPTextConfig(**configs.clip_big_g))
+    _half(encoder_2, base / "text_encoder_2")
     tiny_models.save_tokenizer(base / "tokenizer", "<|endoftext|>")
     tiny_models.save_tokenizer(base / "tokenizer_2", "!")
     tiny_models.save_scheduler(base)
+    return unet
 
 
-def _full_vision(root: Path, device: str) -> None:
-    import torch
-    from transformers import (
-        ConvNextConfig,
-        DepthAnythingConfig,
-        DepthAnythingForDepthEstimation,
-        Dinov2Config,
-        UperNetConfig,
-        UperNetForSemanticSegmentation,
-    )
-    from transformers.models.dpt import DPTImageProcessor
+def segmenter_model(configs: ModelConfigs) -> Any:
+    """UperNet on ConvNeXt with ADE20K's 150 labels (openmmlab/upernet-convnext-*)."""
+    from transformers import ConvNextConfig, UperNetConfig, UperNetForSemanticSegmentation
 
     from worker.vision.ade20k import ADE20K_LABELS
 
     labels = dict(enumerate(ADE20K_LABELS))
     backbone = ConvNextConfig(
-        depths=[3, 3, 27, 3],
-        hidden_sizes=[96, 192, 384, 768],
+        **configs.upernet_backbone,
         out_features=["stage1", "stage2", "stage3", "stage4"],  # type: ignore[call-arg]  # transformers reads it from **kwargs
     )
-    segmenter = UperNetConfig(
+    config = UperNetConfig(
         backbone_config=backbone,
-        hidden_size=512,
-        auxiliary_in_channels=384,
+        **configs.upernet,
         num_labels=150,  # type: ignore[call-arg]  # transformers reads it from **kwargs
         id2label=labels,
         label2id={v: k for k, v in labels.items()},
     )
-    dinov2 = Dinov2Config(
-        hidden_size=384,
-        num_hidden_layers=12,
-        num_attention_heads=6,
-        image_size=518,
-        patch_size=14,
-        out_features=["stage3", "stage6", "stage9", "stage12"],  # type: ignore[call-arg]  # transformers reads it from **kwargs
-        reshape_hidden_states=False,
+    return UperNetForSemanticSegmentation(config)
+
+
+def depth_model(configs: ModelConfigs) -> Any:
+    """Depth-Anything-V2 on a DINOv2 backbone."""
+    from transformers import DepthAnythingConfig, DepthAnythingForDepthEstimation, Dinov2Config
+
+    dinov2 = Dinov2Config(**configs.dinov2, reshape_hidden_states=False)
+    return DepthAnythingForDepthEstimation(
+        DepthAnythingConfig(backbone_config=dinov2, **configs.depth)
     )
-    depth = DepthAnythingConfig(
-        backbone_config=dinov2,
-        reassemble_hidden_size=384,
-        neck_hidden_sizes=[48, 96, 192, 384],
-        fusion_hidden_size=64,
-    )
-    with torch.device(device):
-        # Every pixel is floor: random weights find none, and a whole-photo mask is the worst case.
-        tiny_models.save_segmenter(
-            UperNetForSemanticSegmentation(segmenter), root / "upernet", "floor", size=512
-        )
-        DepthAnythingForDepthEstimation(depth).save_pretrained(root / "depth")
+
+
+def _segmenter(path: Path, configs: ModelConfigs) -> None:
+    """The segmenter, its classifier forced to "floor" (the whole photo is staged: the largest
+    crop), saved as openmmlab's repos are: config, preprocessor and only `pytorch_model.bin`."""
+    import torch
+
+    model = segmenter_model(configs)
+    tiny_models.save_segmenter(model, path, "floor", size=configs.segmenter_size)
+    (path / "model.safetensors").unlink()
+    torch.save({k: v.cpu() for k, v in model.state_dict().items()}, path / "pytorch_model.bin")
+
+
+def _depth(path: Path, configs: ModelConfigs) -> None:
+    """The depth model (fp32 `model.safetensors`, as published) and its DPT processor."""
+    from transformers.models.dpt import DPTImageProcessor
+
+    depth_model(configs).save_pretrained(path)
+    size = configs.depth_size
     DPTImageProcessor(
-        size={"height": 518, "width": 518}, keep_aspect_ratio=True, ensure_multiple_of=14
-    ).save_pretrained(root / "depth")
+        size={"height": size, "width": size}, keep_aspect_ratio=True, ensure_multiple_of=14
+    ).save_pretrained(path)
 
 
-def _full_clip(path: Path, device: str) -> None:
-    """The quality gate's CLIP in the published layout (fp32, as openai/clip-vit-base-patch32)."""
-    import torch
-    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor, CLIPTokenizer
+def _gate_clip(path: Path, configs: ModelConfigs) -> None:
+    """The quality gate's CLIP as openai/clip-vit-base-patch32 holds it: fp32 weights, the image
+    processor's preprocessor_config.json, the tokenizer."""
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel
 
-    with torch.device(device):
-        CLIPModel(CLIPConfig(**cfg.CLIP_B32)).save_pretrained(path)
+    CLIPModel(CLIPConfig(**configs.gate_clip)).save_pretrained(path)
     tiny_models.save_tokenizer(path, "<|endoftext|>")
-    processor = CLIPProcessor(
-        image_processor=CLIPImageProcessor(), tokenizer=CLIPTokenizer.from_pretrained(path)
-    )
-    processor.save_pretrained(path)
+    size = configs.gate_clip_size
+    CLIPImageProcessor(size={"shortest_edge": size}, crop_size=size).save_pretrained(path)
 
 
-def save_models(root: Path, *, smoke: bool, device: str) -> dict[str, Any]:
-    """Build and save every model under root; returns the SdxlSettings fields that point at them."""
+def save_models(root: Path, configs: ModelConfigs, *, device: str) -> dict[str, str]:
+    """Build every model under root (initialised on device); returns the SdxlSettings model ids
+    that point at them, every other setting at production's default."""
     import torch
+    from diffusers import AutoencoderKL, ControlNetModel
 
     torch.manual_seed(0)
-    if smoke:
-        models = tiny_models.build_tiny_models(root)
-        tiny_models.upernet(models.segmentation, force="floor")
-        tiny_clip(root / "clip")
-        paths = {"base": models.base, "controlnet": models.controlnet_depth,
-                 "segmentation": models.segmentation, "depth": models.depth}  # fmt: skip
-    else:
-        from diffusers import ControlNetModel
-
-        paths = {"base": root / "sdxl-inpaint", "controlnet": root / "controlnet-depth",
-                 "segmentation": root / "upernet", "depth": root / "depth"}  # fmt: skip
-        _full_base(paths["base"], device)
-        with torch.device(device):
-            ControlNetModel(**cfg.SDXL_CONTROLNET).to(torch.float16).save_pretrained(
-                paths["controlnet"], variant="fp16"
-            )
-        _full_vision(root, device)
-        _full_clip(root / "clip", device)
-    lora = tiny_adapters.lightning_lora(
-        root / "lightning", paths["base"], rank=4 if smoke else LIGHTNING_RANK
-    )
-    ip = tiny_adapters.ip_adapter(
-        root / "ip-adapter", paths["base"], encoder=None if smoke else VIT_BIG_G
+    defaults = SdxlSettings()
+    names = ("sdxl-inpaint", "vae", "controlnet-depth", "upernet", "depth", "clip", "lightning")
+    paths = {name: root / name for name in (*names, "ip-adapter")}
+    with torch.device(device):
+        unet = _base(paths["sdxl-inpaint"], configs)
+        AutoencoderKL(**configs.vae).save_pretrained(paths["vae"])
+        _half(ControlNetModel(**configs.controlnet), paths["controlnet-depth"])
+        _segmenter(paths["upernet"], configs)
+        _depth(paths["depth"], configs)
+        _gate_clip(paths["clip"], configs)
+    tiny_adapters.ip_adapter(paths["ip-adapter"], unet, encoder=configs.ip_encoder)
+    tiny_adapters.lightning_lora(  # last: it adds the adapter to unet
+        paths["lightning"], unet, rank=configs.lora_rank, weight_name=defaults.lightning_lora_weight
     )
     fields = {
-        "base_model": str(paths["base"]),
-        "vae_model": "",
-        "variant": "fp16",
-        "controlnet_depth_model": str(paths["controlnet"]),
-        "controlnet_mlsd_model": "",
-        "segmentation_model": str(paths["segmentation"]),
+        "base_model": str(paths["sdxl-inpaint"]),
+        "vae_model": str(paths["vae"]),
+        "controlnet_depth_model": str(paths["controlnet-depth"]),
+        "segmentation_model": str(paths["upernet"]),
         "depth_model": str(paths["depth"]),
-        "lightning_lora_model": str(lora),
-        "lightning_lora_weight": tiny_adapters.LORA_WEIGHT,
-        "ip_adapter_model": str(ip),
-        "ip_adapter_subfolder": tiny_adapters.IP_ADAPTER_SUBFOLDER,
-        "ip_adapter_weight": tiny_adapters.IP_ADAPTER_WEIGHT,
-        "quality_clip_model": str(root / "clip"),
+        "quality_clip_model": str(paths["clip"]),
+        "lightning_lora_model": str(paths["lightning"]),
+        "ip_adapter_model": str(paths["ip-adapter"]),
     }
-    (root / "settings.json").write_text(json.dumps(fields))
+    (root / SETTINGS_FILE).write_text(json.dumps(fields))
     return fields

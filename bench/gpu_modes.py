@@ -1,5 +1,5 @@
-"""Declutter, restage and the quality gate in the GPU check: a furnished segmentation, and the
-gate's cost of scoring one variant with production's scorers."""
+"""The quality gate's cost in the GPU check: scoring one variant with production's scorers, part
+by part (the cases' s/image already include the whole gate)."""
 
 from __future__ import annotations
 
@@ -16,34 +16,8 @@ from worker.quality.variant_scores import VariantScorer
 from worker.vision.mask import Segmenter
 from worker.vision.room_guess import guess_from_photo
 
-SOFA_BOX = (0.25, 0.45, 0.75, 0.85)
-"""Where the furnished segmentation draws a sofa (fractions of width and height)."""
 GATE_PARTS = ("segmentation", "clip", "seam_and_rest")
 """The gate's timed parts: the two model calls, and the rest (downscaling, seam, share counts)."""
-REROLL_NOTE = (
-    "Re-rolls are not forced: a re-roll costs one more generation of each failing variant "
-    "(its case's s/image; for restage the removal pass too) plus one more scoring (s/variant)."
-)
-
-
-class Furnished(Segmenter):
-    """The random-weight segmenter, run in full, with a sofa drawn into its labels: the removal
-    mask declutter and restage need (the bare model sees floor everywhere). It wraps the loaded
-    segmenter instead of calling Segmenter's constructor."""
-
-    def __init__(self, inner: Segmenter) -> None:
-        self.inner = inner
-        self.id2label = inner.id2label
-        self.sofa = next(i for i, name in inner.id2label.items() if name == "sofa")
-
-    def labels(self, image: Image.Image) -> np.ndarray:
-        """The model's labels with the sofa box painted over them."""
-        labels = self.inner.labels(image).copy()
-        x0, y0, x1, y1 = SOFA_BOX
-        width, height = image.size
-        rows = slice(round(y0 * height), round(y1 * height))
-        labels[rows, round(x0 * width) : round(x1 * width)] = self.sofa
-        return labels
 
 
 class _TimedSegmenter(Segmenter):
@@ -112,4 +86,4 @@ def gate_markdown(rows: list[GateRow]) -> str:
             f"| {row.case} | {', '.join(row.scores)} | {row.s_per_variant:.3f} | "
             f"{' | '.join(parts)} | {row.pct_of_image:.1f} % | {row.room_guess_s:.3f} |"
         )
-    return "\n".join([*lines, "", REROLL_NOTE]) + "\n"
+    return "\n".join(lines) + "\n"

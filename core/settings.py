@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import math
+import re
 from collections import Counter
 from enum import StrEnum
 from functools import lru_cache
@@ -86,6 +87,27 @@ class GeneratorName(StrEnum):
     SDXL = "sdxl"  # SDXL + ControlNet inpainting on a GPU
 
 
+MODEL_REVISIONS: dict[str, str] = {
+    "diffusers/stable-diffusion-xl-1.0-inpainting-0.1": "115134f363124c53c7d878647567d04daf26e41e",
+    "madebyollin/sdxl-vae-fp16-fix": "207b116dae70ace3637169f1ddd2434b91b3a8cd",
+    "diffusers/controlnet-depth-sdxl-1.0": "17bb97973f29801224cd66f192c5ffacf82648b4",
+    "depth-anything/Depth-Anything-V2-Small-hf": "5426e4f0f36572d16453bbda7a8389317b1bef99",
+    "lllyasviel/Annotators": "982e7edaec38759d914a963c48c4726685de7d96",
+    "openai/clip-vit-base-patch32": "3d74acf9a28c67741b2f4f2ea7635f0aaf6f0268",
+    "ByteDance/SDXL-Lightning": "c9a24f48e1c025556787b0c58dd67a091ece2e44",
+    "h94/IP-Adapter": "018e402774aeeddd60609b4ecdb7e298259dc729",
+}
+"""The Hugging Face commit each default (or suggested) model id is pinned to; docs/models.md says
+where each was read. openmmlab/upernet-convnext-small has none: no commit of it was verified."""
+MODEL_FIELDS = (
+    "base_model", "vae_model", "controlnet_depth_model", "controlnet_mlsd_model",
+    "segmentation_model", "depth_model", "mlsd_model", "lightning_lora_model",
+    "ip_adapter_model", "quality_clip_model",
+)  # fmt: skip
+"""The SdxlSettings fields that hold a model id."""
+REVISION = re.compile(r"^([0-9a-f]{40})?$")
+
+
 class SdxlSettings(BaseSettings):
     """Model ids and knobs of the sdxl generator (env prefix SDXL_); see docs/models.md."""
 
@@ -121,6 +143,10 @@ class SdxlSettings(BaseSettings):
     ip_adapter_layers: str = Field("style", pattern="^(style|all)$")
     """`style`: the reference image steers only the UNet's style layer (its room layout does not
     leak in); `all`: every layer"""
+    model_revisions: dict[str, str] = {}
+    """JSON object model id → Hugging Face commit (40 hex digits), merged over the pins of the
+    default ids (`MODEL_REVISIONS`, docs/models.md); `""` unpins one; an id without a pin loads
+    its main branch"""
     variant: str = "fp16"
     """Weight variant loaded from the base, VAE and ControlNet repos, each falling back to its
     full-precision files (empty = full precision files)"""
@@ -137,13 +163,17 @@ class SdxlSettings(BaseSettings):
     """Fuse attention QKV projections (the UNet stays unfused with a LoRA or IP-Adapter)"""
     compile: bool = False
     """Regional `torch.compile` of the transformer blocks (slow first start)"""
+    compile_backend: str = Field("inductor", pattern="^(inductor|eager)$")
+    """`torch.compile` backend: `inductor` (kernels); `eager` traces and guards the same way
+    without kernels, for CPU tests"""
     compile_mode: str = Field(
         "default", pattern="^(default|reduce-overhead|max-autotune|max-autotune-no-cudagraphs)$"
     )
     """`torch.compile` mode: `default`, `reduce-overhead`, `max-autotune`,
     `max-autotune-no-cudagraphs`"""
     warmup: bool = True
-    """With `SDXL_COMPILE`, run a 2-step generation at start so the first job is not slow"""
+    """With `SDXL_COMPILE`, run one short job of every shape the worker serves at start (modes,
+    tiers, 1 and 2 variants, with and without a reference image), so no job compiles"""
 
     target_pixels: int = Field(1024 * 1024, ge=4096, le=4096 * 4096)
     """Area of the first generation pass (1024²): the mask's crop is resized to the nearest
@@ -222,6 +252,18 @@ class SdxlSettings(BaseSettings):
     """`top_` or `bottom_` + `left`, `center` or `right`"""
     label_size_fraction: float = Field(0.035, gt=0, le=0.2)
     """Label text height as a fraction of the short side"""
+
+    @field_validator("model_revisions")
+    @classmethod
+    def _check_revisions(cls, revisions: dict[str, str]) -> dict[str, str]:
+        bad = sorted(model for model, commit in revisions.items() if not REVISION.match(commit))
+        if bad:
+            raise ValueError(f"not a 40-hex-digit commit (or empty) for {', '.join(bad)}")
+        return revisions
+
+    def revision(self, model_id: str) -> str | None:
+        """The commit model_id is pinned to, or None (main branch, or a local directory)."""
+        return {**MODEL_REVISIONS, **self.model_revisions}.get(model_id) or None
 
 
 class Settings(BaseSettings):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,8 @@ from worker.vision.control import MLSD_WEIGHTS
 from worker.weights import DIFFUSERS_STEM, TRANSFORMERS_STEMS, file_problem, weight_files
 
 TRANSFORMERS_FILES = ["*.json", "*.safetensors", "*.bin", "*.txt"]
+COMPONENT_CONFIGS = {"Scheduler": "scheduler_config.json", "Tokenizer": "tokenizer_config.json"}
+"""A pipeline component's own config file, by the end of its class name; models: config.json."""
 
 
 @dataclass(frozen=True)
@@ -19,12 +22,16 @@ class ModelSpec:
 
     role: str
     model_id: str
-    kind: str  # "pipeline", "diffusers", "transformers" or "file"
+    kind: str  # "pipeline", "diffusers", "transformers", "ip-adapter" or "file"
     allow_patterns: tuple[str, ...]
     required: tuple[str, ...]
     fallback_patterns: tuple[str, ...] = ()
     """Downloaded too when the variant's weights are not in the repo."""
     variant: str = ""
+    revision: str | None = None
+    """The pinned commit (SdxlSettings.revision); None: the main branch."""
+    encoder: str = ""
+    """ip-adapter: the folder of its CLIP image encoder."""
 
 
 def model_specs(settings: Settings) -> list[ModelSpec]:
@@ -81,17 +88,23 @@ def model_specs(settings: Settings) -> list[ModelSpec]:
         )
     if s.ip_adapter_model:
         weight = f"{s.ip_adapter_subfolder}/{s.ip_adapter_weight}"
+        # diffusers' load_ip_adapter reads the encoder from <subfolder>/image_encoder.
         encoder = f"{s.ip_adapter_subfolder}/image_encoder"
         specs.append(
             ModelSpec(
                 "ip-adapter",
                 s.ip_adapter_model,
-                "file",
+                "ip-adapter",
                 (weight, f"{encoder}/*"),
                 (weight, f"{encoder}/config.json"),
+                encoder=encoder,
             )
         )
-    return [spec for spec in specs if spec.model_id]
+    return [
+        dataclasses.replace(spec, revision=s.revision(spec.model_id))
+        for spec in specs
+        if spec.model_id
+    ]
 
 
 def download_models(settings: Settings) -> int:
@@ -105,10 +118,16 @@ def download_models(settings: Settings) -> int:
             continue
         print(f"{spec.role}: downloading {spec.model_id}")
         try:
-            snapshot_download(spec.model_id, allow_patterns=list(spec.allow_patterns))
+            snapshot_download(
+                spec.model_id, revision=spec.revision, allow_patterns=list(spec.allow_patterns)
+            )
             if spec.fallback_patterns and check_one(spec) != "ok":
                 print(f"{spec.role}: no {spec.variant} weights; downloading the plain ones")
-                snapshot_download(spec.model_id, allow_patterns=list(spec.fallback_patterns))
+                snapshot_download(
+                    spec.model_id,
+                    revision=spec.revision,
+                    allow_patterns=list(spec.fallback_patterns),
+                )
         except Exception as exc:  # reported per model; the others still download
             failures += 1
             print(f"{spec.role}: FAILED {spec.model_id}: {exc}")
@@ -123,7 +142,10 @@ def _local_path(spec: ModelSpec) -> Path:
 
     return Path(
         snapshot_download(
-            spec.model_id, allow_patterns=list(spec.allow_patterns), local_files_only=True
+            spec.model_id,
+            revision=spec.revision,
+            allow_patterns=list(spec.allow_patterns),
+            local_files_only=True,
         )
     )
 
@@ -143,6 +165,17 @@ def _load_config(spec: ModelSpec, path: Path) -> None:
         from transformers import AutoConfig
 
         AutoConfig.from_pretrained(path)
+    elif spec.kind == "ip-adapter":
+        from transformers import CLIPVisionConfig
+
+        CLIPVisionConfig.from_pretrained(path / spec.encoder)
+
+
+def _component_config(class_name: str) -> str:
+    for suffix, config in COMPONENT_CONFIGS.items():
+        if class_name.removesuffix("Fast").endswith(suffix):
+            return config
+    return "config.json"
 
 
 def needed_files(spec: ModelSpec, path: Path) -> list[Path] | str:
@@ -151,12 +184,20 @@ def needed_files(spec: ModelSpec, path: Path) -> list[Path] | str:
         return [path / name for name in spec.required if not name.endswith("config.json")]
     if spec.kind == "transformers":
         return weight_files(path, TRANSFORMERS_STEMS, "")
+    if spec.kind == "ip-adapter":
+        encoder = weight_files(path / spec.encoder, TRANSFORMERS_STEMS, "")
+        return encoder if isinstance(encoder, str) else [path / spec.required[0], *encoder]
     if spec.kind == "diffusers":
         return weight_files(path, (DIFFUSERS_STEM,), spec.variant)
     files: list[Path] = []
     index = json.loads((path / "model_index.json").read_text())
     for name, entry in sorted(index.items()):
-        if isinstance(entry, list) and (path / name / "config.json").is_file():
+        if not isinstance(entry, list) or entry[1] is None:
+            continue
+        config = _component_config(entry[1])
+        if not (path / name / config).is_file():
+            return f"missing {name}/{config}"
+        if config == "config.json":
             stems = (DIFFUSERS_STEM,) if entry[0] == "diffusers" else TRANSFORMERS_STEMS
             found = weight_files(path / name, stems, spec.variant)
             if isinstance(found, str):

@@ -1,4 +1,5 @@
-"""Which weight files a model directory needs, and whether each is whole (no torch needed)."""
+"""Where a pinned model's files are, which weight files a model directory needs, and whether
+each is whole (no torch needed)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import json
 import struct
 import zipfile
 from pathlib import Path
+
+from core.settings import MODEL_FIELDS, SdxlSettings
 
 DIFFUSERS_STEM = "diffusion_pytorch_model"
 TRANSFORMERS_STEMS = ("model", "pytorch_model")
@@ -54,3 +57,31 @@ def file_problem(path: Path) -> str | None:
     except (OSError, ValueError, KeyError, struct.error, zipfile.BadZipFile) as exc:
         return f"unreadable {path.name}: {exc}"
     return None
+
+
+class ModelNotDownloaded(Exception):
+    """A pinned model's commit is not in the Hugging Face cache."""
+
+
+def pinned_settings(settings: SdxlSettings) -> SdxlSettings:
+    """The settings with every pinned hub id replaced by its cached snapshot of that commit, so
+    every loader reads exactly that revision (offline); local directories and unpinned ids stay."""
+    from huggingface_hub import snapshot_download
+
+    update = {}
+    # The annotators load only with their ControlNet.
+    unused = {"depth_model": not settings.controlnet_depth_model,
+              "mlsd_model": not settings.controlnet_mlsd_model}  # fmt: skip
+    for name in MODEL_FIELDS:
+        model_id = getattr(settings, name)
+        commit = settings.revision(model_id)
+        if not model_id or not commit or unused.get(name) or Path(model_id).is_dir():
+            continue
+        try:
+            update[name] = snapshot_download(model_id, revision=commit, local_files_only=True)
+        except Exception as exc:  # LocalEntryNotFoundError and the like: not downloaded
+            raise ModelNotDownloaded(
+                f"{model_id} at {commit} is not in the Hugging Face cache (HF_HOME): run "
+                "`python worker.py download-models`"
+            ) from exc
+    return settings.model_copy(update=update)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Brings SDXL workers up on a RunPod pod: env check, torch for the driver's CUDA, models,
-# schema check, then one supervised worker per GPU. Safe to run twice; never migrates.
+# Brings SDXL workers up on a RunPod pod: env check, driver check, the locked GPU requirements
+# (the torch build the tests run), models, schema check, then one supervised worker per GPU.
+# Safe to run twice; never migrates.
 set -euo pipefail
 
 usage() {
@@ -14,9 +15,10 @@ Usage: devops/runpod/deploy.sh [--dry-run] [--workers N] [--help]
 
 Required environment: DATABASE_URL, R2_ACCOUNT_ID or R2_ENDPOINT_URL, R2_ACCESS_KEY_ID,
 R2_SECRET_ACCESS_KEY, R2_BUCKET, SECRET_KEY. Optional: HF_TOKEN (gated models),
-WORKSPACE (default /workspace/stagewright), PYTHON (default python3), TORCH_VERSION
-(default: newest on the chosen index), GENERATOR (default sdxl).
-Layout on the volume: $WORKSPACE/venv, $WORKSPACE/hf (HF_HOME), $WORKSPACE/logs, $WORKSPACE/run.
+WORKSPACE (default /workspace/stagewright), PYTHON (default python3; must be Python 3.11),
+GENERATOR (default sdxl).
+Layout on the volume: $WORKSPACE/venv, $WORKSPACE/hf (HF_HOME), $WORKSPACE/torchinductor
+(compiled kernels), $WORKSPACE/logs, $WORKSPACE/run.
 USAGE
 }
 
@@ -27,9 +29,13 @@ VENV="$WORKSPACE/venv"
 LOG_DIR="$WORKSPACE/logs"
 RUN_DIR="$WORKSPACE/run"
 PYTHON=${PYTHON:-python3}
-TORCH_INDEX_BASE=${TORCH_INDEX_BASE:-https://download.pytorch.org/whl}
-# Wheel indexes we support, oldest first; each needs a driver of at least that CUDA version.
-TORCH_INDEXES=(cu118 cu121 cu124 cu126 cu128 cu130)
+LOCK="$REPO_DIR/requirements-gpu.lock"
+# What the lock installs from PyPI (its torch 2.15.0 for Linux x86_64 is the CUDA 13.2 build):
+# the torch every test runs, and devops/docker/Dockerfile.worker's too.
+TORCH_BUILD=2.15.0+cu132
+LOCK_PYTHON=3.11
+# CUDA 13 minor-version compatibility: a driver for any CUDA 13.x (580 or newer) runs it.
+MIN_DRIVER_CUDA=13.0
 DRY_RUN=0
 WORKERS=""
 
@@ -110,50 +116,44 @@ driver_to_cuda() {
   else echo 11.7; fi # older drivers stop at 11.7 or before: refused below
 }
 
-# Picks the newest wheel index not newer than the driver's CUDA version.
-pick_torch_index() {
-  local cuda=$1 index want have chosen=""
+# Refuses a driver too old for the torch build; a CUDA 13 driver older than the build's 13.2
+# runs it through minor-version compatibility.
+check_driver() {
+  local cuda=$1 have want
   [[ $cuda =~ ^([0-9]+)\.([0-9]+)$ ]] || die "unreadable CUDA version: $cuda"
   have=$((BASH_REMATCH[1] * 100 + BASH_REMATCH[2]))
-  for index in "${TORCH_INDEXES[@]}"; do
-    want=$((10#${index:2:2} * 100 + 10#${index:4}))
-    ((want <= have)) && chosen=$index
-  done
-  [[ -n $chosen ]] || die "driver supports CUDA $cuda, older than the oldest supported (11.8): \
-update the NVIDIA driver or pick another pod type"
-  printf '%s\n' "$chosen"
+  want=$((${MIN_DRIVER_CUDA%.*} * 100 + ${MIN_DRIVER_CUDA#*.}))
+  ((have >= want)) || die "driver supports CUDA $cuda; torch $TORCH_BUILD needs a driver for \
+CUDA $MIN_DRIVER_CUDA or newer (580+): update the NVIDIA driver or pick another pod type"
+  if ((have < 1302)); then
+    say "driver CUDA $cuda runs torch $TORCH_BUILD through CUDA minor-version compatibility"
+  fi
 }
 
-index_cuda() { printf '%s.%s\n' "$((10#${1:2:2}))" "$((10#${1:4}))"; }
-
-install_torch() {
-  local index=$1 cuda have=""
-  cuda=$(index_cuda "$index")
-  say "step: virtualenv $VENV"
-  if [[ -x $VENV/bin/python ]]; then
-    have=$("$VENV/bin/python" -c 'import torch; print(torch.version.cuda or "")' 2>/dev/null || true)
-  fi
-  if [[ $have == "$cuda" ]]; then
-    say "reusing $VENV: torch already built for CUDA $cuda"
-    return
-  fi
-  [[ -x $VENV/bin/python ]] || run "$PYTHON" -m venv "$VENV"
-  say "step: torch from $index (driver CUDA allows it; installed torch: ${have:-none})"
-  local spec=torch
-  [[ -z ${TORCH_VERSION:-} ]] || spec="torch==$TORCH_VERSION"
-  run "$VENV/bin/pip" install --upgrade --index-url "$TORCH_INDEX_BASE/$index" "$spec"
+check_python() {
+  local version
+  version=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])') ||
+    die "cannot run $PYTHON"
+  [[ $version == "$LOCK_PYTHON" ]] || die "$PYTHON is Python $version; requirements-gpu.lock \
+is resolved for Python $LOCK_PYTHON: set PYTHON to a python$LOCK_PYTHON"
 }
 
 install_requirements() {
-  say "step: requirements-gpu.txt"
-  local stamp="$VENV/.requirements.sha256" sum
-  sum=$(cat "$REPO_DIR/requirements.txt" "$REPO_DIR/requirements-gpu.txt" | sha256sum | cut -d' ' -f1)
+  say "step: virtualenv $VENV"
+  [[ -x $VENV/bin/python ]] || run "$PYTHON" -m venv "$VENV"
+  say "step: requirements-gpu.lock (torch $TORCH_BUILD)"
+  local stamp="$VENV/.requirements-gpu.sha256" sum have
+  sum=$(sha256sum "$LOCK" | cut -d' ' -f1)
   if [[ -f $stamp && $(<"$stamp") == "$sum" ]]; then
-    say "requirements unchanged since the last install"
+    say "requirements-gpu.lock unchanged since the last install"
     return
   fi
-  run "$VENV/bin/pip" install -r "$REPO_DIR/requirements-gpu.txt"
-  if ((!DRY_RUN)); then printf '%s\n' "$sum" >"$stamp"; fi
+  run "$VENV/bin/pip" install --require-hashes --no-deps -r "$LOCK"
+  if ((DRY_RUN)); then return; fi
+  have=$("$VENV/bin/python" -c 'import torch; print(torch.__version__)') ||
+    die "torch does not import in $VENV"
+  [[ $have == "$TORCH_BUILD" ]] || die "installed torch $have, expected $TORCH_BUILD"
+  printf '%s\n' "$sum" >"$stamp"
 }
 
 prepare_models() {
@@ -205,15 +205,19 @@ main() {
   export WORKSPACE HF_HOME=${HF_HOME:-$WORKSPACE/hf}
   export APP_ENV=${APP_ENV:-prod} STORAGE_BACKEND=${STORAGE_BACKEND:-r2}
   export GENERATOR=${GENERATOR:-sdxl}
+  # Compiled kernels on the volume: a pod compiles once, later starts read them.
+  export TORCHINDUCTOR_CACHE_DIR=${TORCHINDUCTOR_CACHE_DIR:-$WORKSPACE/torchinductor}
+  export TORCHINDUCTOR_FX_GRAPH_CACHE=1 TORCHINDUCTOR_AUTOGRAD_CACHE=1
   say "step: detect CUDA driver"
-  local cuda index
+  local cuda
   cuda=$(driver_cuda_version)
-  index=$(pick_torch_index "$cuda")
-  say "driver CUDA $cuda -> torch index $index"
+  check_driver "$cuda"
+  say "driver CUDA $cuda, torch $TORCH_BUILD"
+  check_python
   [[ -n $WORKERS ]] || WORKERS=$(gpu_count)
-  run mkdir -p "$WORKSPACE" "$HF_HOME"
+  run mkdir -p "$WORKSPACE" "$HF_HOME" "$TORCHINDUCTOR_CACHE_DIR"
+  say "TORCHINDUCTOR_CACHE_DIR=$TORCHINDUCTOR_CACHE_DIR"
   cd "$REPO_DIR"
-  install_torch "$index"
   install_requirements
   prepare_models
   check_schema

@@ -35,9 +35,12 @@ if [ "$1" = "--query-gpu=driver_version" ]; then echo "$FAKE_DRIVER"; exit 0; fi
 echo "| NVIDIA-SMI $FAKE_DRIVER   Driver Version: $FAKE_DRIVER   $FAKE_CUDA_FIELD |"
 """
 
-# python3 on the PATH: only `-m venv DIR`, which makes a venv of fake python and pip.
+# python3 on the PATH: its version, or `-m venv DIR`, which makes a venv of fake python and pip.
 SYSTEM_PYTHON = f"""#!{sys.executable}
 import os, shutil, sys
+if sys.argv[1] == "-c":
+    print(os.environ.get("FAKE_PYTHON_VERSION", "3.11"))
+    sys.exit(0)
 with open(os.environ["FAKE_CALLS"], "a") as log:
     log.write("python3 " + " ".join(sys.argv[1:]) + "\\n")
 assert sys.argv[1:3] == ["-m", "venv"], sys.argv
@@ -51,18 +54,15 @@ VENV_PIP = f"""#!{sys.executable}
 import os, sys
 with open(os.environ["FAKE_CALLS"], "a") as log:
     log.write("pip " + " ".join(sys.argv[1:]) + "\\n")
-if "--index-url" in sys.argv:
-    index = sys.argv[sys.argv.index("--index-url") + 1].rsplit("/", 1)[1]
-    cuda = f"{{int(index[2:4])}}.{{int(index[4:])}}"
-    with open(os.path.join(os.path.dirname(__file__), "..", "torch-cuda"), "w") as marker:
-        marker.write(cuda)
+with open(os.path.join(os.path.dirname(__file__), "..", "torch-version"), "w") as marker:
+    marker.write(os.environ.get("FAKE_TORCH", "2.15.0+cu132"))
 """
 
 VENV_PYTHON = f"""#!{sys.executable}
 import os, sys
 args = sys.argv[1:]
 calls = os.environ["FAKE_CALLS"]
-marker = os.path.join(os.path.dirname(__file__), "..", "torch-cuda")
+marker = os.path.join(os.path.dirname(__file__), "..", "torch-version")
 if args[0] == "-c" and "import torch" in args[1]:
     if not os.path.exists(marker):
         sys.exit(1)
@@ -76,6 +76,7 @@ with open(calls, "a") as log:
     if not extra:
         extra = "run CUDA_VISIBLE_DEVICES=" + os.environ["CUDA_VISIBLE_DEVICES"]
         extra += " liveness=" + os.path.basename(os.environ["WORKER_LIVENESS_FILE"])
+        extra += " kernels=" + os.environ["TORCHINDUCTOR_CACHE_DIR"]
     log.write("python worker.py " + extra + "\\n")
 """
 
@@ -100,8 +101,8 @@ def fakes(tmp_path: Path) -> dict[str, str]:
         "WORKSPACE": str(tmp_path / "workspace"),
         "FAKE_DIR": str(fake_dir),
         "FAKE_CALLS": str(tmp_path / "calls.log"),
-        "FAKE_DRIVER": "550.54.15",
-        "FAKE_CUDA_FIELD": "CUDA Version: 12.4",
+        "FAKE_DRIVER": "595.45.04",
+        "FAKE_CUDA_FIELD": "CUDA Version: 13.2",
         "SUPERVISE_MAX_RESTARTS": "0",
         **REQUIRED_ENV,
     }
@@ -126,43 +127,57 @@ def test_shellcheck_clean() -> None:
     assert result.returncode == 0, result.stdout
 
 
+def lock_install(env: dict[str, str]) -> str:
+    return (
+        f"{env['WORKSPACE']}/venv/bin/pip install --require-hashes --no-deps "
+        f"-r {ROOT}/requirements-gpu.lock"
+    )
+
+
 @pytest.mark.parametrize(
-    ("cuda_field", "driver", "index"),
+    ("cuda_field", "driver", "compat"),
     [
-        ("CUDA Version: 12.4", "550.54.15", "cu124"),
-        ("CUDA Version: 12.9", "575.51.03", "cu128"),
-        ("CUDA Version: 11.8", "520.61.05", "cu118"),
-        ("CUDA Version: 13.0", "580.65.06", "cu130"),
-        ("CUDA Version: 12.2", "535.104.05", "cu121"),
-        ("CUDA Version: 14.1", "600.10", "cu130"),
-        ("", "570.124.06", "cu128"),  # no CUDA field: mapped from the driver version
-        ("", "545.23.08", "cu121"),
+        ("CUDA Version: 13.2", "595.45.04", False),
+        ("CUDA Version: 13.0", "580.65.06", True),
+        ("CUDA Version: 14.1", "600.10", False),
+        ("", "580.82.07", True),  # no CUDA field: mapped from the driver version
     ],
 )
-def test_dry_run_picks_torch_index_for_driver(
-    fakes: dict[str, str], cuda_field: str, driver: str, index: str
+def test_dry_run_installs_the_locked_build_on_a_cuda_13_driver(
+    fakes: dict[str, str], cuda_field: str, driver: str, compat: bool
 ) -> None:
     result = deploy({**fakes, "FAKE_CUDA_FIELD": cuda_field, "FAKE_DRIVER": driver}, "--dry-run")
     assert result.returncode == 0, result.stderr
-    torch_installs = [c for c in commands(result.stdout) if "--index-url" in c]
-    assert torch_installs == [
-        f"{fakes['WORKSPACE']}/venv/bin/pip install --upgrade --index-url "
-        f"https://download.pytorch.org/whl/{index} torch"
-    ]
+    assert [c for c in commands(result.stdout) if " install " in c] == [lock_install(fakes)]
+    assert ("minor-version compatibility" in result.stdout) is compat
     assert not Path(fakes["WORKSPACE"]).exists()
     assert not Path(fakes["FAKE_CALLS"]).exists()
 
 
 @pytest.mark.parametrize(
-    ("cuda_field", "driver"), [("CUDA Version: 11.2", "460.32.03"), ("", "470.57.02")]
+    ("cuda_field", "driver"),
+    [("CUDA Version: 12.9", "575.51.03"), ("CUDA Version: 11.2", "460.32.03"), ("", "570.124.06")],
 )
-def test_driver_older_than_cuda_11_8_is_refused(
+def test_a_driver_older_than_cuda_13_is_refused(
     fakes: dict[str, str], cuda_field: str, driver: str
 ) -> None:
     result = deploy({**fakes, "FAKE_CUDA_FIELD": cuda_field, "FAKE_DRIVER": driver}, "--dry-run")
     assert result.returncode == 1
-    assert "older than the oldest supported (11.8)" in result.stderr
+    assert "torch 2.15.0+cu132 needs a driver for CUDA 13.0 or newer" in result.stderr
     assert commands(result.stdout) == []
+
+
+def test_a_python_other_than_the_locks_is_refused(fakes: dict[str, str]) -> None:
+    result = deploy({**fakes, "FAKE_PYTHON_VERSION": "3.12"}, "--dry-run")
+    assert result.returncode == 1
+    assert "resolved for Python 3.11" in result.stderr and commands(result.stdout) == []
+
+
+def test_a_torch_other_than_the_locked_build_starts_no_worker(fakes: dict[str, str]) -> None:
+    result = deploy({**fakes, "FAKE_TORCH": "2.15.0+cu126"})
+    assert result.returncode == 1
+    assert "installed torch 2.15.0+cu126, expected 2.15.0+cu132" in result.stderr
+    assert "worker.py" not in Path(fakes["FAKE_CALLS"]).read_text()
 
 
 def test_dry_run_prints_steps_in_order(fakes: dict[str, str]) -> None:
@@ -173,8 +188,7 @@ def test_dry_run_prints_steps_in_order(fakes: dict[str, str]) -> None:
         "step: check environment",
         "step: detect CUDA driver",
         "python3 -m venv",
-        "--index-url https://download.pytorch.org/whl/cu124 torch",
-        "pip install -r",
+        "pip install --require-hashes --no-deps -r",
         "worker.py download-models",
         "worker.py check-models",
         "require_head",
@@ -184,6 +198,7 @@ def test_dry_run_prints_steps_in_order(fakes: dict[str, str]) -> None:
     positions = [out.index(marker) for marker in markers]
     assert positions == sorted(positions)
     assert f"HF_HOME={fakes['WORKSPACE']}/hf" in out
+    assert f"TORCHINDUCTOR_CACHE_DIR={fakes['WORKSPACE']}/torchinductor" in out
 
 
 def test_missing_env_is_reported_all_at_once(fakes: dict[str, str]) -> None:
@@ -239,27 +254,29 @@ def test_real_run_then_rerun_reuses_the_venv(fakes: dict[str, str]) -> None:
     first = deploy(env)
     assert first.returncode == 0, first.stderr
     runs = sorted(wait_for_lines(calls, "worker.py run", 2))
+    kernels = f"kernels={env['WORKSPACE']}/torchinductor"
     assert runs == [
-        "python worker.py run CUDA_VISIBLE_DEVICES=0 liveness=worker-0.alive",
-        "python worker.py run CUDA_VISIBLE_DEVICES=1 liveness=worker-1.alive",
+        f"python worker.py run CUDA_VISIBLE_DEVICES=0 liveness=worker-0.alive {kernels}",
+        f"python worker.py run CUDA_VISIBLE_DEVICES=1 liveness=worker-1.alive {kernels}",
     ]
     lines = calls.read_text().splitlines()
-    assert [ln.split()[0] + " " + ln.split()[1] for ln in lines[:6]] == [
-        "python3 -m",
-        "pip install",
-        "pip install",
+    assert lines[:2] == [
+        f"python3 -m venv {env['WORKSPACE']}/venv",
+        f"pip install --require-hashes --no-deps -r {ROOT}/requirements-gpu.lock",
+    ]
+    assert [ln.split()[0] + " " + ln.split()[1] for ln in lines[2:5]] == [
         "python worker.py",
         "python worker.py",
         "python schema-check",
     ]
-    assert lines[3].endswith("download-models") and lines[4].endswith("check-models")
+    assert lines[2].endswith("download-models") and lines[3].endswith("check-models")
     log = Path(env["WORKSPACE"]) / "logs" / "worker-0.log"
     wait_for_lines(log, "giving up after 0 restart(s)", 1)
 
     calls.unlink()
     second = deploy(env)
     assert second.returncode == 0, second.stderr
-    assert "reusing" in second.stdout and "requirements unchanged" in second.stdout
+    assert "requirements-gpu.lock unchanged" in second.stdout
     wait_for_lines(calls, "worker.py run", 2)
     assert not [ln for ln in calls.read_text().splitlines() if ln.startswith(("pip", "python3"))]
 

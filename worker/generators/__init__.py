@@ -16,7 +16,7 @@ def build_generator(settings: Settings) -> Generator:
         from worker.quality.scorers import ClipScorer
 
         sdxl = SdxlGenerator.from_settings(settings)
-        model = settings.sdxl.quality_clip_model
+        model = sdxl.settings.quality_clip_model  # pinned: its cached snapshot
         clip = ClipScorer.from_pretrained(model, device=sdxl.device) if model else None
         scorer = VariantScorer(
             sdxl.segmenter,

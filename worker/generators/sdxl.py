@@ -33,12 +33,15 @@ from worker.generators.sdxl_pipeline import (
     make_schedulers,
     resolve_device,
     resolve_dtype,
+    serve_compiled,
 )
 from worker.generators.sdxl_removal import generate_with_removal
+from worker.generators.sdxl_warmup import warm_up
 from worker.postprocess import draw_label
 from worker.vision.control import DepthEstimator, LineDetector, depth_in_mask
 from worker.vision.mask import Segmenter, mask_image
 from worker.vision.room_guess import guess_from_photo
+from worker.weights import pinned_settings
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +87,8 @@ class SdxlGenerator:
         self.nets = list(pipe.controlnet.nets)
         self.schedulers = make_schedulers(pipe.scheduler.config)
         self.adapters = Adapters(pipe, settings, device=device)
+        self.compile_error: str | None = None
+        """Why torch.compile was given up in the warm-up, if it was."""
         self.gpu: GpuInfo | None = None
         if device.startswith("cuda"):
             import torch
@@ -93,8 +98,9 @@ class SdxlGenerator:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SdxlGenerator:
-        """Load every model once (from the HF cache or local dirs), then warm up if compiling."""
-        s = settings.sdxl
+        """Load every model once (pinned hub ids at their commit from the HF cache, or local dirs),
+        then warm up if compiling."""
+        s = pinned_settings(settings.sdxl)
         device = resolve_device(s.device)
         kinds = control_kinds(s)
         if "depth" in kinds and not s.depth_model:
@@ -128,16 +134,23 @@ class SdxlGenerator:
         return generator
 
     def warm_up(self) -> None:
-        """One small generation so torch.compile has traced before the first job."""
-        image = Image.new("RGB", (1024, 768), (200, 190, 180))
-        style = {"prompt": "a {room_type}", "params": {"steps": 2}}
-        request = GenerationRequest(0, image, "living_room", style, variants=1, seed=0)
-        # A flat image has no floor for a segmenter to find: the geometric mask stands in.
-        segmenter, self.segmenter = self.segmenter, None
+        """Compile every graph a job can need (sdxl_warmup), then compile nothing more. If the
+        compiler fails, the worker logs it and serves uncompiled (compile_error says why)."""
+        import torch
+        from torch._dynamo.exc import FailOnRecompileLimitHit, TorchDynamoException
+
         try:
-            self.generate(request, lambda fraction, stage: None, lambda: False)
-        finally:
-            self.segmenter = segmenter
+            warm_up(self)
+        except GenerationFailed as exc:
+            cause = exc.__cause__
+            if not isinstance(cause, (TorchDynamoException, FailOnRecompileLimitHit)):
+                raise
+            log.exception("torch.compile failed in the warm-up: serving uncompiled")
+            self.compile_error = f"{type(cause).__name__}: {cause}"
+            torch.compiler.set_stance("force_eager")
+            return
+        if self.settings.compile:
+            serve_compiled()
 
     def generate(
         self, request: GenerationRequest, on_progress: ProgressCallback, should_stop: StopCheck

@@ -11,6 +11,10 @@ from core.settings import SdxlSettings
 log = logging.getLogger(__name__)
 
 LIGHTNING_ADAPTER = "lightning"
+RECOMPILE_LIMIT = 64
+"""Graphs torch.compile may keep per code object. Every compiled block shares one forward, and
+each of its guard sets (block width, a batch of one, the LoRA on or off, an IP-Adapter scale of 0)
+is one graph: Dynamo's default of 8 turns the 9th into a hard error under fullgraph=True."""
 
 LIGHTNING_SCHEDULER: tuple[str, dict[str, Any]] = (
     "EulerDiscreteScheduler",
@@ -69,12 +73,35 @@ def fuse_attention(model: Any) -> None:
     model.set_attn_processor(FusedAttnProcessor2_0())
 
 
-def compile_blocks(model: Any, mode: str) -> int:
-    """Regional compilation: torch.compile each repeated transformer block; returns how many."""
+def compile_blocks(model: Any, settings: SdxlSettings) -> int:
+    """Regional compilation: torch.compile each repeated transformer block, with dynamic shapes
+    (one graph serves every photo size and batch above one); returns how many."""
+    import torch
+
+    config = torch._dynamo.config
+    config.recompile_limit = max(config.recompile_limit, RECOMPILE_LIMIT)
+    config.accumulated_recompile_limit = max(config.accumulated_recompile_limit, RECOMPILE_LIMIT)
+    # The mode picks inductor's options; another backend refuses it.
+    mode = {"mode": settings.compile_mode} if settings.compile_backend == "inductor" else {}
     blocks = [m for m in model.modules() if type(m).__name__ == "BasicTransformerBlock"]
     for block in blocks:
-        block.compile(fullgraph=True, mode=mode)
+        block.compile(fullgraph=True, dynamic=True, backend=settings.compile_backend, **mode)
     return len(blocks)
+
+
+def serve_compiled() -> None:
+    """After the warm-up: run what has been compiled, and run a guard set the warm-up did not see
+    eagerly (a slower job) instead of compiling in the middle of a job or failing it."""
+    import torch
+
+    torch.compiler.set_stance("eager_on_recompile")
+
+
+def compiled_graphs() -> int:
+    """Graphs torch.compile has made in this process so far."""
+    from torch._dynamo.utils import counters
+
+    return int(counters["stats"]["unique_graphs"])
 
 
 def load_base(pipeline_class: Any, settings: SdxlSettings, **kwargs: Any) -> Any:
@@ -160,7 +187,7 @@ def load_pipeline(settings: SdxlSettings, *, device: str, dtype: Any) -> Any:
         for net in pipe.controlnet.nets:
             fuse_attention(net)
     if settings.compile:
-        compiled = compile_blocks(pipe.unet, settings.compile_mode)
-        compiled += sum(compile_blocks(net, settings.compile_mode) for net in pipe.controlnet.nets)
+        compiled = compile_blocks(pipe.unet, settings)
+        compiled += sum(compile_blocks(net, settings) for net in pipe.controlnet.nets)
         log.info("compiled %d transformer blocks", compiled)
     return pipe

@@ -22,3 +22,13 @@ def sdxl_generator(tiny_models: TinyModels) -> Any:
     from worker.generators.sdxl import SdxlGenerator
 
     return SdxlGenerator.from_settings(tiny_settings(tiny_models))
+
+
+@pytest.fixture(scope="session")
+def dry_run_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The GPU check's dry-run models (bench/gpu_models.py, tiny configs): the SdxlSettings model
+    ids pointing at them, the LoRA and IP-Adapter included."""
+    from bench.gpu_configs import TINY
+    from bench.gpu_models import save_models
+
+    return save_models(tmp_path_factory.mktemp("dry-run-models"), TINY, device="cpu")

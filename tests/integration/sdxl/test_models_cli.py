@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import Settings
+from core.settings import MODEL_REVISIONS, SdxlSettings, Settings
 from tests.factories import room_photo
 from tests.support.sdxl import tiny_settings
 from tests.support.tiny_models import TinyModels
@@ -134,3 +134,100 @@ def test_check_models_reads_pickle_bin_weights(tiny_models: TinyModels, tmp_path
     data[len(data) // 2 : len(data) // 2 + 64] = bytes(64)
     weights.write_bytes(bytes(data))
     assert check_models(settings) == 1
+
+
+def adapter_settings(dry_run_models: dict[str, str], **fields: str) -> Settings:
+    """The dry run's models, LoRA and IP-Adapter included, production's other defaults."""
+    sdxl = SdxlSettings(**{**dry_run_models, "controlnet_mlsd_model": "", **fields})
+    return Settings(sdxl=sdxl)
+
+
+@pytest.mark.parametrize(
+    ("relative", "damage", "message"),
+    [
+        (None, None, None),
+        ("sdxl_models/image_encoder/model.safetensors", "delete",
+         "missing image_encoder/model.safetensors"),
+        ("sdxl_models/image_encoder/model.safetensors", "truncate",
+         "truncated model.safetensors"),
+        ("sdxl_models/image_encoder/config.json", "delete",
+         "missing sdxl_models/image_encoder/config.json"),
+        ("sdxl_models/ip-adapter_sdxl.safetensors", "truncate",
+         "truncated ip-adapter_sdxl.safetensors"),
+    ],
+)  # fmt: skip
+def test_dry_run_models_reads_the_ip_adapter_image_encoder_weights(
+    dry_run_models: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    relative: str | None,
+    damage: str | None,
+    message: str | None,
+) -> None:
+    copy = tmp_path / "ip-adapter"
+    shutil.copytree(dry_run_models["ip_adapter_model"], copy)
+    if relative is not None:
+        target = copy / relative
+        if damage == "delete":
+            target.unlink()
+        else:
+            target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
+    settings = adapter_settings(dry_run_models, ip_adapter_model=str(copy))
+    assert "ip-adapter" in {spec.role for spec in model_specs(settings)}
+    assert check_models(settings) == (0 if message is None else 1)
+    out = capsys.readouterr().out
+    assert (message or "all 8 models ready") in out
+
+
+def test_dry_run_models_names_a_missing_pipeline_component(
+    dry_run_models: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = tmp_path / "sdxl-inpaint"
+    shutil.copytree(dry_run_models["base_model"], base)
+    shutil.rmtree(base / "text_encoder_2")
+    (base / "scheduler" / "scheduler_config.json").unlink()
+    assert check_models(adapter_settings(dry_run_models, base_model=str(base))) == 1
+    assert "missing scheduler/scheduler_config.json" in capsys.readouterr().out
+
+
+def hub_cache(root: Path, model_id: str, commit: str, source: str) -> Path:
+    """A Hugging Face cache entry: the model's files as the snapshot of one commit."""
+    snapshot = root / "hub" / f"models--{model_id.replace('/', '--')}" / "snapshots" / commit
+    shutil.copytree(source, snapshot)
+    return snapshot
+
+
+def test_a_pinned_model_loads_its_own_commit_and_nothing_else(
+    dry_run_models: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import huggingface_hub.constants
+
+    from worker.weights import ModelNotDownloaded, pinned_settings
+
+    depth = "diffusers/controlnet-depth-sdxl-1.0"
+    pinned = MODEL_REVISIONS[depth]
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    other = hub_cache(tmp_path, depth, "0" * 40, dry_run_models["controlnet_depth_model"])
+    settings = SdxlSettings(**{**dry_run_models, "controlnet_depth_model": depth})
+    with pytest.raises(ModelNotDownloaded, match=f"{depth} at {pinned}"):
+        pinned_settings(settings)
+    assert pinned_settings(settings.model_copy(update={"model_revisions": {depth: "0" * 40}}))
+    snapshot = hub_cache(tmp_path, depth, pinned, dry_run_models["controlnet_depth_model"])
+    resolved = pinned_settings(settings)
+    assert resolved.controlnet_depth_model == str(snapshot) != str(other)
+    assert resolved.base_model == dry_run_models["base_model"]  # a local directory stays
+
+
+def test_dry_run_models_reads_the_pinned_commit_offline(
+    dry_run_models: dict[str, str], tmp_path: Path
+) -> None:
+    depth = "diffusers/controlnet-depth-sdxl-1.0"
+    settings = adapter_settings(dry_run_models, controlnet_depth_model=depth)
+    hub_cache(tmp_path, depth, "1" * 40, dry_run_models["controlnet_depth_model"])
+    result = worker_cli("check-models", settings, tmp_path)
+    assert result.returncode == 1 and re.search(
+        rf"^controlnet-depth +{depth} +missing", result.stdout, re.M
+    )
+    hub_cache(tmp_path, depth, MODEL_REVISIONS[depth], dry_run_models["controlnet_depth_model"])
+    result = worker_cli("check-models", settings, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr

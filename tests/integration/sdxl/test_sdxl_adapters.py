@@ -14,6 +14,7 @@ from tests.support.tiny_adapters import (
     LORA_WEIGHT,
     ip_adapter,
     lightning_lora,
+    load_unet,
 )
 from tests.support.tiny_models import TinyModels
 
@@ -37,7 +38,7 @@ def lora_generator(models: TinyModels, lora: Any) -> Any:
 @pytest.fixture(scope="module")
 def lightning(tiny_models: TinyModels, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """A generator whose fast tier is a random, non-zero LoRA."""
-    path = lightning_lora(tmp_path_factory.mktemp("lora"), tiny_models.base)
+    path = lightning_lora(tmp_path_factory.mktemp("lora"), load_unet(tiny_models.base))
     return lora_generator(tiny_models, path)
 
 
@@ -52,7 +53,9 @@ def test_fast_tier_runs_lightning_steps_through_the_lora(
     # any difference in the output is the LoRA's weights at work.
     inert = lora_generator(
         tiny_models,
-        lightning_lora(tmp_path_factory.mktemp("inert-lora"), tiny_models.base, zero=True),
+        lightning_lora(
+            tmp_path_factory.mktemp("inert-lora"), load_unet(tiny_models.base), zero=True
+        ),
     )
     fast, progress = run(lightning, request(style=FAST, variants=1))
     without_effect, inert_progress = run(inert, request(style=FAST, variants=1))
@@ -77,7 +80,7 @@ def ip_generator(tiny_models: TinyModels, tmp_path_factory: pytest.TempPathFacto
     """A generator with the tiny IP-Adapter and its CLIP image encoder loaded."""
     from worker.generators.sdxl import SdxlGenerator
 
-    path = ip_adapter(tmp_path_factory.mktemp("ip-adapter"), tiny_models.base)
+    path = ip_adapter(tmp_path_factory.mktemp("ip-adapter"), load_unet(tiny_models.base))
     settings = tiny_settings(
         tiny_models,
         ip_adapter_model=str(path),
