@@ -7,7 +7,7 @@ the packages that build on it.
 from accounts.models import AuthToken, SignInThrottle, User
 from catalog.models import Style
 from core.db import Base
-from jobs.models import Job, JobRetry, WorkerRecord
+from jobs.models import Job, JobRetry, WorkerDeparture, WorkerRecord
 from jobs.room_guesses import RoomGuess
 
 metadata = Base.metadata
@@ -20,6 +20,7 @@ __all__ = [
     "SignInThrottle",
     "Style",
     "User",
+    "WorkerDeparture",
     "WorkerRecord",
     "metadata",
 ]
