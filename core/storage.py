@@ -37,8 +37,9 @@ class ObjectNotFound(StorageError):
     public_message = "no such file"
 
 
-RENDITIONS = {"labelled": "", "clean": "-clean"}
-"""Each stored version of a result image and its key's suffix (result-<n><suffix>.jpg)."""
+RENDITIONS = {"labelled": "", "clean": "-clean", "thumb": "-thumb"}
+"""Each stored version of a result image and its key's suffix (result-<n><suffix>.jpg); the
+pages make the thumbnail for the job lists on first view."""
 
 
 def job_input_key(job_id: int) -> str:

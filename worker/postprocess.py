@@ -6,6 +6,9 @@ import io
 
 from PIL import Image, ImageDraw, ImageFont
 
+from core.settings import SdxlSettings
+from worker.generators.base import GenerationResult
+
 LABEL_TEXT_COLOUR = (255, 255, 255)
 LABEL_BOX_COLOUR = (20, 20, 20)
 MIN_FONT_PX = 8
@@ -50,6 +53,22 @@ def draw_label(
     pad = max(2, font.size // 4)
     draw.text((box[0] + pad - left, box[1] + pad - top), text, font=font, fill=LABEL_TEXT_COLOUR)
     return labelled
+
+
+def label_results(result: GenerationResult, text: str, settings: SdxlSettings) -> None:
+    """Draw the disclosure label on every image when the deployment labels, keeping clean copies."""
+    if not settings.label_enabled:
+        return
+    result.clean_images = result.images
+    result.images = [
+        draw_label(
+            image,
+            text,
+            position=settings.label_position,
+            size_fraction=settings.label_size_fraction,
+        )
+        for image in result.images
+    ]
 
 
 def _font(size: tuple[int, int], size_fraction: float) -> ImageFont.FreeTypeFont:

@@ -1,5 +1,6 @@
-"""MLS-ready output: a listing's original and staged photos in one zip, named for upload and
-sized to the deployment's long edge, with the disclosure caption to paste into the listing."""
+"""MLS-ready output: a listing's original and altered photos in one zip, named for upload and
+sized to the deployment's long edge, with the disclosure caption (core.disclosure) to paste into
+the listing. A photo made from another job's result is paired with the photo of the real room."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from sqlalchemy import select
 
 from api.deps import SessionDep, SettingsDep, StorageDep
 from api.pages.common import PageError, PageRoute, PageUser
+from core.disclosure import disclosure_for, kind_of, listing_caption
 from core.settings import Settings
 from core.storage import Storage
+from jobs.derived import original_photo_key
 from jobs.models import Job, JobState
 from jobs.submit import MAX_LISTING_CHARS
 
@@ -33,21 +36,30 @@ def fit_long_edge(data: bytes, long_edge: int, quality: int) -> bytes:
         return out.getvalue()
 
 
-def mls_names(number: int, room_type: str, variants: int) -> tuple[str, list[str]]:
-    """`01-living-room-original.jpg` and `01-living-room-staged.jpg` (`-staged-2.jpg`, …)."""
+def mls_names(
+    number: int, room_type: str, variants: int, word: str = "staged"
+) -> tuple[str, list[str]]:
+    """`01-living-room-original.jpg` and `01-living-room-staged.jpg` (`-staged-2.jpg`, …);
+    `word` says what was done (`decluttered`, `restaged`)."""
     stem = f"{number:02d}-{room_type.replace('_', '-')}"
-    staged = [f"{stem}-staged{'' if n == 1 else f'-{n}'}.jpg" for n in range(1, variants + 1)]
+    staged = [f"{stem}-{word}{'' if n == 1 else f'-{n}'}.jpg" for n in range(1, variants + 1)]
     return f"{stem}-original.jpg", staged
 
 
-def listing_zip(jobs: list[Job], storage: Storage, settings: Settings) -> bytes:
+def listing_zip(
+    jobs: list[Job], originals: list[str], storage: Storage, settings: Settings
+) -> bytes:
+    """The zip of `jobs`, each result next to the photo of the real room (`originals`)."""
     buffer = io.BytesIO()
     edge, quality = settings.mls_long_edge_px, settings.jpeg_quality
+    kinds = [kind_of(job.mode, job.style_snapshot) for job in jobs]
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        archive.writestr("caption.txt", settings.mls_caption + "\n")
-        for number, job in enumerate(jobs, start=1):
-            original, staged = mls_names(number, job.room_type, len(job.result_keys))
-            archive.writestr(original, fit_long_edge(storage.get(job.input_key), edge, quality))
+        archive.writestr("caption.txt", listing_caption(kinds, settings) + "\n")
+        for number, (job, kind) in enumerate(zip(jobs, kinds, strict=True), start=1):
+            word = disclosure_for(kind, settings).word
+            original, staged = mls_names(number, job.room_type, len(job.result_keys), word)
+            photo = storage.get(originals[number - 1])
+            archive.writestr(original, fit_long_edge(photo, edge, quality))
             for name, key in zip(staged, job.result_keys, strict=True):
                 archive.writestr(name, fit_long_edge(storage.get(key), edge, quality))
     return buffer.getvalue()
@@ -78,7 +90,7 @@ def listing_download(
         )
     name = "".join(c if c.isalnum() else "-" for c in listing.strip().lower()).strip("-")[:60]
     return Response(
-        listing_zip(jobs, storage, settings),
+        listing_zip(jobs, [original_photo_key(session, job) for job in jobs], storage, settings),
         media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="mls-{name or "listing"}.zip"'},
     )

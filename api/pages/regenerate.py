@@ -1,5 +1,6 @@
-"""Stage a job's photo again: in another style, again in this style, or more like one variant.
-Each is a new job on the same photo and uses one job of the daily quota."""
+"""Stage a job's photo again (in another style, again in this style, more like one variant), or
+stage an emptied room (a removal's result) as the job's child. Each is a new job with no new
+upload and uses one job of the daily quota."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from sqlalchemy.orm import Session
 from accounts.models import User
 from api.deps import SessionDep, SettingsDep, StorageDep
 from api.pages.common import CsrfChecked, PageError, PageRoute, PageUser, redirect
-from api.pages.floor import load_job
+from api.pages.job_view import load_job
 from core.errors import ServiceError
 from core.settings import Settings
 from core.storage import Storage
-from jobs.derived import SMALL_VARIATION, create_job_from
+from jobs.derived import SMALL_VARIATION, create_job_from, stage_result
 from jobs.models import Job
+from jobs.submit import MAX_VARIANTS
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
@@ -116,3 +118,30 @@ def more_like(
         seed=source.result_seeds[variant - 1],
         variation=SMALL_VARIATION,
     )
+
+
+@router.post("/jobs/{job_id}/stage-result", dependencies=[CsrfChecked])
+def stage_emptied_room(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    storage: StorageDep,
+    user: PageUser,
+    job_id: int,
+    variant: Annotated[int, Form(ge=1, le=MAX_VARIANTS)],
+    style: Annotated[str, Form(max_length=60)],
+) -> Response:
+    parent = load_job(session, user, job_id)
+    try:
+        job = stage_result(
+            session,
+            user=user,
+            parent=parent,
+            variant=variant,
+            style_slug=style,
+            storage=storage,
+            settings=settings,
+        )
+    except ServiceError as exc:
+        return redirect(request, f"/jobs/{parent.id}", exc.message, kind="error")
+    return redirect(request, f"/jobs/{job.id}", f"Staging the emptied room of variant {variant}.")
