@@ -117,7 +117,7 @@ def test_only_a_finished_removal_can_be_staged(make_web_user, session_factory, w
     assert missing.headers["location"] == f"/jobs/{parent.id}"
     with session_factory() as session:
         assert session.query(Job).filter(Job.parent_job_id.is_not(None)).count() == 0
-    other, other_client = make_web_user()
+    _, other_client = make_web_user()
     assert (
         post_form(
             other_client, f"/jobs/{parent.id}/stage-result", {"variant": "1", "style": "modern"}
