@@ -80,7 +80,7 @@ def again(
     job_id: int,
 ) -> Response:
     source = load_job(session, user, job_id)
-    message = "Staging again in this style, with a new seed."
+    message = "Staging again in this style, with a fresh layout."
     return _stage_again(
         request,
         session,

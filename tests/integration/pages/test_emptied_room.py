@@ -52,7 +52,7 @@ def test_stage_the_emptied_room_of_a_chosen_variant(
 
     page = client.get(f"/jobs/{parent.id}").text
     assert "Living room · Furniture removed" in page
-    assert "Stage this emptied room" in page and "Remove again (new seed)" in page
+    assert "Stage this emptied room" in page and "Remove again (a fresh try)" in page
     assert f'action="/jobs/{parent.id}/restage"' not in page  # no style buttons
     assert 'value="coastal"' not in page  # only styles that offer the room
     assert "Again in this style" not in page
