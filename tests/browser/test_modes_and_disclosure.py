@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core import disclosure
-from tests.browser.test_sales_floor import add_photo, jpeg
+from tests.browser.test_sales_floor import jpeg
 from tests.support.browser import AGENT, axe_violations, save_docs_screenshot, screenshot, sign_in
 
 VIEWPORTS = [{"width": 1280, "height": 800}, {"width": 390, "height": 844}]
