@@ -19,7 +19,14 @@ from jobs import fleet
 from jobs.activity import PAUSED
 from jobs.models import WorkerRecord
 from tests.factories import make_job, make_worker_record
-from tests.support.browser import ADMIN, AGENT, LiveServer, screenshot, sign_in
+from tests.support.browser import (
+    ADMIN,
+    AGENT,
+    LiveServer,
+    save_docs_screenshot,
+    screenshot,
+    sign_in,
+)
 
 VIEWPORTS = [{"width": 1280, "height": 800}, {"width": 390, "height": 844}]
 
@@ -102,3 +109,41 @@ def test_staff_see_why_and_are_warned_before_draining_the_last_worker(
     left = tab.get_by_role("region", name="Left in the last day")
     expect(left.get_by_role("row", name="only-pod")).to_contain_text("drained")
     expect(tab.locator("#fleet-paused")).to_contain_text("No live workers")
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=["laptop", "phone"])
+def test_a_running_job_says_what_the_agent_cares_about(
+    tab: Page, server_without_workers: LiveServer, viewport
+):
+    server = server_without_workers
+    tab.set_viewport_size(viewport)
+    with server.sessions.begin() as session:
+        agent = session.scalars(select(User).where(User.email == AGENT[0])).one()
+        style = session.scalars(select(Style).where(Style.slug == "modern")).one()
+        running = make_job(
+            session,
+            user=agent,
+            style=style,
+            state="running",
+            variants=2,
+            progress=40,
+            stage="Placing furniture (variant 2/2)",
+            started_at=utcnow(),
+            locked_by="pod-a",
+            lease_expires_at=utcnow() + timedelta(hours=1),
+        )
+    sign_in(tab, AGENT)
+    tab.goto(f"/jobs/{running.id}")
+    activity = tab.locator("[data-field='activity']")
+    expect(activity).to_have_text("Staging variant 2 of 2")
+    with server.sessions.begin() as session:  # the worker moves on to the quality gate
+        job = session.get(type(running), running.id)
+        job.stage, job.progress = "Re-roll 2: Labelling (variant 2/2)", 90
+    expect(activity).to_have_text("Checking quality")
+    main = tab.locator("main")
+    expect(main).not_to_contain_text("Re-roll")
+    expect(tab.get_by_text("Estimated wait")).to_be_hidden()
+    expect(tab.get_by_text("Place in line")).to_be_hidden()
+    screenshot(tab, f"running-{viewport['width']}")
+    if viewport["width"] == 390:
+        save_docs_screenshot(tab, "phone-progress")

@@ -131,6 +131,22 @@ def test_try_this_style_runs_a_test_job_on_the_sample_photo(
     assert "test" in client.get(f"/admin/jobs/{job.id}").text
 
 
+def test_deactivating_warns_of_what_agents_lose(make_web_user, session_factory):
+    _, client = make_web_user(Role.MERCHANDISER)
+    with transaction(session_factory) as session:
+        wide = make_style(session, name="Wide", room_types=["living_room", "patio"])
+        narrow = make_style(session, name="Narrow", room_types=["living_room"])
+    asked = post_form(client, f"/admin/styles/{wide.id}/active", {"active": "no"}).text
+    assert "No other active style offers Patio" in asked
+    assert (
+        "alert-warning"
+        not in post_form(client, f"/admin/styles/{narrow.id}/active", {"active": "no"}).text
+    )
+    post_form(client, f"/admin/styles/{narrow.id}/active", {"active": "no", "confirm": "yes"})
+    asked = post_form(client, f"/admin/styles/{wide.id}/active", {"active": "no"}).text
+    assert "It is the last active style" in asked
+
+
 def test_admin_jobs_counts_filters_history_and_retry(make_web_user, session_factory, web_settings):
     staff, client = make_web_user(Role.MERCHANDISER)
     agent, _ = make_web_user()
