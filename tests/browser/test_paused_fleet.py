@@ -14,7 +14,9 @@ from sqlalchemy import select
 
 from accounts.models import User
 from catalog.models import Style
+from catalog.sample_photo import sample_room_jpeg
 from core.db import utcnow
+from core.storage import LocalStorage
 from jobs import fleet
 from jobs.activity import PAUSED
 from jobs.models import WorkerRecord
@@ -52,7 +54,13 @@ def _pending_job(server: LiveServer) -> int:
                 started_at=utcnow() - timedelta(minutes=minutes),
                 finished_at=utcnow() - timedelta(minutes=minutes, seconds=-30),
             )
-        return make_job(session, user=agent, style=style, run_after=utcnow()).id
+        job = make_job(session, user=agent, style=style, run_after=utcnow())
+        _store_photo(server, job.input_key)
+        return job.id
+
+
+def _store_photo(server: LiveServer, key: str) -> None:
+    LocalStorage(server.storage_dir, "only-writes").put(key, sample_room_jpeg(), "image/jpeg")
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=["laptop", "phone"])
@@ -70,6 +78,8 @@ def test_a_paused_fleet_is_said_and_a_worker_back_resumes_the_wait(
     expect(tab.get_by_text("Estimated wait")).to_be_hidden()
     expect(tab.get_by_text("No live workers")).to_have_count(0)
     screenshot(tab, f"paused-{viewport['width']}")
+    if viewport["width"] == 390:
+        save_docs_screenshot(tab, "phone-paused")
 
     with server.sessions.begin() as session:
         make_worker_record(session, f"back-{viewport['width']}")
@@ -132,6 +142,7 @@ def test_a_running_job_says_what_the_agent_cares_about(
             locked_by="pod-a",
             lease_expires_at=utcnow() + timedelta(hours=1),
         )
+        _store_photo(server, running.input_key)
     sign_in(tab, AGENT)
     tab.goto(f"/jobs/{running.id}")
     activity = tab.locator("[data-field='activity']")

@@ -21,7 +21,7 @@ from catalog.models import Style
 from core.renditions import web_rendition_of
 from core.storage import LocalStorage, job_input_key, job_result_key, web_key
 from tests.factories import make_job
-from tests.support.browser import AGENT, RequestLog, sign_in
+from tests.support.browser import AGENT, RequestLog, save_docs_screenshot, sign_in
 
 PHONE = {"width": 390, "height": 844}
 LINK = {
@@ -175,6 +175,11 @@ def test_overall_progress_stays_in_view_on_a_phone(phone: Page, live_server):
     button = phone.get_by_role("button", name="Stage photos")
     button.scroll_into_view_if_needed()  # the agent scrolled down to the button
     button.tap()
+    phone.wait_for_function(  # some bytes of the first photo sent: the picture for the docs
+        "() => /photo 1: (0\\.[1-9]|[1-9])/.test("
+        "document.querySelector('.upload-overall-text')?.textContent)"
+    )
+    save_docs_screenshot(phone, "phone-upload")
     phone.wait_for_url(re.compile(r"/jobs\?listing="), timeout=90_000)
     samples = phone.evaluate("JSON.parse(sessionStorage.getItem('overall'))")
     late = [sample for sample in samples if sample[0] >= 1000]

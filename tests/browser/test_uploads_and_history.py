@@ -118,4 +118,5 @@ def test_all_jobs_offers_retry_only_where_it_can_help(page: Page, live_server):
     expect(page.get_by_role("row").filter(has=page.locator(".badge")).first).to_be_visible()
     states_across(page)
     region = page.get_by_role("region", name="Jobs")
+    screenshot(page, "all-jobs-phone", full_page=True)
     assert region.evaluate("el => el.scrollWidth <= el.clientWidth")
