@@ -4,6 +4,7 @@ upload and uses one job of the daily quota."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -24,6 +25,15 @@ from jobs.submit import MAX_VARIANTS
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
+def _made(request: Request, source: Job, make: Callable[[], Job], message: str) -> Response:
+    """The new job's page (`make` creates it), or the source's job page with the error."""
+    try:
+        job = make()
+    except ServiceError as exc:
+        return redirect(request, f"/jobs/{source.id}", exc.message, kind="error")
+    return redirect(request, f"/jobs/{job.id}", message)
+
+
 def _stage_again(
     request: Request,
     session: Session,
@@ -35,13 +45,14 @@ def _stage_again(
     **how: Any,
 ) -> Response:
     """A new job from `source` (create_job_from with `how`), or its job page with the error."""
-    try:
-        job = create_job_from(
+    return _made(
+        request,
+        source,
+        lambda: create_job_from(
             session, user=user, source=source, storage=storage, settings=settings, **how
-        )
-    except ServiceError as exc:
-        return redirect(request, f"/jobs/{source.id}", exc.message, kind="error")
-    return redirect(request, f"/jobs/{job.id}", message)
+        ),
+        message,
+    )
 
 
 @router.post("/jobs/{job_id}/restage", dependencies=[CsrfChecked])
@@ -132,8 +143,10 @@ def stage_emptied_room(
     style: Annotated[str, Form(max_length=60)],
 ) -> Response:
     parent = load_job(session, user, job_id)
-    try:
-        job = stage_result(
+    return _made(
+        request,
+        parent,
+        lambda: stage_result(
             session,
             user=user,
             parent=parent,
@@ -141,7 +154,6 @@ def stage_emptied_room(
             style_slug=style,
             storage=storage,
             settings=settings,
-        )
-    except ServiceError as exc:
-        return redirect(request, f"/jobs/{parent.id}", exc.message, kind="error")
-    return redirect(request, f"/jobs/{job.id}", f"Staging the emptied room of variant {variant}.")
+        ),
+        f"Staging the emptied room of variant {variant}.",
+    )
