@@ -35,11 +35,6 @@ def queue_positions(session: Session, job_ids: Collection[int]) -> dict[int, int
     return {job_id: ahead for job_id, ahead in rows}
 
 
-def queue_position(session: Session, job: Job) -> int | None:
-    """Pending jobs that a worker will claim before this one (0 = next); None unless pending."""
-    return QueueFigures.read(session, [job], settings=None).position(job)
-
-
 def median_duration_s(session: Session) -> float | None:
     """Median run time of the last completed jobs; None without history."""
     rows = session.execute(
@@ -105,11 +100,6 @@ def fleet_state(session: Session, settings: Settings) -> FleetState:
         )
     ).one()
     return FleetState(live=live, draining=draining)
-
-
-def estimated_wait_s(session: Session, job: Job, settings: Settings) -> float | None:
-    """Seconds until the results are likely ready; None for final jobs or without history."""
-    return QueueFigures.read(session, [job], settings).wait_s(job)
 
 
 @dataclass(frozen=True)
