@@ -8,7 +8,7 @@ from accounts.brokerage import Brokerage
 from accounts.models import AuthToken, SignInThrottle, User
 from catalog.models import Sky, Style
 from core.db import Base
-from jobs.models import Job, JobRetry, WorkerRecord
+from jobs.models import Job, JobRetry, WorkerDeparture, WorkerRecord
 from jobs.room_guesses import RoomGuess
 from jobs.shares import ShareLink
 
@@ -25,6 +25,7 @@ __all__ = [
     "Sky",
     "Style",
     "User",
+    "WorkerDeparture",
     "WorkerRecord",
     "metadata",
 ]

@@ -10,7 +10,8 @@ from api.schemas import JobOut, QuotaOut, ResultOut, ScoresOut, StyleOut, StyleR
 from catalog.models import Style
 from core.settings import Settings
 from core.storage import Storage
-from jobs.models import Job
+from jobs.activity import activity
+from jobs.models import Job, JobState
 from jobs.results import variant_results
 from jobs.stats import QueueFigures
 from jobs.usage import jobs_today
@@ -66,8 +67,12 @@ def job_out(
         state=job.state,
         progress=job.progress,
         stage=job.stage,
+        activity=activity(job, paused=queue.paused),
+        paused=queue.paused and job.state is JobState.PENDING,
         queue_position=queue.position(job),
         estimated_wait_s=queue.wait_s(job),
+        parent_job_id=job.parent_job_id,
+        parent_variant=job.parent_variant,
         attempt=job.attempt,
         max_attempts=job.max_attempts,
         errors=list(job.errors),

@@ -127,9 +127,21 @@ class JobOut(BaseModel):
     id: int
     state: JobState
     progress: int = Field(description="0 to 100")
-    stage: str = Field(description="What the worker is doing now")
+    stage: str = Field(description="What the worker is doing now, in the worker's words")
+    activity: str = Field(
+        description="What the job is doing, in an agent's words (empty once final)"
+    )
+    paused: bool = Field(
+        description="No live worker takes jobs, so a waiting job cannot start until one is back"
+    )
     queue_position: int | None = Field(description="Pending jobs ahead of this one (0 = next)")
-    estimated_wait_s: float | None = Field(description="Seconds until results, roughly")
+    estimated_wait_s: float | None = Field(
+        description="Seconds until results, roughly; null without history or while paused"
+    )
+    parent_job_id: int | None = Field(
+        None, description="The job whose result this job's photo is (null: an upload)"
+    )
+    parent_variant: int | None = Field(None, description="Which of the parent's variants")
     attempt: int
     max_attempts: int
     errors: list[dict[str, Any]]

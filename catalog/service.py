@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from catalog.models import Style
+from catalog.models import ROOM_TYPES, Style
 from catalog.validation import StyleFields, validate_style_fields
 from core.errors import Conflict, Invalid, NotFound
 
@@ -33,6 +33,18 @@ def get_style_by_id(session: Session, style_id: int) -> Style:
     if style is None:
         raise NotFound(f"style {style_id} does not exist")
     return style
+
+
+def deactivation_loses(session: Session, style: Style) -> str | None:
+    """What agents lose if the style goes: every style, or room types no other style offers."""
+    others = [s for s in list_active_styles(session) if s.id != style.id]
+    if not others:
+        return "It is the last active style: agents cannot stage photos until one is active."
+    offered = {room for s in others for room in s.room_types}
+    lost = [ROOM_TYPES.get(room, room) for room in style.room_types if room not in offered]
+    if lost:
+        return f"No other active style offers {', '.join(lost)}: agents cannot stage those rooms."
+    return None
 
 
 def is_available(style: Style | None) -> bool:

@@ -11,10 +11,11 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from zxcvbn import zxcvbn
 
+from core.disclosure import KINDS, MAX_CAPTION_CHARS, MAX_LABEL_CHARS
 from core.generation import (
     ControlEnd,
     ControlScale,
@@ -246,8 +247,9 @@ class SdxlSettings(BaseSettings):
     label_enabled: bool = True
     """Draw a disclosure label on the results (clean copies are kept too); `false` where an MLS
     forbids a watermark"""
-    label_text: str = Field("Virtually staged", min_length=1, max_length=60)
-    """Text of the disclosure label (1-60 chars)"""
+    label_text: str = Field("", max_length=MAX_LABEL_CHARS)
+    """Deprecated: the label of staged photos; `DISCLOSURE` words every kind's label (set, it
+    still wins over the default `Virtually staged`)"""
     label_position: str = Field("bottom_right", pattern="^(top|bottom)_(left|center|right)$")
     """`top_` or `bottom_` + `left`, `center` or `right`"""
     label_size_fraction: float = Field(0.035, gt=0, le=0.2)
@@ -264,6 +266,15 @@ class SdxlSettings(BaseSettings):
     def revision(self, model_id: str) -> str | None:
         """The commit model_id is pinned to, or None (main branch, or a local directory)."""
         return {**MODEL_REVISIONS, **self.model_revisions}.get(model_id) or None
+
+
+class DisclosureWording(BaseModel):
+    """A deployment's own words for one kind of alteration (empty: the default's)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    caption: str = Field("", max_length=MAX_CAPTION_CHARS)
+    label: str = Field("", max_length=MAX_LABEL_CHARS)
 
 
 class Settings(BaseSettings):
@@ -372,14 +383,14 @@ class Settings(BaseSettings):
     offer_clean_copy: bool = True
     """API: Offer "Download without label" next to the labelled result (set `false` where an MLS
     requires the watermark)"""
-    mls_caption: str = Field(
-        "Virtually staged: furniture and decor were added digitally. "
-        "The original photo of the empty room is included.",
-        min_length=1,
-        max_length=500,
-    )
-    """API: Disclosure caption shown on the job page to paste into the listing, and written to the
-    MLS zip as `caption.txt`"""
+    disclosure: dict[str, DisclosureWording] = Field(default={})
+    """API, W: A deployment's wording of the disclosure per kind of alteration, as JSON:
+    `{"declutter": {"caption": "…", "label": "…"}}` (kinds: `stage`, `declutter`, `restage`;
+    empty: the defaults in `core/disclosure.py`); the caption shows on the job page and in the MLS
+    zip's `caption.txt`, the label is drawn on the result"""
+    mls_caption: str = Field("", max_length=MAX_CAPTION_CHARS)
+    """API: Deprecated: the caption of staged photos; `DISCLOSURE` words every kind's caption
+    (set, it still wins over the default)"""
     mls_long_edge_px: int = Field(2048, ge=0, le=16384)
     """API: Long edge of the images in the MLS zip (0 = full size)"""
     api_token_ttl_s: int = Field(30 * 24 * 3600, ge=60, le=366 * 24 * 3600)
@@ -425,6 +436,14 @@ class Settings(BaseSettings):
     def _check_networks(cls, value: str) -> str:
         networks(value)  # a ValueError names the bad entry
         return value
+
+    @field_validator("disclosure")
+    @classmethod
+    def _known_kinds(cls, wording: dict[str, DisclosureWording]) -> dict[str, DisclosureWording]:
+        unknown = sorted(set(wording) - set(KINDS))
+        if unknown:
+            raise ValueError(f"unknown kind {', '.join(unknown)}; use {', '.join(KINDS)}")
+        return wording
 
     @model_validator(mode="after")
     def _check_production(self) -> Settings:

@@ -42,8 +42,9 @@ class ObjectNotFound(NotFound, FileNotFoundError):
         self.args = (key,)
 
 
-RENDITIONS = {"labelled": "", "clean": "-clean"}
-"""Each stored version of a result image and its key's suffix (result-<n><suffix>.jpg)."""
+RENDITIONS = {"labelled": "", "clean": "-clean", "thumb": "-thumb"}
+"""Each stored version of a result image and its key's suffix (result-<n><suffix>.jpg); the
+pages make the thumbnail for the job lists on first view."""
 
 
 def job_input_key(job_id: int) -> str:

@@ -9,7 +9,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from core.db import db_clock, db_now, rowcount
-from jobs.models import WorkerRecord
+from jobs import departures
+from jobs.models import Departure, WorkerRecord
 from jobs.queue import Executor, statements
 
 
@@ -104,10 +105,12 @@ def finished(
 def prune_stale(session: Session, *, silent_s: float) -> int:
     """Delete the rows of workers silent for silent_s (killed without deregistering)."""
     cutoff = db_clock(session) - timedelta(seconds=silent_s)
-    stale = delete(WorkerRecord).where(WorkerRecord.last_heartbeat_at < cutoff)
-    return rowcount(session.execute(stale))
+    silent = WorkerRecord.last_heartbeat_at < cutoff
+    departures.record(session, silent, Departure.REMOVED)
+    return rowcount(session.execute(delete(WorkerRecord).where(silent)))
 
 
 def deregister(session: Executor, *, worker_id: str) -> None:
-    """Remove this worker's row on a clean exit."""
+    """Remove this worker's row on a clean exit (recorded as drained or stopped for a day)."""
+    departures.record(session, WorkerRecord.id == worker_id)
     session.execute(statements(session).fleet_delete, {"worker_id": worker_id})

@@ -92,6 +92,7 @@ class Job(Base):
         ),
         Index("ix_jobs_user_created", "user_id", "created_at"),
         Index("ix_jobs_state_created", "state", "created_at"),
+        Index("ix_jobs_parent_job_id", "parent_job_id"),
         # Never reuse a job id on SQLite: storage keys and links are made from it.
         {"sqlite_autoincrement": True},
     )
@@ -139,6 +140,14 @@ class Job(Base):
     generator: Mapped[str | None] = mapped_column(String(40), nullable=True)
     has_clean_copies: Mapped[bool] = mapped_column(default=False, server_default=false())
     """The completing worker stored an unlabelled copy of every result (rendition "clean")."""
+    parent_job_id: Mapped[int | None] = mapped_column(
+        BigId,
+        ForeignKey("jobs.id", ondelete="SET NULL", name="fk_jobs_parent_job_id"),
+        nullable=True,
+    )
+    """The job whose result this job's photo is (None: an upload, or the parent was deleted)."""
+    parent_variant: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """Which of the parent's variants this job's photo is."""
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -178,3 +187,30 @@ class WorkerRecord(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     drain_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     """Set by staff: finish the current job, claim no more, exit (read at the next heartbeat)."""
+
+
+class Departure(StrEnum):
+    """How a worker left the fleet."""
+
+    DRAINED = "drained"  # exited after staff asked it to drain
+    STOPPED = "stopped"  # exited on its own (SIGTERM, scale-down)
+    REMOVED = "removed"  # its row was removed after it fell silent
+
+
+class WorkerDeparture(Base):
+    """A worker that left, kept for a day so the fleet page can say where it went."""
+
+    __tablename__ = "worker_departures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    worker_id: Mapped[str] = mapped_column(String(120))
+    host: Mapped[str] = mapped_column(String(255))
+    generator: Mapped[str] = mapped_column(String(40))
+    version: Mapped[str] = mapped_column(String(40))
+    gpu_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    jobs_done: Mapped[int] = mapped_column(Integer)
+    jobs_failed: Mapped[int] = mapped_column(Integer)
+    drain_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    how: Mapped[Departure] = mapped_column(enum_column(Departure))
+    left_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

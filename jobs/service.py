@@ -15,11 +15,14 @@ from catalog.models import Style
 from core.db import db_now, rowcount
 from core.errors import Conflict, NotFound
 from core.settings import Settings
+from core.storage import Storage
 from jobs.models import Job, JobRetry, JobState
 from jobs.notify import notify_job_available
 from jobs.submit import check_quota
 
 RETRYABLE = frozenset({JobState.FAILED, JobState.CANCELLED})
+# How the worker records a photo that no attempt can read (worker/job_io.py).
+UNREADABLE_MARK = "is not a readable image"
 
 MAX_PER_PAGE = 100
 
@@ -113,9 +116,30 @@ def cancel_job(session: Session, *, user: User, job_id: int) -> Job:
     raise Conflict(f"job {job.id} is already {job.state.value}; it cannot be cancelled")
 
 
-def retry_job(session: Session, *, user: User, job_id: int, settings: Settings) -> Job:
+def retry_cannot_help(job: Job, *, photo_stored: bool) -> str | None:
+    """Why running this job again cannot change its outcome; None when a retry can help.
+
+    The one rule behind every Retry button (agent and staff pages) and the retry endpoints.
+    """
+    if job.state not in RETRYABLE:
+        return f"it is {job.state.value}; only failed or cancelled jobs can be retried"
+    if not photo_stored:
+        return "its photo is no longer stored"
+    last_error = job.errors[-1].get("error", "") if job.errors else ""
+    if job.state is JobState.FAILED and UNREADABLE_MARK in last_error:
+        return "its photo is not a readable image"
+    return None
+
+
+def retry_job(
+    session: Session, *, user: User, job_id: int, settings: Settings, storage: Storage
+) -> Job:
     """Put a failed or cancelled job back in the queue; a retry counts against the owner's quota."""
     job = get_job_for(session, user=user, job_id=job_id)
+    if job.state in RETRYABLE and (
+        why := retry_cannot_help(job, photo_stored=storage.exists(job.input_key))
+    ):
+        raise Conflict(f"job {job.id} cannot be retried: {why}")
     if job.state in RETRYABLE and not job.is_test:
         check_quota(session, session.get_one(User, job.user_id), settings)
         session.add(JobRetry(job_id=job.id, user_id=job.user_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -35,11 +35,6 @@ def queue_positions(session: Session, job_ids: Collection[int]) -> dict[int, int
     return {job_id: ahead for job_id, ahead in rows}
 
 
-def queue_position(session: Session, job: Job) -> int | None:
-    """Pending jobs that a worker will claim before this one (0 = next); None unless pending."""
-    return QueueFigures.read(session, [job], settings=None).position(job)
-
-
 def median_duration_s(session: Session) -> float | None:
     """Median run time of the last completed jobs; None without history."""
     rows = session.execute(
@@ -60,23 +55,51 @@ def median_duration_s(session: Session) -> float | None:
     return statistics.median(durations) if durations else None
 
 
+def _live_after(session: Session, settings: Settings) -> datetime:
+    """A worker whose last heartbeat is older than this is stale."""
+    return db_clock(session) - timedelta(seconds=settings.lease_s * WORKER_LIVE_LEASES)
+
+
 def fleet_status(session: Session, settings: Settings) -> list[tuple[WorkerRecord, bool]]:
     """Every registered worker, oldest first, with whether it is stale (no recent heartbeat)."""
-    live_after = db_clock(session) - timedelta(seconds=settings.lease_s * WORKER_LIVE_LEASES)
+    live_after = _live_after(session, settings)
     workers = session.scalars(
         select(WorkerRecord).order_by(WorkerRecord.started_at, WorkerRecord.id)
     ).all()
     return [(worker, worker.last_heartbeat_at < live_after) for worker in workers]
 
 
-def live_workers(session: Session, settings: Settings) -> int:
-    """Workers with a recent heartbeat."""
-    return sum(not stale for _, stale in fleet_status(session, settings))
+@dataclass(frozen=True)
+class FleetState:
+    """How many workers are alive, and how many of those were asked to drain."""
+
+    live: int
+    draining: int
+
+    @property
+    def taking_jobs(self) -> int:
+        """Live workers that still claim new jobs."""
+        return self.live - self.draining
+
+    @property
+    def paused_reason(self) -> str | None:
+        """Why no job can start, for staff; None while some worker takes jobs."""
+        if self.taking_jobs > 0:
+            return None
+        if not self.live:
+            return "No live workers: every worker has stopped or stopped sending heartbeats."
+        return f"All {self.live} live worker(s) are draining: they finish their job and exit."
 
 
-def estimated_wait_s(session: Session, job: Job, settings: Settings) -> float | None:
-    """Seconds until the results are likely ready; None for final jobs or without history."""
-    return QueueFigures.read(session, [job], settings).wait_s(job)
+def fleet_state(session: Session, settings: Settings) -> FleetState:
+    """Live workers and how many of them drain, counted in one query."""
+    live_after = _live_after(session, settings)
+    live, draining = session.execute(
+        select(func.count(), func.count(WorkerRecord.drain_requested_at)).where(
+            WorkerRecord.last_heartbeat_at >= live_after
+        )
+    ).one()
+    return FleetState(live=live, draining=draining)
 
 
 @dataclass(frozen=True)
@@ -85,7 +108,8 @@ class QueueFigures:
 
     positions: dict[int, int]
     median_s: float | None
-    workers: int
+    fleet: FleetState | None
+    """None when no job asked about is waiting or running."""
 
     @classmethod
     def read(cls, session: Session, jobs: Sequence[Job], settings: Settings | None) -> QueueFigures:
@@ -94,8 +118,13 @@ class QueueFigures:
         positions = queue_positions(session, pending)
         waiting = settings is not None and any(not job.state.is_final for job in jobs)
         median = median_duration_s(session) if waiting else None
-        workers = live_workers(session, settings) if median is not None and settings else 0
-        return cls(positions, median, max(1, workers))
+        fleet = fleet_state(session, settings) if waiting and settings else None
+        return cls(positions, median, fleet)
+
+    @property
+    def paused(self) -> bool:
+        """No live worker takes jobs, so no waiting job can start."""
+        return self.fleet is not None and self.fleet.taking_jobs == 0
 
     def position(self, job: Job) -> int | None:
         """Pending jobs a worker claims before this one (0 = next); None unless pending."""
@@ -104,8 +133,11 @@ class QueueFigures:
         return self.positions.get(job.id, 0)
 
     def wait_s(self, job: Job) -> float | None:
-        """Seconds until the results are likely ready; None for final jobs or without history."""
-        if job.state.is_final or self.median_s is None:
+        """Seconds until the results are likely ready; None for final jobs, without history, or
+        while no worker takes jobs (no estimate is better than a false one)."""
+        if job.state.is_final or self.median_s is None or self.fleet is None:
+            return None
+        if job.state is JobState.PENDING and self.paused:
             return None
         if job.state is JobState.RUNNING:
             elapsed = (utcnow() - job.started_at).total_seconds() if job.started_at else 0.0
@@ -113,7 +145,8 @@ class QueueFigures:
         position = self.position(job) or 0
         # A job waiting out a retry backoff cannot start before its run_after.
         not_before = max(0.0, (job.run_after - utcnow()).total_seconds())
-        return round(not_before + self.median_s * (position / self.workers + 1), 1)
+        workers = max(1, self.fleet.taking_jobs)
+        return round(not_before + self.median_s * (position / workers + 1), 1)
 
 
 def counts_by_state(session: Session) -> dict[JobState, int]:

@@ -102,7 +102,8 @@ def available_style(session: Session, request: JobRequest) -> Style:
             f"unknown room type '{request.room_type}'; use one of {', '.join(ROOM_TYPES)}",
             field="room_type",
         )
-    if request.room_type not in style.room_types:
+    # A removal adds nothing in the style, so any room type will do.
+    if request.mode.stages and request.room_type not in style.room_types:
         raise Invalid(
             f"style '{style.slug}' is not offered for {request.room_type}; "
             f"it suits {', '.join(style.room_types)}",

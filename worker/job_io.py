@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
+from core.disclosure import kind_of
 from core.renditions import web_rendition
 from core.storage import (
     ObjectNotFound,
@@ -48,6 +49,7 @@ def load_request(storage: Storage, job: ClaimedJob) -> GenerationRequest:
         seed=job.seed,
         reference_images=_references(storage, job, style.get("reference_image_keys") or []),
         mode=job.mode,
+        disclosure=kind_of(job.mode, style),
     )
 
 

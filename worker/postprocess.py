@@ -6,6 +6,9 @@ import io
 
 from PIL import Image, ImageDraw, ImageFont
 
+from core.settings import SdxlSettings
+from worker.generators.base import GenerationResult
+
 LABEL_TEXT_COLOUR = (255, 255, 255)
 LABEL_BOX_COLOUR = (20, 20, 20)
 MIN_FONT_PX = 8
@@ -52,8 +55,23 @@ def draw_label(
     return labelled
 
 
+def label_results(result: GenerationResult, text: str, settings: SdxlSettings) -> None:
+    """Draw the disclosure label on every image when the deployment labels, keeping clean copies."""
+    if not settings.label_enabled:
+        return
+    result.clean_images = result.images
+    result.images = [
+        draw_label(
+            image,
+            text,
+            position=settings.label_position,
+            size_fraction=settings.label_size_fraction,
+        )
+        for image in result.images
+    ]
+
+
 def label_font(size: tuple[int, int], size_fraction: float) -> ImageFont.FreeTypeFont:
-    """Pillow's scalable font, its height size_fraction of the image's short side."""
     font = ImageFont.load_default(size=max(MIN_FONT_PX, round(min(size) * size_fraction)))
     if not isinstance(font, ImageFont.FreeTypeFont):
         raise RuntimeError("Pillow was built without FreeType: the label needs a scalable font")

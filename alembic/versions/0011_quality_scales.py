@@ -6,7 +6,7 @@ override on the new scale would fail every variant, so each style falls back to 
 and merchandisers set new overrides from the admin console (docs/models.md).
 
 Revision ID: 0011_quality_scales
-Revises: 0007_room_guesses
+Revises: 0010_parents_departures
 Create Date: 2026-12-07 21:00:00
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from alembic import op
 
 revision: str = "0011_quality_scales"
-down_revision: str | None = "0007_room_guesses"
+down_revision: str | None = "0010_parents_departures"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

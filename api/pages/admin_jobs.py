@@ -20,7 +20,8 @@ from api.pages.common import (
     paging,
     render,
 )
-from api.pages.floor import job_context, load_job
+from api.pages.job_outcome import retry_helps
+from api.pages.job_view import job_context, load_job, thumb_url
 from catalog import service as catalog
 from jobs import service as jobs
 from jobs.models import JobState
@@ -56,6 +57,7 @@ def _day(value: date | None, *, end: bool = False) -> datetime | None:
 def jobs_page(
     request: Request,
     session: SessionDep,
+    storage: StorageDep,
     user: StaffPageUser,
     state: Annotated[JobState | None, Query()] = None,
     user_id: Annotated[int | None, Query(alias="user", ge=1)] = None,
@@ -88,6 +90,8 @@ def jobs_page(
     context = {
         "nav": "admin-jobs",
         "jobs": found.items,
+        "thumbs": {job.id: thumb_url(job) for job in found.items},
+        "retryable": retry_helps(found.items, storage),
         "states": list(JobState),
         "counts": counts_by_state(session),
         "oldest_pending": describe_age(oldest_pending_age_s(session)),
@@ -110,27 +114,35 @@ def job_detail(
     job_id: int,
 ) -> Response:
     job = load_job(session, user, job_id)
-    context = job_context(session, settings, storage, job)
+    context = job_context(session, settings, storage, job, viewer=user)
     context.update(
         nav="admin-jobs",
         base_path="/admin/jobs",
         back_url="/admin/jobs",
-        show_scores=True,
         restage_styles=[],
+        empty_room_styles=[],
         owner=session.get(User, job.user_id),
+        retryable=retry_helps([job], storage),
     )
     return render(request, "admin/job.html", context)
 
 
 @router.post("/{job_id}/retry", dependencies=[CsrfChecked])
 def retry(
-    request: Request, session: SessionDep, settings: SettingsDep, user: StaffPageUser, job_id: int
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    storage: StorageDep,
+    user: StaffPageUser,
+    job_id: int,
 ) -> Response:
     load_job(session, user, job_id)
     return attempt(
         request,
         f"/admin/jobs/{job_id}",
-        lambda: jobs.retry_job(session, user=user, job_id=job_id, settings=settings),
+        lambda: jobs.retry_job(
+            session, user=user, job_id=job_id, settings=settings, storage=storage
+        ),
         f"Job #{job_id} is queued again.",
     )
 

@@ -209,8 +209,23 @@ def toggle_active(
     user: StaffPageUser,
     style_id: int,
     active: Annotated[str, Form(pattern="^(yes|no)$")],
+    confirm: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     style = _style(session, style_id)
+    if active == "no" and style.is_active and confirm != CONFIRMED:
+        return confirm_page(
+            request,
+            title=f"Deactivate “{style.name}”?",
+            message=(
+                "Agents no longer see it on New staging; jobs already queued in it still run. "
+                "You can activate it again at any time."
+            ),
+            warning=catalog.deactivation_loses(session, style),
+            action=f"/admin/styles/{style.id}/active",
+            fields={"active": "no"},
+            confirm_label="Deactivate",
+            back_url="/admin/styles",
+        )
     return attempt(
         request,
         "/admin/styles",

@@ -38,6 +38,7 @@ from catalog.quality import REROLL_STOP_LABELS
 from catalog.validation import HEX_COLOUR_PATTERN
 from core.errors import AppError
 from core.settings import Settings
+from jobs.models import Job, JobMode
 from jobs.service import Page as JobsPage
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -54,8 +55,16 @@ def _hex_colour(value: object) -> str:
     return str(value) if _HEX.match(str(value)) else "#cccccc"
 
 
+def job_what(job: Job) -> str:
+    """What a job made, for titles and lists: a removal names no style."""
+    if job.mode is JobMode.DECLUTTER:
+        return "Furniture removed"
+    return str(job.style_snapshot.get("name") or "Style")
+
+
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.filters.update(
+    job_what=job_what,
     when=_when,
     hex_colour=_hex_colour,
     room_label=lambda value: ROOM_TYPES.get(value, value),

@@ -19,10 +19,13 @@ def confirm_page(
     confirm_label: str,
     back_url: str,
     fields: dict[str, str] | None = None,
+    warning: str | None = None,
 ) -> Response:
+    """The question, with `warning` above the buttons when the action has a wider effect."""
     context = {
         "title": title,
         "message": message,
+        "warning": warning,
         "action": action,
         "fields": fields or {},
         "confirm_label": confirm_label,

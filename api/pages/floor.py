@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import zipfile
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -22,16 +22,13 @@ from api.pages.common import (
     redirect,
     render,
 )
-from api.pages.job_outcome import describe_outcome
+from api.pages.job_view import job_context, load_job, thumb_url
 from catalog.models import ROOM_TYPES, Style
 from catalog.service import list_active_styles
-from core.errors import NotFound
-from core.settings import Settings
-from core.storage import ObjectNotFound, Storage, rendition_key
+from core.storage import ObjectNotFound, rendition_key
 from jobs import service as jobs
-from jobs.models import Job, JobMode, JobState
-from jobs.results import variant_results
-from jobs.stats import estimated_wait_s, queue_position
+from jobs.derived import original_photo_key
+from jobs.models import JobMode, JobState
 from jobs.usage import jobs_today
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -40,62 +37,9 @@ MAX_PHOTOS = 20
 PER_PAGE = 20
 
 
-def describe_wait(seconds: float | None) -> str:
-    """An estimated wait in words, like the progress script writes it."""
-    if seconds is None:
-        return "estimating…"
-    if seconds < 60:
-        return f"about {max(1, round(seconds))} s"
-    return f"about {round(seconds / 60)} min"
-
-
 def _card_image(style: Style) -> str | None:
     """The picture on an agent's style card: its preview, else its first reference image."""
     return style.preview_image_key or next(iter(style.reference_image_keys or []), None)
-
-
-def load_job(session: SessionDep, user: PageUser, job_id: int) -> Job:
-    try:
-        return jobs.get_job_for(session, user=user, job_id=job_id)
-    except NotFound as exc:
-        raise PageError(404, "Job not found", f"There is no job #{job_id} for you.") from exc
-
-
-def job_context(
-    session: SessionDep, settings: Settings, storage: Storage, job: Job
-) -> dict[str, Any]:
-    """What the job page shows, for the sales floor and the admin console alike."""
-    results = [
-        {
-            "n": result.number,
-            "url": f"/jobs/{job.id}/web/{result.number}.jpg",
-            "seed": result.seed,
-            "has_clean": settings.offer_clean_copy and result.has_clean_copy,
-            "scores": result.scores,
-        }
-        for result in variant_results(job)
-    ]
-    live = not job.state.is_final
-    outcome = describe_outcome(job, storage)
-    return {
-        "job": job,
-        "room_label": ROOM_TYPES.get(job.room_type, job.room_type),
-        "mode_label": job.mode.label,
-        "guess_label": (
-            ROOM_TYPES.get(job.room_type_guess)
-            if job.room_type_guess and job.room_type_guess != job.room_type
-            else None
-        ),
-        "input_url": f"/jobs/{job.id}/web/input.jpg"
-        if not outcome or outcome.photo_stored
-        else None,
-        "results": results,
-        "mask_url": storage.url(job.mask_key) if job.mask_key else None,
-        "queue_position": queue_position(session, job),
-        "estimated_wait": describe_wait(estimated_wait_s(session, job, settings)) if live else "—",
-        "outcome": outcome,
-        "mls_caption": settings.mls_caption,
-    }
 
 
 @router.get("/")
@@ -146,7 +90,7 @@ def my_jobs(
         {
             "job": job,
             "room_label": ROOM_TYPES.get(job.room_type, job.room_type),
-            "thumb_url": f"/jobs/{job.id}/thumb.jpg",
+            "thumb_url": thumb_url(job),
         }
         for job in found.items
     ]
@@ -171,19 +115,19 @@ def job_page(
     job_id: int,
 ) -> Response:
     job = load_job(session, user, job_id)
-    context = job_context(session, settings, storage, job)
+    context = job_context(session, settings, storage, job, viewer=user)
+    suited = [s for s in list_active_styles(session) if job.room_type in s.room_types]
     context.update(
         nav="jobs",
         base_path="/jobs",
         back_url="/jobs",
         retry_url=f"/jobs/{job.id}/retry",
         regenerate=True,
-        show_scores=jobs.can_see_all_jobs(user),
-        restage_styles=[
-            s
-            for s in list_active_styles(session)
-            if s.id != job.style_id and job.room_type in s.room_types
-        ],
+        # A removal in another style would remove the same furniture again: it has none.
+        restage_styles=[]
+        if job.mode is JobMode.DECLUTTER
+        else [s for s in suited if s.id != job.style_id],
+        empty_room_styles=suited if job.mode is JobMode.DECLUTTER else [],
     )
     return render(request, "floor/job.html", context)
 
@@ -201,13 +145,20 @@ def cancel(request: Request, session: SessionDep, user: PageUser, job_id: int) -
 
 @router.post("/jobs/{job_id}/retry", dependencies=[CsrfChecked])
 def retry(
-    request: Request, session: SessionDep, settings: SettingsDep, user: PageUser, job_id: int
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    storage: StorageDep,
+    user: PageUser,
+    job_id: int,
 ) -> Response:
     load_job(session, user, job_id)
     return attempt(
         request,
         f"/jobs/{job_id}",
-        lambda: jobs.retry_job(session, user=user, job_id=job_id, settings=settings),
+        lambda: jobs.retry_job(
+            session, user=user, job_id=job_id, settings=settings, storage=storage
+        ),
         "Queued again. The page follows its progress.",
     )
 
@@ -257,7 +208,7 @@ def download_zip(session: SessionDep, storage: StorageDep, user: PageUser, job_i
         raise PageError(409, "Not ready yet", "The zip is available once staging has completed.")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        archive.writestr("original.jpg", storage.get(job.input_key))
+        archive.writestr("original.jpg", storage.get(original_photo_key(session, job)))
         for key in job.result_keys:
             archive.writestr(key.rpartition("/")[2], storage.get(key))
     return _attachment(buffer.getvalue(), f"stagewright-job-{job.id}.zip", "application/zip")

@@ -13,9 +13,9 @@ from PIL import Image
 from api.deps import SessionDep, StorageDep
 from api.inputs import ascii_digits
 from api.pages.common import PageError, PageRoute, PageUser
-from api.pages.floor import load_job
+from api.pages.job_view import load_job
 from core.renditions import web_rendition_of
-from core.storage import ObjectNotFound, Storage, job_thumb_key, web_key
+from core.storage import ObjectNotFound, Storage, job_thumb_key, rendition_key, web_key
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
@@ -57,6 +57,18 @@ def thumbnail(session: SessionDep, storage: StorageDep, user: PageUser, job_id: 
     """A small copy of the input photo for the job lists."""
     job = load_job(session, user, job_id)
     return _jpeg(kept_rendition(storage, job_thumb_key(job.id), job.input_key, _thumb))
+
+
+@router.get("/jobs/{job_id}/thumb/{variant}.jpg")
+def result_thumbnail(
+    session: SessionDep, storage: StorageDep, user: PageUser, job_id: int, variant: int
+) -> Response:
+    """A small copy of a result for the job lists, kept next to the result."""
+    job = load_job(session, user, job_id)
+    if not 1 <= variant <= len(job.result_keys):
+        raise PageError(404, "No such image", f"Job #{job.id} has no variant {variant}.")
+    key = job.result_keys[variant - 1]
+    return _jpeg(kept_rendition(storage, rendition_key(key, "thumb"), key, _thumb))
 
 
 @router.get("/jobs/{job_id}/web/{name}.jpg")

@@ -1,5 +1,6 @@
-"""MLS-ready output: a listing's original and staged photos in one zip, named for upload and
-sized to the deployment's long edge, with the disclosure caption to paste into the listing.
+"""MLS-ready output: a listing's original and altered photos in one zip, named for upload and
+sized to the deployment's long edge, with the disclosure caption (core.disclosure) to paste into
+the listing. A photo made from another job's result is paired with the photo of the real room.
 
 The zip is streamed one photo at a time (memory stays bounded whatever the listing's size), each
 scaled copy is made once and kept in storage beside its source, and a user runs at most
@@ -28,8 +29,11 @@ from starlette.types import Receive, Scope, Send
 from api.deps import SessionDep, SettingsDep, StorageDep
 from api.errors import error_json
 from api.pages.common import PageError, PageRoute, PageUser
+from core.disclosure import disclosure_for, kind_of, listing_caption
 from core.errors import QuotaExceeded
+from core.settings import Settings
 from core.storage import ObjectNotFound, Storage, StorageError, sized_key
+from jobs.derived import original_photo_key
 from jobs.models import Job, JobState
 from jobs.submit import MAX_LISTING_CHARS
 
@@ -51,10 +55,13 @@ def fit_long_edge(data: bytes, long_edge: int, quality: int) -> bytes:
         return out.getvalue()
 
 
-def mls_names(number: int, room_type: str, variants: int) -> tuple[str, list[str]]:
-    """`01-living-room-original.jpg` and `01-living-room-staged.jpg` (`-staged-2.jpg`, …)."""
+def mls_names(
+    number: int, room_type: str, variants: int, word: str = "staged"
+) -> tuple[str, list[str]]:
+    """`01-living-room-original.jpg` and `01-living-room-staged.jpg` (`-staged-2.jpg`, …);
+    `word` says what was done (`decluttered`, `restaged`)."""
     stem = f"{number:02d}-{room_type.replace('_', '-')}"
-    staged = [f"{stem}-staged{'' if n == 1 else f'-{n}'}.jpg" for n in range(1, variants + 1)]
+    staged = [f"{stem}-{word}{'' if n == 1 else f'-{n}'}.jpg" for n in range(1, variants + 1)]
     return f"{stem}-original.jpg", staged
 
 
@@ -67,13 +74,17 @@ class Entry:
     fits: bool
 
 
-def entries(jobs: list[Job], long_edge: int) -> list[Entry]:
-    """The zip's photos in order; a job's results have the size of its photo."""
+def entries(
+    jobs: list[Job], originals: list[str], long_edge: int, settings: Settings
+) -> list[Entry]:
+    """The zip's photos in order, each job's results after the photo of the real room
+    (`originals`); a job's results have the size of its photo."""
     found = []
-    for number, job in enumerate(jobs, start=1):
+    for number, (job, original_key) in enumerate(zip(jobs, originals, strict=True), start=1):
         fits = not long_edge or max(job.input_width, job.input_height) <= long_edge
-        original, staged = mls_names(number, job.room_type, len(job.result_keys))
-        found.append(Entry(original, job.input_key, fits))
+        word = disclosure_for(kind_of(job.mode, job.style_snapshot), settings).word
+        original, staged = mls_names(number, job.room_type, len(job.result_keys), word)
+        found.append(Entry(original, original_key, fits))
         found += [Entry(n, k, fits) for n, k in zip(staged, job.result_keys, strict=True)]
     return found
 
@@ -213,9 +224,10 @@ def listing_download(
             404, "Nothing to download", f"You have no finished photos for the listing “{listing}”."
         )
     edge, quality = settings.mls_long_edge_px, settings.jpeg_quality
-    photos = entries(jobs, edge)
+    photos = entries(jobs, [original_photo_key(session, job) for job in jobs], edge, settings)
+    caption = listing_caption([kind_of(job.mode, job.style_snapshot) for job in jobs], settings)
     downloads.check(user.id)
-    chunks = zip_stream(settings.mls_caption, photos, lambda e: sized(storage, e, edge, quality))
+    chunks = zip_stream(caption, photos, lambda e: sized(storage, e, edge, quality))
     return downloads.response(
         user.id,
         chunks,

@@ -1,8 +1,10 @@
-"""Stage a job's photo again: in another style, again in this style, or more like one variant.
-Each is a new job on the same photo and uses one job of the daily quota."""
+"""Stage a job's photo again (in another style, again in this style, more like one variant), or
+stage an emptied room (a removal's result) as the job's child. Each is a new job with no new
+upload and uses one job of the daily quota."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -12,14 +14,24 @@ from sqlalchemy.orm import Session
 from accounts.models import User
 from api.deps import SessionDep, SettingsDep, StorageDep
 from api.pages.common import CsrfChecked, PageError, PageRoute, PageUser, redirect
-from api.pages.floor import load_job
+from api.pages.job_view import load_job
 from core.errors import AppError
 from core.settings import Settings
 from core.storage import Storage
-from jobs.derived import SMALL_VARIATION, create_job_from
+from jobs.derived import SMALL_VARIATION, create_job_from, stage_result
 from jobs.models import Job
+from jobs.submit import MAX_VARIANTS
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
+
+
+def _made(request: Request, source: Job, make: Callable[[], Job], message: str) -> Response:
+    """The new job's page (`make` creates it), or the source's job page with the error."""
+    try:
+        job = make()
+    except AppError as exc:
+        return redirect(request, f"/jobs/{source.id}", exc.message, kind="error")
+    return redirect(request, f"/jobs/{job.id}", message)
 
 
 def _stage_again(
@@ -33,13 +45,14 @@ def _stage_again(
     **how: Any,
 ) -> Response:
     """A new job from `source` (create_job_from with `how`), or its job page with the error."""
-    try:
-        job = create_job_from(
+    return _made(
+        request,
+        source,
+        lambda: create_job_from(
             session, user=user, source=source, storage=storage, settings=settings, **how
-        )
-    except AppError as exc:
-        return redirect(request, f"/jobs/{source.id}", exc.message, kind="error")
-    return redirect(request, f"/jobs/{job.id}", message)
+        ),
+        message,
+    )
 
 
 @router.post("/jobs/{job_id}/restage", dependencies=[CsrfChecked])
@@ -78,7 +91,7 @@ def again(
     job_id: int,
 ) -> Response:
     source = load_job(session, user, job_id)
-    message = "Staging again in this style, with a new seed."
+    message = "Staging again in this style, with a fresh layout."
     return _stage_again(
         request,
         session,
@@ -115,4 +128,32 @@ def more_like(
         style_slug=source.style_snapshot.get("slug", ""),
         seed=source.result_seeds[variant - 1],
         variation=SMALL_VARIATION,
+    )
+
+
+@router.post("/jobs/{job_id}/stage-result", dependencies=[CsrfChecked])
+def stage_emptied_room(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    storage: StorageDep,
+    user: PageUser,
+    job_id: int,
+    variant: Annotated[int, Form(ge=1, le=MAX_VARIANTS)],
+    style: Annotated[str, Form(max_length=60)],
+) -> Response:
+    parent = load_job(session, user, job_id)
+    return _made(
+        request,
+        parent,
+        lambda: stage_result(
+            session,
+            user=user,
+            parent=parent,
+            variant=variant,
+            style_slug=style,
+            storage=storage,
+            settings=settings,
+        ),
+        f"Staging the emptied room of variant {variant}.",
     )

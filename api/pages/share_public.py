@@ -21,11 +21,11 @@ from api.deps import SessionDep, SettingsDep, StorageDep
 from api.pages.common import PageError, PageRoute, templates
 from api.pages.job_images import kept_rendition
 from catalog.models import ROOM_TYPES
+from core.disclosure import disclosure_for, kind_of
 from core.renditions import phone_rendition_of, web_rendition_of
 from core.settings import Settings
 from core.storage import ObjectNotFound, phone_key, web_key
 from jobs.models import Job
-from jobs.share_disclosure import disclosure_caption
 from jobs.shares import ShareLink, ShareScope, count_view, open_share, shared_jobs
 
 ROBOTS = "noindex, nofollow, noarchive"
@@ -94,7 +94,11 @@ def _context(
     brokerage = get_brokerage(session)
     photos = [_photo(token, number, job) for number, job in enumerate(jobs, start=1)]
     title = link.listing or "Listing" if link.scope is ShareScope.LISTING else photos[0]["room"]
-    captions = list(dict.fromkeys(disclosure_caption(settings, job.mode) for job in jobs))
+    captions = list(
+        dict.fromkeys(
+            disclosure_for(kind_of(job.mode, job.style_snapshot), settings).caption for job in jobs
+        )
+    )
     base_url = settings.base_url.rstrip("/")
     return {
         "title": title,

@@ -11,6 +11,7 @@ from api.deps import SessionDep, SettingsDep, StorageDep
 from api.pages.common import CsrfChecked, PageError, PageRoute, PageUser, redirect
 from core.errors import AppError
 from core.images import normalise_upload
+from jobs.models import JobMode
 from jobs.submit import MAX_LISTING_CHARS, MAX_VARIANTS, JobRequest, create_job
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -28,6 +29,7 @@ def stage_one_photo(
     style: Annotated[str, Form(max_length=60)],
     variants: Annotated[int, Form(ge=1, le=MAX_VARIANTS)] = 1,
     listing: Annotated[str, Form(max_length=MAX_LISTING_CHARS)] = "",
+    mode: Annotated[JobMode, Form()] = JobMode.STAGE,
 ) -> Response:
     chosen = [upload for upload in photo if upload.filename]
     if len(chosen) != 1:
@@ -50,6 +52,7 @@ def stage_one_photo(
                 variants=variants,
                 seed=None,
                 listing=listing.strip() or None,
+                mode=mode,
             ),
             idempotency_key=None,
             image=image,

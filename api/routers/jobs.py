@@ -193,8 +193,13 @@ def cancel(job_id: JobId, user: CurrentUser, view: JobViewDep) -> JobOut:
     "/jobs/{job_id}/retry",
     response_model=JobOut,
     summary="Queue a failed or cancelled job again",
-    description="A retry counts against the owner's daily quota like a new job (429 when used up).",
+    description=(
+        "A retry counts against the owner's daily quota like a new job (429 when used up). "
+        "409 when a retry cannot help: the job is not failed or cancelled, its photo is no "
+        "longer stored, or the photo is not a readable image."
+    ),
     responses={200: {"links": JOB_LINKS}, **error_responses(429), **_errors},
 )
 def retry(job_id: JobId, user: CurrentUser, view: JobViewDep, settings: SettingsDep) -> JobOut:
-    return view(retry_job(view.session, user=user, job_id=job_id, settings=settings))
+    job = retry_job(view.session, user=user, job_id=job_id, settings=settings, storage=view.storage)
+    return view(job)

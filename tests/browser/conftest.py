@@ -9,23 +9,29 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.models import Role, User
 from accounts.security import hash_password
 from core.db import make_engine, make_sessionmaker
 from core.migrations import upgrade
+from jobs.models import WorkerRecord
 from tests.support.browser import (
     APP_COMMAND,
     MERCHANDISER,
     ROOT,
+    STARTUP_TIMEOUT_S,
     LiveServer,
     RequestLog,
     stop,
     wait_healthy,
 )
+from tests.support.processes import wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -41,7 +47,17 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """App + preview worker on a migrated, seeded temp SQLite database."""
-    root = tmp_path_factory.mktemp("browser")
+    yield from _serve(tmp_path_factory.mktemp("browser"), with_worker=True)
+
+
+@pytest.fixture(scope="session")
+def server_without_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app alone on its own database: a fleet stopped, drained or scaled to zero."""
+    yield from _serve(tmp_path_factory.mktemp("browser-idle"), with_worker=False)
+
+
+def _serve(root: Path, *, with_worker: bool) -> Iterator[LiveServer]:
+    """The app (and, with_worker, a preview worker) until the session ends."""
     db_url = f"sqlite:///{root / 'stagewright.db'}"
     storage_dir = root / "storage"
     listener = socket.socket()
@@ -94,6 +110,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             )
             listener.close()
             wait_healthy(url, server.processes[0])
+            if not with_worker:
+                yield server
+                return
             server.processes.append(
                 subprocess.Popen(
                     [sys.executable, "worker.py"],
@@ -103,6 +122,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                     stderr=subprocess.STDOUT,
                 )
             )
+            # Until the worker registers, pages rightly say that staging is paused.
+            wait_for(lambda: _registered(sessions), STARTUP_TIMEOUT_S, "the worker's row")
             yield server
     finally:
         for process in reversed(server.processes):
@@ -110,6 +131,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         engine.dispose()
         for log in sorted(logs.glob("*.log")):
             sys.stderr.write(f"--- {log.name} (tail) ---\n{log.read_text()[-3000:]}\n")
+
+
+def _registered(sessions: sessionmaker[Session]) -> bool:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(WorkerRecord)) > 0
 
 
 @pytest.fixture(scope="session")

@@ -91,6 +91,27 @@ def test_deactivating_a_user_asks_first(page: Page, live_server, viewport):
     expect(page.locator(".alert-success")).to_contain_text(f"{email} was deactivated.")
 
 
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=["laptop", "phone"])
+def test_deactivating_a_style_asks_first(page: Page, live_server, viewport):
+    page.set_viewport_size(viewport)
+    name = f"Patio only {viewport['width']}"
+    with live_server.sessions.begin() as session:
+        make_style(session, name=name, room_types=["patio"], is_active=True)
+    sign_in(page, MERCHANDISER)
+    page.goto("/admin/styles")
+    page.get_by_role("button", name=f"Deactivate {name}").click()
+    expect(page.get_by_role("heading", name=f"Deactivate “{name}”?")).to_be_visible()
+    expect(page.locator(".alert-warning")).to_have_count(0)  # other active styles offer patios
+    assert not axe_violations(page)
+    page.get_by_role("link", name="Keep it as it is").click()
+    row = page.get_by_role("row", name=name)
+    expect(row).to_contain_text("active")
+    row.get_by_role("button", name=f"Deactivate {name}").click()
+    page.get_by_role("button", name="Deactivate", exact=True).click()
+    expect(page.locator(".alert-success")).to_contain_text(f"“{name}” is now inactive.")
+    expect(page.get_by_role("button", name=f"Activate {name}")).to_be_visible()
+
+
 def test_style_form_errors_read_as_sentences(page: Page, live_server):
     sign_in(page, MERCHANDISER)
     page.goto("/admin/styles/new")

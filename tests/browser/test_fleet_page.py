@@ -1,4 +1,5 @@
-"""Workers page: staff drain a worker and remove the rows of stale ones, on laptop and phone."""
+"""Workers page: staff drain a worker (after a confirmation) and remove the rows of stale ones,
+on laptop and phone; workers that left stay listed for a day."""
 
 from __future__ import annotations
 
@@ -27,13 +28,21 @@ def test_drain_a_worker_and_remove_stale_rows(page: Page, live_server, viewport)
     sign_in(page, ADMIN)
     page.goto("/admin/fleet")
     page.get_by_role("button", name=f"Drain gpu-pod-{tag}").click()
+    expect(page.get_by_role("heading", name=f"Drain gpu-pod-{tag}?")).to_be_visible()
+    expect(page.locator(".alert-warning")).to_have_count(0)  # the real worker still takes jobs
+    with live_server.sessions() as session:
+        assert session.get(WorkerRecord, f"gpu-pod-{tag}").drain_requested_at is None
+    page.get_by_role("button", name="Drain it").click()
     expect(page.locator(".alert-success")).to_contain_text(
         f"gpu-pod-{tag} will finish its current job, claim no more and exit"
     )
     expect(page.get_by_role("row", name=f"gpu-pod-{tag}")).to_contain_text("draining")
     page.get_by_role("button", name="stale worker row").click()
     expect(page.locator(".alert-success")).to_contain_text("Removed 1 stale worker row(s).")
-    expect(page.get_by_text(f"gone-pod-{tag}")).to_have_count(0)
+    registered = page.get_by_role("region", name="Registered workers")
+    expect(registered.get_by_text(f"gone-pod-{tag}")).to_have_count(0)
+    left = page.get_by_role("region", name="Left in the last day")
+    expect(left.get_by_role("row", name=f"gone-pod-{tag}")).to_contain_text("removed")
     with live_server.sessions() as session:
         assert session.get(WorkerRecord, f"gpu-pod-{tag}").drain_requested_at is not None
         assert session.get(WorkerRecord, f"gone-pod-{tag}") is None

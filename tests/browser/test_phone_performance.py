@@ -1,5 +1,6 @@
 """Phone targets on an emulated 4G link (CDP: 9 Mbit/s down, 1.5 Mbit/s up, 60 ms RTT):
-the job page of a 24 MP photo with 4 variants, and the upload of a 6.6 MB photo.
+the job page of a 24 MP photo with 4 variants, the upload of a 6.6 MB photo, the batch's overall
+progress in view from the tap to the next page, and the sticky header's share of the screen.
 
 The figures are printed (run with -s) and recorded in docs/ui.md.
 """
@@ -20,7 +21,7 @@ from catalog.models import Style
 from core.renditions import web_rendition_of
 from core.storage import LocalStorage, job_input_key, job_result_key, web_key
 from tests.factories import make_job
-from tests.support.browser import AGENT, PHONE, PHONE_4G, RequestLog, sign_in
+from tests.support.browser import AGENT, PHONE, PHONE_4G, RequestLog, save_docs_screenshot, sign_in
 
 PAGE_MAX_BYTES = 3 * 1024 * 1024
 PAGE_MAX_LOAD_S = 4.0
@@ -128,3 +129,71 @@ def test_upload_of_a_6_6_megabyte_photo_on_4g(phone: Page, live_server):
     )
     assert times["shown"] / 1000 <= PROGRESS_MAX_S
     assert done_s <= UPLOAD_MAX_S
+
+
+# Every 100 ms from the tap, and as the page goes: is the overall progress inside the viewport?
+# Kept in sessionStorage, which outlives the navigation to the listing page.
+SAMPLE_OVERALL = """() => {
+  sessionStorage.setItem("overall", "[]");
+  document.getElementById("stage-form").addEventListener("submit", () => {
+    const tap = performance.now();
+    const sample = () => {
+      const box = document.getElementById("upload-overall");
+      const r = box.getBoundingClientRect();
+      const inside = !box.hidden && r.height > 0 && r.top >= 0 && r.left >= 0 &&
+        r.bottom <= window.innerHeight && r.right <= window.innerWidth;
+      const text = box.querySelector(".upload-overall-text").textContent;
+      const samples = JSON.parse(sessionStorage.getItem("overall"));
+      samples.push([Math.round(performance.now() - tap), inside, text]);
+      sessionStorage.setItem("overall", JSON.stringify(samples));
+    };
+    sample();
+    setInterval(sample, 100);
+    window.addEventListener("pagehide", sample);
+  }, true);
+}"""
+
+
+def test_overall_progress_stays_in_view_on_a_phone(phone: Page, live_server):
+    photos = [
+        {"name": "lounge.jpg", "mimeType": "image/jpeg", "buffer": camera_photo(6000, 4000)},
+        {"name": "kitchen.jpg", "mimeType": "image/jpeg", "buffer": camera_photo(4000, 3000)},
+    ]
+    phone.goto("/")
+    phone.get_by_label("Listing name or address").fill("8 Phone Parade")
+    phone.locator("#photos").set_input_files(photos)
+    for row in phone.locator(".photo-item").all():
+        row.get_by_label("Room type").select_option("living_room")
+    phone.evaluate(SAMPLE_OVERALL)
+    button = phone.get_by_role("button", name="Stage photos")
+    button.scroll_into_view_if_needed()  # the agent scrolled down to the button
+    button.tap()
+    phone.wait_for_function(  # some bytes of the first photo sent: the picture for the docs
+        "() => /photo 1: (0\\.[1-9]|[1-9])/.test("
+        "document.querySelector('.upload-overall-text')?.textContent)"
+    )
+    save_docs_screenshot(phone, "phone-upload")
+    phone.wait_for_url(re.compile(r"/jobs\?listing="), timeout=90_000)
+    samples = phone.evaluate("JSON.parse(sessionStorage.getItem('overall'))")
+    late = [sample for sample in samples if sample[0] >= 1000]
+    print(f"\noverall progress: {len(samples)} samples over {samples[-1][0] / 1000:.1f} s")
+    shown = next(at for at, inside, _ in samples if inside)
+    print(f"overall progress in view {shown / 1000:.2f} s after the tap")
+    assert shown <= 1000
+    assert late and all(inside for _, inside, _ in late), [s for s in late if not s[1]][:3]
+    texts = [text for _, _, text in samples]
+    assert any(re.search(r"0 of 2 photos done · photo 1: \d+\.\d of \d+\.\d MB", t) for t in texts)
+    assert any(t.startswith("1 of 2 photos done") for t in texts)
+    assert texts[-1] == "All 2 sent. Opening your jobs…"
+
+
+def test_the_sticky_header_takes_little_of_a_phone_screen(phone: Page):
+    for path in ("/", "/jobs"):
+        phone.goto(path)
+        share = phone.evaluate(
+            "document.querySelector('.site-header').getBoundingClientRect().height / innerHeight"
+        )
+        print(f"\nheader on {path}: {share:.1%} of the screen")
+        assert share <= 0.07, share
+        assert phone.evaluate("document.documentElement.scrollWidth <= innerWidth")
+        expect(phone.get_by_role("button", name="Sign out")).to_be_in_viewport(ratio=1)

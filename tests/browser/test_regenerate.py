@@ -33,6 +33,6 @@ def test_more_like_a_variant_and_again_in_this_style(page: Page, live_server):
     expect(page.locator("#compare")).to_be_visible(timeout=60_000)
 
     second = page.url
-    page.get_by_role("button", name="Again in this style (new seed)").click()
+    page.get_by_role("button", name="Again in this style (a fresh layout)").click()
     page.wait_for_url(lambda url: url not in (first, second) and "/jobs/" in url)
     expect(page.locator(".alert-success")).to_contain_text("Staging again in this style")

@@ -16,7 +16,7 @@ from core.images import NormalisedImage, normalise_upload
 from core.settings import Settings
 from core.storage import ObjectNotFound, Storage, make_storage
 from jobs.models import Job, JobState
-from jobs.stats import counts_by_state, live_workers, oldest_pending_age_s
+from jobs.stats import counts_by_state, fleet_state, oldest_pending_age_s
 from jobs.submit import JobRequest, create_job
 from tests.factories import make_job, make_style, make_user, make_worker_record, photo_bytes
 
@@ -112,7 +112,7 @@ def test_queue_figures(session_factory, settings):
         assert counts[JobState.PENDING] == 2 and counts[JobState.FAILED] == 1
         assert counts[JobState.RUNNING] == 0
         assert 29 <= oldest_pending_age_s(session) < 120
-        assert live_workers(session, settings) == 1
+        assert fleet_state(session, settings).live == 1
 
 
 def test_rolled_back_submission_leaves_no_photo_and_committed_one_keeps_it(session_factory, submit):

@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.routers.metrics import failure_reason, router
 from core.db import transaction, utcnow
 from core.settings import Settings
+from core.storage import LocalStorage
 from core.version import __version__
 from jobs.models import JobState
-from tests.factories import make_job, make_style, make_user, make_worker_record
+from tests.factories import make_job, make_style, make_user, make_worker_record, stored_job
 
 
 def scrape(factory: sessionmaker[Session], settings: Settings) -> dict[tuple[str, tuple], float]:
@@ -169,10 +170,12 @@ def test_a_cancelled_then_retried_job_counts_only_its_run(
     from jobs import queue, service
 
     now = utcnow()
+    storage = LocalStorage(settings.local_storage_dir, settings.secret_key)
     with transaction(session_factory) as session:
         user = make_user(session)
-        job = make_job(
+        job = stored_job(
             session,
+            storage,
             user=user,
             style=make_style(session, slug="modern"),
             state=JobState.CANCELLED,
@@ -180,7 +183,7 @@ def test_a_cancelled_then_retried_job_counts_only_its_run(
             started_at=now - timedelta(minutes=4),  # its first run, cancelled 4 minutes ago
             finished_at=now - timedelta(minutes=3),
         )
-        service.retry_job(session, user=user, job_id=job.id, settings=settings)
+        service.retry_job(session, user=user, job_id=job.id, settings=settings, storage=storage)
     with transaction(session_factory) as session:
         claimed = queue.claim(session, worker_id="w1", lease_s=60)
         assert claimed is not None and claimed.id == job.id

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from core.db import transaction
+from jobs import departures
 from jobs import fleet as fleet_rows
-from jobs.models import Job, JobState, WorkerRecord
+from jobs.models import Departure, Job, JobState, WorkerRecord
 from tests.integration.test_worker_processes import add_jobs, job_state
 from tests.support.processes import wait_for
 
@@ -28,6 +29,8 @@ def test_a_drained_worker_finishes_its_job_claims_no_more_and_exits(
     with session_factory() as session:
         assert session.get(WorkerRecord, "busy") is None
         assert session.get(Job, second).attempt == 0
+        left = [d for d in departures.recent(session) if d.worker_id == "busy"]
+        assert [(d.how, d.jobs_done) for d in left] == [(Departure.DRAINED, 1)]
     assert any("drain requested" in line["msg"] for line in fleet.log_lines("busy"))
 
 

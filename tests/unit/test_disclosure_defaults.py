@@ -1,14 +1,82 @@
-"""Disclosure is on unless a deployment turns it off."""
+"""Disclosure is on unless a deployment turns it off, and every kind of alteration has its own
+words (core.disclosure), true to what was done and to what the original shows."""
 
 from __future__ import annotations
 
-from core.settings import SdxlSettings, Settings
+import pytest
+from pydantic import ValidationError
+
+from core import disclosure
+from core.settings import DisclosureWording, SdxlSettings, Settings
 
 
 def test_the_disclosure_label_is_on_by_default_with_a_clean_copy_and_mls_presets():
     assert SdxlSettings().label_enabled is True
-    assert SdxlSettings().label_text == "Virtually staged"
     fields = Settings.model_fields
     assert fields["offer_clean_copy"].default is True
     assert fields["mls_long_edge_px"].default == 2048
-    assert "Virtually staged" in fields["mls_caption"].default
+    table = disclosure.table(Settings())
+    assert table["stage"].label == "Virtually staged"
+    assert table["stage"].caption.startswith("Virtually staged: furniture and decor were added")
+
+
+def test_each_kind_says_what_was_done_and_what_the_original_shows():
+    table = disclosure.table(Settings())
+    assert set(table) == {"stage", "declutter", "restage"}
+    declutter, restage = table["declutter"].caption, table["restage"].caption
+    assert "removed digitally" in declutter and "added" not in declutter
+    assert "shows the room furnished" in declutter and "empty room is included" not in declutter
+    assert "replaced digitally" in restage and "shows the room as it is furnished" in restage
+    assert [entry.word for entry in table.values()] == ["staged", "decluttered", "restaged"]
+    assert all(len(entry.label) <= disclosure.MAX_LABEL_CHARS for entry in table.values())
+
+
+def test_a_deployment_rewords_one_kind_and_the_old_settings_still_word_a_staging():
+    settings = Settings(
+        disclosure={"declutter": DisclosureWording(caption="Emptied by software.")},
+        mls_caption="Staged by software.",
+        sdxl=SdxlSettings(label_text="Digitally staged"),
+    )
+    table = disclosure.table(settings)
+    assert table["declutter"].caption == "Emptied by software."
+    assert table["declutter"].label == disclosure.DEFAULTS["declutter"].label
+    assert (table["stage"].caption, table["stage"].label) == (
+        "Staged by software.",
+        "Digitally staged",
+    )
+    assert table["restage"] == disclosure.DEFAULTS["restage"]
+    newer = settings.model_copy(
+        update={"disclosure": {"stage": DisclosureWording(caption="From DISCLOSURE.")}}
+    )
+    assert disclosure.table(newer)["stage"].caption == "From DISCLOSURE."
+
+
+def test_disclosure_is_read_from_the_environment_and_unknown_kinds_are_refused(monkeypatch):
+    monkeypatch.setenv("DISCLOSURE", '{"restage": {"label": "Furniture swapped digitally"}}')
+    assert disclosure.disclosure_for("restage", Settings()).label == "Furniture swapped digitally"
+    monkeypatch.setenv("DISCLOSURE", '{"decluter": {"label": "x"}}')
+    with pytest.raises(ValidationError, match="unknown kind decluter"):
+        Settings()
+    monkeypatch.setenv("DISCLOSURE", '{"stage": {"label": "' + "x" * 61 + '"}}')
+    with pytest.raises(ValidationError):
+        Settings()
+
+
+def test_the_kind_of_a_job_and_of_a_job_made_from_a_removal():
+    assert disclosure.kind_of("declutter", {}) == "declutter"
+    assert disclosure.kind_of("stage", {disclosure.SNAPSHOT_KEY: "restage"}) == "restage"
+    assert disclosure.kind_of("stage", {disclosure.SNAPSHOT_KEY: "unheard-of"}) == "stage"
+    assert disclosure.after("declutter", "stage") == "restage"
+    assert disclosure.after("stage", "stage") is None
+
+
+def test_a_listing_of_mixed_kinds_captions_each_photo():
+    settings = Settings()
+    assert disclosure.listing_caption(["stage", "stage"], settings) == (
+        disclosure.DEFAULTS["stage"].caption
+    )
+    lines = disclosure.listing_caption(["stage", "declutter", "stage"], settings).splitlines()
+    assert lines == [
+        f"Photos 01, 03: {disclosure.DEFAULTS['stage'].caption}",
+        f"Photo 02: {disclosure.DEFAULTS['declutter'].caption}",
+    ]

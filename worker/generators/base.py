@@ -34,6 +34,8 @@ class GenerationRequest:
     seed: int
     reference_images: list[Image.Image] = field(default_factory=list)
     mode: JobMode = JobMode.STAGE
+    disclosure: str = "stage"
+    """The kind of alteration the result discloses (core.disclosure); it names the label."""
 
 
 @dataclass

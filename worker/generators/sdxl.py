@@ -9,6 +9,7 @@ from typing import Any
 
 from PIL import Image
 
+from core import disclosure
 from core.faults import OutOfMemory
 from core.settings import SdxlSettings, Settings
 from worker.engine.colour import colour_match
@@ -37,7 +38,7 @@ from worker.generators.sdxl_pipeline import (
 )
 from worker.generators.sdxl_removal import generate_with_removal
 from worker.generators.sdxl_warmup import warm_up
-from worker.postprocess import draw_label
+from worker.postprocess import label_results
 from worker.vision.control import DepthEstimator, LineDetector, depth_in_mask
 from worker.vision.mask import Segmenter, mask_image
 from worker.vision.room_guess import guess_from_photo
@@ -75,8 +76,11 @@ class SdxlGenerator:
         segmenter: Segmenter | None,
         depth: DepthEstimator | None,
         lines: LineDetector | None,
+        labels: dict[str, str] | None = None,
     ) -> None:
         self.settings = settings
+        self.labels = labels or {kind: d.label for kind, d in disclosure.DEFAULTS.items()}
+        """The disclosure label per kind of alteration, in the deployment's words."""
         self.pipe = pipe
         self.device = device
         self.segmenter = segmenter
@@ -128,6 +132,7 @@ class SdxlGenerator:
                 if "mlsd" in kinds
                 else None
             ),
+            labels={kind: entry.label for kind, entry in disclosure.table(settings).items()},
         )
         if s.compile and s.warmup:
             generator.warm_up()
@@ -261,17 +266,7 @@ class SdxlGenerator:
                 paste_crop(photo, image, mask, plan.box, feather_px=feather_px) for image in images
             ]
         result = GenerationResult(images=clean, seeds=seeds, mask=mask_image(mask))
-        if s.label_enabled:
-            result.clean_images = clean
-            result.images = [
-                draw_label(
-                    image,
-                    s.label_text,
-                    position=s.label_position,
-                    size_fraction=s.label_size_fraction,
-                )
-                for image in clean
-            ]
+        label_results(result, self.labels[request.disclosure], s)
         result.timings = clock.seconds
         return result
 

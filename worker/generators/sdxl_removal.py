@@ -31,7 +31,7 @@ from worker.generators.base import (
 from worker.generators.buckets import nearest_bucket
 from worker.generators.sdxl_params import job_params
 from worker.overlay import paste_back, photo_mask
-from worker.postprocess import draw_label
+from worker.postprocess import label_results
 from worker.vision.mask import mask_image
 from worker.vision.removal import removal_mask
 
@@ -128,17 +128,7 @@ def generate_with_removal(
         removal_mask=mask_image(binary),
         timings=clock.seconds,
     )
-    if gen.settings.label_enabled:
-        result.clean_images = emptied
-        result.images = [
-            draw_label(
-                image,
-                gen.settings.label_text,
-                position=gen.settings.label_position,
-                size_fraction=gen.settings.label_size_fraction,
-            )
-            for image in emptied
-        ]
+    label_results(result, gen.labels[request.disclosure], gen.settings)
     return result
 
 

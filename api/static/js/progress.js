@@ -1,5 +1,7 @@
 // Live job progress: polls the JSON API about once a second until the job is final, then reloads
-// so the server renders the results (or the error).
+// so the server renders the results (or the error). It shows what the agent cares about (the
+// API's `activity`), a place in line and a wait only while the job waits, and no estimate while
+// staging is paused (no live worker takes jobs).
 (function () {
   "use strict";
 
@@ -8,13 +10,18 @@
   var url = box.dataset.jobProgress;
   var bar = box.querySelector(".progress > span");
   var barWrap = box.querySelector(".progress");
-  var stage = box.querySelector("[data-field='stage']");
-  var state = box.querySelector("[data-field='state']");
-  var position = box.querySelector("[data-field='queue_position']");
-  var wait = box.querySelector("[data-field='estimated_wait']");
   var FINAL = ["completed", "failed", "cancelled"];
   var INTERVAL_MS = 1000;
   var failures = 0;
+
+  function field(name) {
+    return box.querySelector("[data-field='" + name + "']");
+  }
+
+  function show(name, visible) {
+    var el = box.querySelector("[data-when='" + name + "']");
+    if (el) el.hidden = !visible;
+  }
 
   function formatWait(seconds) {
     if (seconds === null || seconds === undefined) return "estimating\u2026";
@@ -22,20 +29,30 @@
     return "about " + Math.round(seconds / 60) + " min";
   }
 
+  function setText(name, text) {
+    var el = field(name);
+    if (el) el.textContent = text;
+  }
+
   function render(job) {
     var pct = Math.max(0, Math.min(100, job.progress || 0));
+    var waiting = job.state === "pending";
     bar.style.width = pct + "%";
     barWrap.setAttribute("aria-valuenow", String(pct));
+    var state = field("state");
     if (state) {
       state.textContent = job.state;
       state.className = "badge badge-" + job.state;
     }
-    if (stage) stage.textContent = job.stage || (job.state === "pending" ? "Waiting in line" : "Working");
-    if (position) {
-      position.textContent = job.state === "pending" && job.queue_position !== null
-        ? (job.queue_position === 0 ? "next" : job.queue_position + " ahead") : "\u2014";
-    }
-    if (wait) wait.textContent = job.state === "pending" ? formatWait(job.estimated_wait_s) : "\u2014";
+    setText("activity", job.activity || "");
+    setText("stage", job.stage || "\u2014");
+    setText("queue_position", waiting && job.queue_position !== null
+      ? (job.queue_position === 0 ? "next" : job.queue_position + " ahead") : "\u2014");
+    setText("estimated_wait", formatWait(job.estimated_wait_s));
+    show("waiting", waiting);
+    show("estimate", waiting && !job.paused);
+    var reason = field("paused-reason");
+    if (reason && !job.paused) reason.hidden = true;
   }
 
   function poll() {

@@ -1,7 +1,9 @@
-// New staging: pick or drop up to 20 photos of one listing, choose a room type per photo, then
-// submit each photo as its own job to the JSON API (upload-send.js scales and sends it, with byte
-// progress). Errors are shown next to the photo concerned. Each photo's room type is pre-selected
-// from a worker's guess (room-guess.js) while the agent has not chosen one.
+// New staging: pick or drop up to 20 photos of one listing, choose a room type and what to do per
+// photo (the batch's choice unless changed), then submit each photo as its own job to the JSON
+// API (upload-send.js scales and sends it, with byte progress; upload-overall.js shows the whole
+// batch). Errors are shown next to the photo concerned. A worker's guess of the room type
+// (room-guess.js) pre-selects it only where the chosen style offers it, and only while the agent
+// has not chosen one; otherwise a note says which styles offer it, and the row stays as it was.
 (function () {
   "use strict";
 
@@ -21,6 +23,7 @@
   var notice = document.getElementById("batch-notice");
   var remaining = parseInt(form.dataset.remaining, 10);
   var resetsAt = new Date(form.dataset.resetsAt);
+  var overall = window.StagewrightOverall;
   var rows = [];
   var counter = 0;
   var leftOut = 0;
@@ -86,18 +89,38 @@
     return form.querySelector("input[name='style']:checked");
   }
 
+  function batchMode() {
+    return form.querySelector("input[name='mode']:checked").value;
+  }
+
   function suits(radio, roomType) {
     return radio.dataset.roomTypes.split(" ").indexOf(roomType) !== -1;
+  }
+
+  // A removal adds nothing in the style, so only rows that add furniture need a style that fits.
+  function stages(row) {
+    return row.mode.value !== "declutter";
   }
 
   function roomLabel(row) {
     return row.select.selectedOptions[0] ? row.select.selectedOptions[0].textContent : row.select.value;
   }
 
+  function stylesOffering(roomType) {
+    return Array.prototype.filter.call(form.querySelectorAll("input[name='style']"), function (radio) {
+      return suits(radio, roomType);
+    }).map(function (radio) { return radio.dataset.name; });
+  }
+
+  function listWords(names) {
+    if (names.length < 2) return names.join("");
+    return names.slice(0, -1).join(", ") + " and " + names[names.length - 1];
+  }
+
   // A room type the agent chose is never changed: a style that does not suit it is explained instead.
   function fitHint(row) {
     var style = pickedStyle();
-    if (!style || suits(style, row.select.value)) return "";
+    if (!style || !stages(row) || suits(style, row.select.value)) return "";
     return style.dataset.name + " is not offered for " + roomLabel(row).toLowerCase() +
       "s. Pick a style that lists " + roomLabel(row) + ", or change the room type.";
   }
@@ -106,9 +129,31 @@
     return clientHint(row.file) || fitHint(row);
   }
 
+  // The worker's guess is applied only where it cannot put the row in error: the chosen style
+  // offers that room type (or the row only removes furniture). Otherwise it is a note.
+  function applyGuess(row) {
+    if (!row.guess || row.chosen || row.jobUrl) return;
+    var style = pickedStyle();
+    var label = row.guess.label;
+    if (!style || !stages(row) || suits(style, row.guess.room_type)) {
+      row.select.value = row.guess.room_type;
+      row.suggested = true;
+      row.suggestion.textContent = "Suggested from the photo: " + label;
+    } else {
+      if (row.suggested) defaultRoomType(row);
+      row.suggested = false;
+      var others = stylesOffering(row.guess.room_type);
+      row.suggestion.textContent = "This looks like a " + label.toLowerCase() + ". " +
+        style.dataset.name + " is not offered for " + label.toLowerCase() + "s" +
+        (others.length ? "; " + listWords(others) + (others.length === 1 ? " is." : " are.") : ".");
+    }
+    row.suggestion.hidden = false;
+  }
+
   function syncStyles() {
+    rows.forEach(applyGuess);
     var chosen = {};
-    rows.forEach(function (row) { chosen[row.select.value] = roomLabel(row); });
+    rows.forEach(function (row) { if (stages(row)) chosen[row.select.value] = roomLabel(row); });
     form.querySelectorAll("input[name='style']").forEach(function (radio) {
       var missing = Object.keys(chosen).filter(function (t) { return !suits(radio, t); });
       var note = radio.parentElement.querySelector(".style-fit");
@@ -126,16 +171,14 @@
     if (fit) row.select.value = fit.value;
   }
 
-  // Pre-selects the room type a worker guessed from the photo, unless the agent chose one.
+  // Asks a worker what room the photo shows; applyGuess decides what to do with the answer.
   function suggestRoomType(row) {
     window.StagewrightRoomGuess.ask(form.dataset.guessApi, row.file, csrf).then(function (guess) {
       var known = guess && Array.prototype.some.call(row.select.options, function (o) {
         return o.value === guess.room_type;
       });
       if (!known || row.chosen || row.jobUrl || rows.indexOf(row) === -1) return;
-      row.select.value = guess.room_type;
-      row.suggestion.textContent = "Suggested from the photo: " + guess.label;
-      row.suggestion.hidden = false;
+      row.guess = guess;
       syncStyles();
     });
   }
@@ -160,15 +203,20 @@
       counter += 1;
       var el = template.content.firstElementChild.cloneNode(true);
       var row = {
-        el: el, file: file, key: newKey(), jobUrl: null, chosen: false,
-        select: el.querySelector("select"),
+        el: el, file: file, key: newKey(), jobUrl: null, chosen: false, modeChosen: false,
+        guess: null, suggested: false,
+        select: el.querySelector("select.room-type"),
+        mode: el.querySelector("select.row-mode"),
         suggestion: el.querySelector(".room-suggestion"),
         error: el.querySelector(".photo-error"),
         status: el.querySelector(".photo-status"),
       };
-      var id = "room-type-" + counter;
-      row.select.id = id;
-      el.querySelector("label").htmlFor = id;
+      var labels = el.querySelectorAll("label");
+      row.select.id = "room-type-" + counter;
+      labels[0].htmlFor = row.select.id;
+      row.mode.id = "mode-" + counter;
+      labels[1].htmlFor = row.mode.id;
+      row.mode.value = batchMode();
       el.querySelector(".filename").textContent = file.name;
       el.querySelector(".size").textContent = megabytes(file.size);
       var img = el.querySelector("img");
@@ -186,6 +234,10 @@
       row.select.addEventListener("change", function () {
         row.chosen = true;  // the agent's own choice: a suggestion never overrides it
         row.suggestion.hidden = true;
+        syncStyles();
+      });
+      row.mode.addEventListener("change", function () {
+        row.modeChosen = true;  // no longer follows the batch's choice
         syncStyles();
       });
       if (TYPES.indexOf(file.type) !== -1 && file.size <= MAX_BYTES) suggestRoomType(row);
@@ -213,6 +265,12 @@
   form.querySelectorAll("input[name='style']").forEach(function (radio) {
     radio.addEventListener("change", syncStyles);
   });
+  form.querySelectorAll("input[name='mode']").forEach(function (radio) {
+    radio.addEventListener("change", function () {
+      rows.forEach(function (row) { if (!row.modeChosen && !row.jobUrl) row.mode.value = batchMode(); });
+      syncStyles();
+    });
+  });
 
   function megabytesOf(loaded, total) {
     return (loaded / 1048576).toFixed(1) + " of " + (total / 1048576).toFixed(1) + " MB";
@@ -232,25 +290,37 @@
     setStatus(row, box);
   }
 
-  function submitRow(row) {
+  // "fast": scaled down to the deployment's size in the browser; "full": sent as it is.
+  function sizeLimit() {
+    var choice = form.querySelector("input[name='upload_size']:checked");
+    return choice && choice.value === "full" ? 0 : DOWNSCALE_PX;
+  }
+
+  function submitRow(row, number) {
     setError(row, "");
     showProgress(row, "Preparing\u2026", 0, 0);
+    overall.photo(number, 0, 0);
     var upload = window.StagewrightUpload;
-    return upload.prepare(row.file, DOWNSCALE_PX).then(function (photo) {
+    var sent = 0;
+    return upload.prepare(row.file, sizeLimit()).then(function (photo) {
       var data = new FormData();
       data.append("photo", photo, row.file.name);
       data.append("room_type", row.select.value);
       data.append("style", form.querySelector("input[name='style']:checked").value);
       data.append("variants", form.elements.variants.value);
-      data.append("mode", form.querySelector("input[name='mode']:checked").value);
+      data.append("mode", row.mode.value);
       var listing = form.elements.listing.value.trim();
       if (listing) data.append("listing", listing);
       showProgress(row, "Uploading", 0, photo.size);
+      overall.photo(number, 0, photo.size);
       var headers = { "X-CSRF-Token": csrf, "Idempotency-Key": row.key, Accept: "application/json" };
       return upload.send(form.dataset.api, data, headers, function (loaded, total) {
+        sent = loaded;
         showProgress(row, loaded < total ? "Uploading" : "Checking the photo\u2026", loaded, total);
+        overall.photo(number, loaded, total);
       });
     }).then(function (response) {
+      overall.finished(response && response.status < 300 ? sent : 0);
       if (response === null) {
         setStatus(row, null);
         setError(row, "We could not reach the server. Check the connection and try again.");
@@ -294,12 +364,14 @@
     }
     submit.disabled = true;
     status.textContent = "Uploading " + todo.length + " photo(s)\u2026";
+    overall.start(todo.length);
     var chain = Promise.resolve(true);
     var allowed = remaining;
     todo.forEach(function (row, i) {
       chain = chain.then(function (goOn) {
-        if (goOn && i < allowed) return submitRow(row);
+        if (goOn && i < allowed) return submitRow(row, i + 1);
         setError(row, quotaMessage());
+        overall.finished(0);
         return false;
       });
     });
@@ -308,12 +380,16 @@
       updateNotice();
       var done = rows.filter(function (r) { return r.jobUrl; });
       var failed = rows.length - done.length;
-      if (!failed && done.length === 1) { window.location.assign(done[0].jobUrl); return; }
       if (!failed) {
+        // The progress stays in view until the next page replaces this one.
+        overall.end("All " + done.length + " sent. Opening " +
+          (done.length === 1 ? "the job" : "your jobs") + "\u2026", true);
+        if (done.length === 1) { window.location.assign(done[0].jobUrl); return; }
         var listing = form.elements.listing.value.trim();
         window.location.assign(form.dataset.listUrl + (listing ? "?listing=" + encodeURIComponent(listing) : ""));
         return;
       }
+      overall.end("", false);
       status.textContent = done.length + " photo(s) queued; " + failed + " need attention (see the messages in red).";
       var firstBad = rows.find(function (r) { return !r.jobUrl; });
       if (firstBad) firstBad.select.focus();

@@ -71,7 +71,9 @@ def test_stage_again_and_retry_keep_the_mode(client, agent, style, session_facto
         assert again.mode is JobMode.RESTAGE
         source.state = JobState.FAILED
     with transaction(session_factory) as session:
-        retried = retry_job(session, user=agent.user, job_id=job_id, settings=api_settings)
+        retried = retry_job(
+            session, user=agent.user, job_id=job_id, settings=api_settings, storage=storage
+        )
         assert (retried.state, retried.mode) == (JobState.PENDING, JobMode.RESTAGE)
     body = client.get(f"/api/v1/jobs/{job_id}", headers=agent.headers).json()
     assert (body["state"], body["mode"]) == ("pending", "restage")

@@ -8,8 +8,9 @@ from sqlalchemy import event, select
 
 from accounts.models import Role
 from core.db import transaction, utcnow
+from core.storage import LocalStorage
 from jobs.models import Job, JobState
-from tests.factories import make_job, make_style, make_worker_record
+from tests.factories import make_job, make_style, make_worker_record, stored_job
 from tests.integration.api.helpers import error_of, submit
 from tests.support.stored import job_count, stored_files
 
@@ -155,11 +156,13 @@ def test_cancel(client, agent, style, session_factory):
     }
 
 
-def test_retry(client, agent, style, session_factory):
+def test_retry(client, agent, style, session_factory, api_settings):
     errors = [{"attempt": 3, "at": "2030-01-01T00:00:00+00:00", "error": "boom"}]
+    storage = LocalStorage(api_settings.local_storage_dir, api_settings.secret_key)
     with transaction(session_factory) as session:
-        failed = make_job(
+        failed = stored_job(
             session,
+            storage,
             user=agent.user,
             style=style,
             state=JobState.FAILED,
@@ -174,6 +177,35 @@ def test_retry(client, agent, style, session_factory):
     assert body["attempt"] == 0 and body["errors"] == errors and body["finished_at"] is None
     response = client.post(f"/api/v1/jobs/{pending.id}/retry", headers=agent.headers)
     assert response.status_code == 409
+
+
+def test_retry_is_refused_where_it_cannot_help(client, agent, style, session_factory, api_settings):
+    """The rule behind every Retry button (jobs.service.retry_cannot_help), at the API too."""
+    storage = LocalStorage(api_settings.local_storage_dir, api_settings.secret_key)
+    unreadable = [
+        {
+            "attempt": 1,
+            "at": "2030-01-01T00:00:00+00:00",
+            "error": "input photo "
+            "jobs/1/input.jpg is not a readable image: cannot identify image file",
+        }
+    ]
+    with transaction(session_factory) as session:
+        gone = make_job(session, user=agent.user, style=style, state=JobState.FAILED)
+        bad = stored_job(
+            session,
+            storage,
+            user=agent.user,
+            style=style,
+            state=JobState.FAILED,
+            errors=unreadable,
+        )
+    for job, why in ((gone, "no longer stored"), (bad, "not a readable image")):
+        response = client.post(f"/api/v1/jobs/{job.id}/retry", headers=agent.headers)
+        assert response.status_code == 409, response.text
+        assert why in response.json()["error"]["message"]
+    with session_factory() as session:
+        assert session.get(Job, gone.id).state is JobState.FAILED
 
 
 def test_list_pagination_and_filters(client, agent, staff, style, session_factory):

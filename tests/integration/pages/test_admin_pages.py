@@ -11,7 +11,7 @@ from catalog.models import Style
 from core.db import transaction
 from core.storage import LocalStorage
 from jobs.models import Job, JobState
-from tests.factories import make_job, make_style, photo_bytes
+from tests.factories import make_job, make_style, photo_bytes, stored_job
 from tests.support.forms import csrf_of, post_form, sign_in
 
 VALID_STYLE = {
@@ -86,7 +86,11 @@ def test_toggle_reorder_archive_and_delete(make_web_user, session_factory):
         second = make_style(session, name="Second")
         make_job(session, user=user, style=second)
     post_form(client, f"/admin/styles/{second.id}/move", {"direction": "up"})
-    post_form(client, f"/admin/styles/{first.id}/active", {"active": "no"})
+    asked = post_form(client, f"/admin/styles/{first.id}/active", {"active": "no"})
+    assert "Deactivate “First”?" in asked.text and 'name="confirm" value="yes"' in asked.text
+    with session_factory() as session:
+        assert session.get(Style, first.id).is_active is True  # only asked so far
+    post_form(client, f"/admin/styles/{first.id}/active", {"active": "no", "confirm": "yes"})
     with session_factory() as session:
         order = session.scalars(select(Style.name).order_by(Style.sort_order)).all()
         assert order == ["Second", "First"]
@@ -127,14 +131,32 @@ def test_try_this_style_runs_a_test_job_on_the_sample_photo(
     assert "test" in client.get(f"/admin/jobs/{job.id}").text
 
 
-def test_admin_jobs_counts_filters_history_and_retry(make_web_user, session_factory):
+def test_deactivating_warns_of_what_agents_lose(make_web_user, session_factory):
+    _, client = make_web_user(Role.MERCHANDISER)
+    with transaction(session_factory) as session:
+        wide = make_style(session, name="Wide", room_types=["living_room", "patio"])
+        narrow = make_style(session, name="Narrow", room_types=["living_room"])
+    asked = post_form(client, f"/admin/styles/{wide.id}/active", {"active": "no"}).text
+    assert "No other active style offers Patio" in asked
+    assert (
+        "alert-warning"
+        not in post_form(client, f"/admin/styles/{narrow.id}/active", {"active": "no"}).text
+    )
+    post_form(client, f"/admin/styles/{narrow.id}/active", {"active": "no", "confirm": "yes"})
+    asked = post_form(client, f"/admin/styles/{wide.id}/active", {"active": "no"}).text
+    assert "It is the last active style" in asked
+
+
+def test_admin_jobs_counts_filters_history_and_retry(make_web_user, session_factory, web_settings):
     staff, client = make_web_user(Role.MERCHANDISER)
     agent, _ = make_web_user()
+    storage = LocalStorage(web_settings.local_storage_dir, web_settings.secret_key)
     with transaction(session_factory) as session:
         style = make_style(session)
         make_job(session, user=agent, style=style)
-        failed = make_job(
+        failed = stored_job(
             session,
+            storage,
             user=agent,
             style=style,
             state=JobState.FAILED,

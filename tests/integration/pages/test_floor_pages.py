@@ -7,6 +7,7 @@ import zipfile
 
 from sqlalchemy import select
 
+from accounts.models import Role
 from core.db import transaction
 from core.storage import LocalStorage, rendition_key
 from jobs.models import Job, JobState
@@ -54,7 +55,11 @@ def test_job_page_shows_progress_then_results(make_web_user, session_factory, we
     assert 'id="compare-range"' in html and "slider.js" in html
     assert "progress.js" not in html and "Cancel job" not in html
     assert f"/jobs/{done.id}/download/2" in html
-    assert "View staging mask" in html
+    # The agent's page has no jargon: no seeds, no mask; staff keep them on the console.
+    assert "View staging mask" not in html and "seed 11" not in html
+    _, staff_client = make_web_user(Role.MERCHANDISER)
+    staff_html = staff_client.get(f"/admin/jobs/{done.id}").text
+    assert "View staging mask" in staff_html and "seed 11" in staff_html
 
 
 def test_cancel_from_the_job_page(make_web_user, session_factory, style):
