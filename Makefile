@@ -64,6 +64,7 @@ bench: install-dev
 	$(PY) bench/queue_latency.py
 	$(PY) bench/api.py
 	$(PY) bench/gpu_check.py --smoke
+	$(PY) bench/flops.py
 
 # The GPU check on one CUDA GPU (docs/benchmarks.md); writes var/gpu_check.{json,md}.
 gpu-check: install-dev

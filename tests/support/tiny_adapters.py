@@ -10,6 +10,8 @@ IP_ADAPTER_WEIGHT = "ip-adapter_sdxl.safetensors"
 IP_TOKENS = 4
 """Image tokens of a plain (non-Plus) IP-Adapter, which diffusers hard-codes for "proj.weight"."""
 CLIP_PROJECTION = 16
+LORA_TARGETS = ("to_q", "to_k", "to_v", "to_out.0")
+"""The UNet layers the Lightning-like LoRA adapts."""
 
 
 def lightning_lora(path: Path, base: Path, *, zero: bool = False, rank: int = 4) -> Path:
@@ -25,7 +27,7 @@ def lightning_lora(path: Path, base: Path, *, zero: bool = False, rank: int = 4)
     config = LoraConfig(
         r=rank,
         lora_alpha=rank,
-        target_modules=["to_q", "to_k", "to_v", "to_out.0"],
+        target_modules=list(LORA_TARGETS),
         init_lora_weights=zero,
     )
     unet.add_adapter(config)

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import gc
 import logging
-import math
 from typing import Any
 
 from PIL import Image
 
 from core.faults import OutOfMemory
 from core.settings import SdxlSettings, Settings
-from worker.engine.colour import colour_match
-from worker.engine.crop import crop_mask, crop_resized, plan_crop
 from worker.engine.generation import Pass, run_pass
-from worker.engine.stages import Annotator, StageClock, control_images, paste_crop, segment
+from worker.engine.stages import Annotator, StageClock, segment
 from worker.generators.base import (
     BadInput,
     GenerationRequest,
@@ -26,6 +23,7 @@ from worker.generators.base import (
     variant_seeds,
 )
 from worker.generators.sdxl_adapters import Adapters
+from worker.generators.sdxl_inpaint import STAGING, inpaint, result_of
 from worker.generators.sdxl_params import JobParams, job_params
 from worker.generators.sdxl_pipeline import (
     control_kinds,
@@ -35,18 +33,12 @@ from worker.generators.sdxl_pipeline import (
     resolve_dtype,
 )
 from worker.generators.sdxl_removal import generate_with_removal
-from worker.postprocess import draw_label
 from worker.vision.control import DepthEstimator, LineDetector
-from worker.vision.mask import Segmenter, mask_image
+from worker.vision.mask import Segmenter
 from worker.vision.room_guess import guess_from_photo
 
 log = logging.getLogger(__name__)
 
-DENOISE_START, DETAIL_START, DENOISE_END = 0.1, 0.7, 0.95
-"""The share of job progress that denoising covers (segmentation and depth come before); the
-detail pass, when there is one, takes the part from DETAIL_START."""
-COLOUR_RING_FRACTION = 0.02
-"""Width of the colour-match ring, as a share of the generated crop's short side."""
 FAST_TIER_UNAVAILABLE = "Standard tier: no fast-tier LoRA on this worker"
 
 
@@ -170,93 +162,19 @@ class SdxlGenerator:
         should_stop: StopCheck,
     ) -> GenerationResult:
         """The staging stages in order, each timed into result.timings."""
-        s = self.settings
         clock = StageClock(self.device)
         photo = request.image.convert("RGB")
         with clock("segmentation"):
             _check(should_stop)
             on_progress(0.02, "Segmenting")
-            mask = segment(photo, self.segmenter, s, floor=params.floor, protected=params.protected)
-        plan = plan_crop(
-            mask,
-            target_pixels=s.target_pixels,
-            multiple=s.bucket_multiple,
-            margin_fraction=s.crop_margin_fraction,
-            detail_scale=s.detail_scale,
-        )
-        with clock("control"):
-            work = crop_resized(photo, plan.box, plan.size)
-            annotators = self._annotators(params, on_progress, should_stop)
-            controls = control_images(work, annotators)
+            mask = segment(
+                photo, self.segmenter, self.settings, floor=params.floor, protected=params.protected
+            )
         seeds = variant_seeds(request.seed, request.variants)
-        scales = [scale for _, scale in annotators]
-        split = DETAIL_START if plan.detail_size else DENOISE_END
-        with clock("generation"):
-            first = Pass(
-                [work],
-                crop_mask(mask, plan.box, plan.size),
-                controls,
-                scales,
-                params.strength,
-                params.steps,
-            )
-            images = self._run(
-                request,
-                params,
-                first,
-                seeds,
-                (DENOISE_START, split),
-                "Denoising",
-                on_progress,
-                should_stop,
-            )
-        if plan.detail_size:
-            with clock("detail"):
-                size = plan.detail_size
-                strength = min(params.strength, s.detail_strength)
-                detail = Pass(
-                    [image.resize(size, Image.Resampling.LANCZOS) for image in images],
-                    crop_mask(mask, plan.box, size),
-                    controls,
-                    scales,
-                    strength,
-                    # diffusers runs int(steps * strength) steps: at least one.
-                    max(params.steps, math.ceil(1 / strength)),
-                )
-                images = self._run(
-                    request,
-                    params,
-                    detail,
-                    seeds,
-                    (split, DENOISE_END),
-                    "Detail",
-                    on_progress,
-                    should_stop,
-                )
-        with clock("colour"):
-            on_progress(0.96, "Colour matching")
-            reference = crop_resized(photo, plan.box, images[0].size)
-            edge = crop_mask(mask, plan.box, images[0].size)
-            ring = max(2, round(COLOUR_RING_FRACTION * min(images[0].size)))
-            images = [colour_match(image, reference, edge, ring_px=ring) for image in images]
-        with clock("paste"):
-            on_progress(0.97, "Compositing")
-            feather_px = round(s.mask_feather_fraction * min(photo.size))
-            clean = [
-                paste_crop(photo, image, mask, plan.box, feather_px=feather_px) for image in images
-            ]
-        result = GenerationResult(images=clean, seeds=seeds, mask=mask_image(mask))
-        if s.label_enabled:
-            result.clean_images = clean
-            result.images = [
-                draw_label(
-                    image,
-                    s.label_text,
-                    position=s.label_position,
-                    size_fraction=s.label_size_fraction,
-                )
-                for image in clean
-            ]
+        images = inpaint(self, request, params, photo, mask, seeds, stages=STAGING,
+                         blank_controls=False, clock=clock, on_progress=on_progress,
+                         should_stop=should_stop)  # fmt: skip
+        result = result_of(images, seeds, mask, self.settings)
         result.timings = clock.seconds
         return result
 
