@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 STAGES = {"segmentation", "control", "generation", "detail", "colour", "paste"}
-REMOVAL = {"removal_segmentation", "removal_control", "removal", "removal_paste"}
+REMOVAL = {"removal_segmentation", "removal_control", "removal", "removal_detail",
+           "removal_colour", "removal_paste"}  # fmt: skip
 MODE_STAGES = {"stage": STAGES, "declutter": REMOVAL, "restage": REMOVAL | STAGES}
 GATE_SCORES = {
     "4:3 1v standard": ["furniture", "seam", "style"],

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+from PIL import Image
+
 from tests.factories import room_photo
 from tests.support.sdxl import STYLE, counting, request, run
 
@@ -41,3 +44,38 @@ def test_a_controlnet_at_scale_0_runs_no_step_even_with_the_other_on(sdxl_genera
     assert calls[("unet", "generation")] == 4
     assert calls[("depth", "generation")] == calls[("mlsd", "generation")] == 0
     assert len(result.images) == 1
+
+
+def test_skipping_the_idle_nets_changes_no_pixel(sdxl_generator: Any) -> None:
+    """The same pipeline call through diffusers' MultiControlNetModel and ActiveControlNets: the
+    same image, bit for bit, with the calls at scale 0 left out."""
+    import torch
+    from diffusers.models.controlnets import MultiControlNetModel
+
+    from worker.engine.controlnets import ActiveControlNets
+
+    pipe = sdxl_generator.pipe
+    photo = room_photo(128, 64)
+    images, counts = [], []
+    for wrapper in (MultiControlNetModel, ActiveControlNets):
+        pipe.controlnet = wrapper(sdxl_generator.nets)
+        try:
+            with counting(sdxl_generator) as calls:
+                output = pipe(
+                    prompt="a room",
+                    image=photo,
+                    mask_image=Image.new("L", photo.size, 255),
+                    control_image=[photo, photo],
+                    controlnet_conditioning_scale=[0.6, 0.0],
+                    control_guidance_end=0.5,
+                    num_inference_steps=4,
+                    strength=1.0,
+                    generator=torch.Generator().manual_seed(0),
+                    output_type="np",
+                )
+        finally:
+            pipe.controlnet = sdxl_generator.all_nets
+        images.append(output.images)
+        counts.append({name: calls[(name, None)] for name in ("unet", "depth", "mlsd")})
+    assert counts == [{"unet": 4, "depth": 4, "mlsd": 4}, {"unet": 4, "depth": 2, "mlsd": 0}]
+    assert np.array_equal(images[0], images[1])
