@@ -135,6 +135,9 @@ class SdxlSettings(BaseSettings):
     guard for very large photos (1 = no detail pass)"""
     detail_strength: float = Field(0.3, gt=0, le=1)
     """Denoising strength of the detail pass"""
+    detail_steps: int = Field(7, ge=1, le=50)
+    """Denoising steps of the detail pass, at most (its strength's share of the job's steps when
+    that is fewer, as in the fast tier)"""
 
     prompt_suffix: str = (
         "professionally staged, interior design photography, photorealistic, natural light"

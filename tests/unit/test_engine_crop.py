@@ -32,13 +32,13 @@ def test_every_realistic_photo_and_floor_is_staged_at_half_its_resolution_or_mor
     assert min(FLOOR_FRACTIONS) == 0.3 and max(FLOOR_FRACTIONS) == 0.6
     for row in rows:
         assert row.resolution >= 0.5, row
-        # The detail pass is no larger than the goal needs: one bucket multiple per side at most.
+        # The detail pass is no larger than the goal needs: one DETAIL_MULTIPLE per side at most.
         if row.detail is not None:
             detail = [int(side) for side in row.detail.split("x")]
             box = [int(side) for side in row.box.split("x")]
             first = [int(side) for side in row.first.split("x")]
             for want, photo, start in zip(detail, box, first, strict=True):
-                assert want <= max(start, math.ceil(0.5 * photo / 64) * 64), row
+                assert want <= max(start, math.ceil(0.5 * photo / 32) * 32), row
     # 24 MP needs more than the old 2x cap; every 12 MP crop still needs a detail pass.
     assert any(row.detail and row.megapixels == "24 MP" for row in rows)
 
@@ -58,8 +58,8 @@ def test_the_detail_pass_is_skipped_when_the_first_pass_meets_the_goal() -> None
 def test_the_detail_pass_reaches_the_goal_with_the_fewest_pixels() -> None:
     plan = plan_crop(np.ones((3000, 4000), dtype=bool), **PRODUCTION, **GOAL)
     assert plan.box_size == (4000, 3000) and plan.size == (1152, 896)
-    assert plan.detail_size == (2048, 1536)  # 2000 x 1500 rounded up to multiples of 64
-    assert plan.resolution == pytest.approx(0.512)
+    assert plan.detail_size == (2016, 1504)  # 2000 x 1500 rounded up to multiples of 32
+    assert plan.resolution == pytest.approx(1504 / 3000)
 
 
 def test_the_scale_cap_bounds_the_detail_pass_on_very_large_photos() -> None:

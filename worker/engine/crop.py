@@ -11,6 +11,10 @@ from PIL import Image
 from core.settings import SdxlSettings
 from worker.generators.buckets import nearest_bucket
 
+DETAIL_MULTIPLE = 32
+"""Detail sizes are multiples of this: whole latents at every level of SDXL's UNet (the VAE
+divides by 8, the UNet by 4 more), and no more pixels than the goal needs."""
+
 
 @dataclass(frozen=True)
 class CropPlan:
@@ -69,7 +73,7 @@ def plan_crop(
     detail = detail_size(
         (box[2] - box[0], box[3] - box[1]),
         size,
-        multiple=multiple,
+        multiple=DETAIL_MULTIPLE,
         min_resolution=min_resolution,
         max_scale=detail_scale,
     )

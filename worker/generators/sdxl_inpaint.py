@@ -105,21 +105,28 @@ def detail_pass(
     params: JobParams,
     settings: SdxlSettings,
 ) -> Pass:
-    """The first pass's images upscaled to the plan's detail size, re-denoised lightly without
-    ControlNets: the first pass fixed the geometry, and at detail strength a ControlNet only
-    costs (in diffusers, a full pass of its encoder per step)."""
+    """The first pass's images upscaled to the plan's detail size, re-denoised lightly in at most
+    SDXL_DETAIL_STEPS steps and without ControlNets: the first pass fixed the geometry, and at
+    detail strength a ControlNet only costs (in diffusers, a full pass of its encoder per step)."""
     assert plan.detail_size is not None
     size = plan.detail_size
     strength = min(params.strength, settings.detail_strength)
+    steps = min(params.steps, schedule_for(settings.detail_steps, strength))
     return Pass(
         [image.resize(size, Image.Resampling.LANCZOS) for image in images],
         crop_mask(mask, plan.box, size),
         [],
         [],
         strength,
-        # diffusers runs int(steps * strength) steps: at least one.
-        max(params.steps, math.ceil(1 / strength)),
+        max(steps, schedule_for(1, strength)),
     )
+
+
+def schedule_for(steps: int, strength: float) -> int:
+    """The fewest num_inference_steps for which diffusers runs `steps` steps at strength (it runs
+    int(num_inference_steps * strength))."""
+    total = math.ceil(steps / strength)
+    return total if int(total * strength) >= steps else total + 1
 
 
 def result_of(
