@@ -23,7 +23,7 @@ from worker.generators.base import (
     variant_seeds,
 )
 from worker.generators.sdxl_adapters import Adapters
-from worker.generators.sdxl_inpaint import STAGING, inpaint, result_of
+from worker.generators.sdxl_inpaint import STAGING, as_they_are, inpaint, result_of
 from worker.generators.sdxl_params import JobParams, job_params
 from worker.generators.sdxl_pipeline import (
     control_kinds,
@@ -172,7 +172,7 @@ class SdxlGenerator:
             )
         seeds = variant_seeds(request.seed, request.variants)
         images = inpaint(self, request, params, photo, mask, seeds, stages=STAGING,
-                         blank_controls=False, clock=clock, on_progress=on_progress,
+                         inside=as_they_are, clock=clock, on_progress=on_progress,
                          should_stop=should_stop)  # fmt: skip
         result = result_of(images, seeds, mask, self.settings)
         result.timings = clock.seconds

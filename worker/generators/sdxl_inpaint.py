@@ -4,6 +4,7 @@ generation, detail pass, colour match and paste-back, each timed under its stage
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,20 @@ DENOISE_START, DETAIL_START, DENOISE_END = 0.1, 0.7, 0.95
 detail pass, when there is one, takes the part from DETAIL_START."""
 COLOUR_RING_FRACTION = 0.02
 """Width of the colour-match ring, as a share of the generated crop's short side."""
+
+Controls = list[Image.Image | None]
+InsideMask = Callable[[Controls, np.ndarray], Controls]
+"""Control images (one per ControlNet) and the crop's mask in; what the nets may see out."""
+
+
+def as_they_are(controls: Controls, mask: np.ndarray) -> Controls:
+    """The control images unchanged."""
+    return controls
+
+
+def blanked(controls: Controls, mask: np.ndarray) -> Controls:
+    """The control images with nothing inside the mask."""
+    return [blank_inside(control, mask) for control in controls]
 
 
 @dataclass(frozen=True)
@@ -57,21 +72,19 @@ def inpaint(
     seeds: list[int],
     *,
     stages: Stages,
-    blank_controls: bool,
+    inside: InsideMask,
     clock: StageClock,
     on_progress: ProgressCallback,
     should_stop: StopCheck,
 ) -> list[Image.Image]:
     """The photo with the (photo-size) mask inpainted, one per seed; every pixel outside the mask
-    stays the photo's. blank_controls: control images carry nothing inside the mask."""
+    stays the photo's. `inside` decides what the control images show inside the mask."""
     plan = plan_for(mask, gen.settings)
     with clock(stages.control):
         work = crop_resized(photo, plan.box, plan.size)
         work_mask = crop_mask(mask, plan.box, plan.size)
         annotators = gen._annotators(params, on_progress, should_stop)
-        controls = control_images(work, annotators)
-        if blank_controls:
-            controls = [blank_inside(control, work_mask) for control in controls]
+        controls = inside(control_images(work, annotators), work_mask)
     split = DETAIL_START if plan.detail_size else DENOISE_END
 
     def run(work: Pass, band: tuple[float, float], label: str) -> list[Image.Image]:

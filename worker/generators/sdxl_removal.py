@@ -29,7 +29,7 @@ from worker.generators.base import (
     variant_seeds,
 )
 from worker.generators.buckets import nearest_bucket
-from worker.generators.sdxl_inpaint import REMOVAL, inpaint, result_of
+from worker.generators.sdxl_inpaint import REMOVAL, blanked, inpaint, result_of
 from worker.generators.sdxl_params import job_params
 from worker.overlay import photo_mask
 from worker.vision.mask import mask_image
@@ -98,7 +98,7 @@ def generate_with_removal(
     binary = photo_mask(removal, photo.size)
     bare = dataclasses.replace(request, reference_images=[])
     emptied = inpaint(gen, bare, emptying, photo, binary, seeds, stages=REMOVAL,
-                      blank_controls=True, clock=clock, on_progress=progress,
+                      inside=blanked, clock=clock, on_progress=progress,
                       should_stop=should_stop)  # fmt: skip
     if restage:
         staged = gen.generate(
