@@ -62,6 +62,15 @@ def test_the_detail_pass_reaches_the_goal_with_the_fewest_pixels() -> None:
     assert plan.resolution == pytest.approx(1504 / 3000)
 
 
+def test_a_goal_just_out_of_reach_grows_the_first_pass_instead_of_adding_a_detail_pass() -> None:
+    mask = np.ones((1800, 2400), dtype=bool)  # 1152 x 896 would be 0.48 of it
+    plan = plan_crop(mask, **PRODUCTION, **GOAL)
+    assert plan.size == (1216, 928) and plan.detail_size is None
+    assert plan.resolution >= 0.5
+    # Farther out of reach (0.29 here), a detail pass it is.
+    assert plan_crop(np.ones((3000, 4000), dtype=bool), **PRODUCTION, **GOAL).detail_size
+
+
 def test_the_scale_cap_bounds_the_detail_pass_on_very_large_photos() -> None:
     size = detail_size((8000, 6000), (1152, 896), multiple=64, min_resolution=0.5, max_scale=3)
     assert size == (3456, 2688)  # 3 x the first pass; 0.43 of native, not 0.5

@@ -11,6 +11,10 @@ from PIL import Image
 from core.settings import SdxlSettings
 from worker.generators.buckets import nearest_bucket
 
+FIRST_PASS_GROWTH = 1.1
+"""A detail pass at most this much larger than the first pass (per side) would cost its steps for
+a few pixels: the first pass is generated at that size instead (30 steps on 21 % more pixels
+cost less than 7 more steps on all of them)."""
 DETAIL_MULTIPLE = 32
 """Detail sizes are multiples of this: whole latents at every level of SDXL's UNet (the VAE
 divides by 8, the UNet by 4 more), and no more pixels than the goal needs."""
@@ -53,7 +57,8 @@ def plan_crop(
     detail_scale: float,
 ) -> CropPlan:
     """The mask's bounding box plus a margin, grown towards the bucket's aspect ratio, and the
-    detail pass that brings it to min_resolution (see detail_size)."""
+    detail pass that brings it to min_resolution (see detail_size), or a first pass a little
+    larger than the bucket when that reaches it (FIRST_PASS_GROWTH)."""
     height, width = mask.shape
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     if not len(rows):
@@ -77,6 +82,10 @@ def plan_crop(
         min_resolution=min_resolution,
         max_scale=detail_scale,
     )
+    if detail and all(
+        d <= first * FIRST_PASS_GROWTH for d, first in zip(detail, size, strict=True)
+    ):
+        size, detail = detail, None
     return CropPlan(box, size, detail)
 
 
