@@ -67,6 +67,7 @@ bench: install-dev
 	$(PY) bench/video.py
 	$(PY) bench/enhance.py
 	$(PY) bench/gpu_check.py --dry-run
+	$(PY) bench/flops.py
 
 # The GPU check on one CUDA GPU (docs/benchmarks.md); writes var/gpu_check.{json,md} after every
 # case and starts no case after 8 minutes.

@@ -159,18 +159,12 @@ class Ours:
 
     def _compare(self, case: Case, row: Row, request: GenerationRequest, result: Any) -> None:
         """Keep the compiled 4:3 1v staging for the ratios; time the gate's parts (1v cases)."""
-        from worker.engine.crop import plan_crop
+        from worker.engine.crop import plan_for
 
         plain_case = case.compiled and case.variants == 1 and case.aspect == "4:3"
         if plain_case and case.mode is JobMode.STAGE and not case.rerolls:
             s = self.gate.inner.settings
-            plan = plan_crop(
-                np.asarray(result.mask) > 127,
-                target_pixels=s.target_pixels,
-                multiple=s.bucket_multiple,
-                margin_fraction=s.crop_margin_fraction,
-                detail_scale=s.detail_scale,
-            )
+            plan = plan_for(np.asarray(result.mask) > 127, s)
             self.staged, self.plain_shape = row, (plan.size, s.steps)
         elif plain_case and case.mode is not JobMode.STAGE and self.staged is not None:
             row.ratio_vs_stage = (row.s_per_image or 0) / (self.staged.s_per_image or 1)

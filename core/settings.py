@@ -183,11 +183,18 @@ class SdxlSettings(BaseSettings):
     """Working width and height are multiples of this"""
     crop_margin_fraction: float = Field(0.05, ge=0, le=0.5)
     """Context kept around the mask's bounding box, as a share of the photo's long side"""
-    detail_scale: float = Field(2.0, ge=1, le=2)
-    """The detail pass re-denoises the crop at up to this many times the first pass's size (1 =
-    off); never above the crop's own resolution"""
+    detail_min_resolution: float = Field(0.5, ge=0, le=1)
+    """The staged crop ends up with at least this many generated pixels per photo pixel (along its
+    width and height): when the first pass has fewer, a detail pass re-denoises the crop at the
+    size that reaches it (0 = no detail pass)"""
+    detail_scale: float = Field(3.0, ge=1, le=4)
+    """The detail pass is at most this many times the first pass's width and height: a memory
+    guard for very large photos (1 = no detail pass)"""
     detail_strength: float = Field(0.3, gt=0, le=1)
     """Denoising strength of the detail pass"""
+    detail_steps: int = Field(7, ge=1, le=50)
+    """Denoising steps of the detail pass, at most (its strength's share of the job's steps when
+    that is fewer, as in the fast tier)"""
 
     prompt_suffix: str = (
         "professionally staged, interior design photography, photorealistic, natural light"

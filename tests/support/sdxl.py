@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from core.settings import SdxlSettings, Settings
 from tests.factories import room_photo
 from tests.support.tiny_models import TinyModels
+from worker.engine.stages import CURRENT_STAGE
 from worker.generators.base import GenerationRequest, GenerationResult
 
 STYLE = {"slug": "oak", "prompt": "a {room_type} with oak furniture", "params": {}}
@@ -56,3 +60,21 @@ def tiny_settings(models: TinyModels, **overrides: Any) -> Settings:
     values.update(overrides)
     # Random weights miss every threshold: gate tests choose their own re-roll count.
     return Settings(sdxl=SdxlSettings(**values), quality_max_rerolls=0)
+
+
+@contextmanager
+def counting(generator: Any) -> Iterator[Counter[tuple[str, str | None]]]:
+    """Forward calls of the generator's UNet and of each ControlNet ("depth", "mlsd"), counted by
+    the stage being timed when they ran."""
+    calls: Counter[tuple[str, str | None]] = Counter()
+
+    def hook(name: str) -> Any:
+        return lambda *_: calls.update([(name, CURRENT_STAGE.get())])
+
+    models = [("unet", generator.pipe.unet), *zip(generator.controls, generator.nets, strict=True)]
+    handles = [model.register_forward_pre_hook(hook(name)) for name, model in models]
+    try:
+        yield calls
+    finally:
+        for handle in handles:
+            handle.remove()

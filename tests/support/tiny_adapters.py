@@ -21,6 +21,9 @@ TINY_ENCODER = {
     "projection_dim": CLIP_PROJECTION,
 }
 
+LORA_TARGETS = ("to_q", "to_k", "to_v", "to_out.0")
+"""The UNet layers the Lightning-like LoRA adapts."""
+
 
 def load_unet(base: Path) -> Any:
     """The UNet of a saved pipeline directory (plain files)."""
@@ -44,7 +47,7 @@ def lightning_lora(
     config = LoraConfig(
         r=rank,
         lora_alpha=rank,
-        target_modules=["to_q", "to_k", "to_v", "to_out.0"],
+        target_modules=list(LORA_TARGETS),
         init_lora_weights=zero,
     )
     unet.add_adapter(config)

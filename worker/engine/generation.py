@@ -18,7 +18,8 @@ StepCallback = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class Pass:
-    """What one pipeline call works on: images (one, or one per variant), at one size."""
+    """What one pipeline call works on: images (one, or one per variant), at one size; a control
+    image and scale per ControlNet (none: no ControlNet runs)."""
 
     images: list[Image.Image]
     mask: np.ndarray
@@ -34,14 +35,20 @@ class Pass:
 
 
 def active_controls(
-    nets: list[Any], controls: list[Image.Image | None], scales: list[float]
+    nets: list[Any], controls: list[Image.Image | None], scales: list[float], size: tuple[int, int]
 ) -> tuple[list[Any], list[Image.Image], list[float]]:
-    """The ControlNets whose scale is above 0 (the first at scale 0 when none is: the pipeline
-    needs one), with their images and scales."""
-    keep = [i for i, scale in enumerate(scales) if scale > 0 and controls[i] is not None] or [0]
-    size = next((c.size for c in controls if c is not None), (8, 8))
-    images = [controls[i] or Image.new("RGB", size) for i in keep]
-    return [nets[i] for i in keep], images, [scales[i] for i in keep]
+    """The ControlNets whose scale is above 0, with their images and scales. With none, the first
+    net at scale 0 and a black image of size: the pipeline needs one, and ActiveControlNets
+    never runs a net at scale 0."""
+    kept = [
+        (nets[i], control, scale)
+        for i, (control, scale) in enumerate(zip(controls, scales, strict=True))
+        if scale > 0 and control is not None
+    ]
+    if not kept:
+        return nets[:1], [Image.new("RGB", size)], [0.0]
+    chosen, images, kept_scales = zip(*kept, strict=True)
+    return list(chosen), list(images), list(kept_scales)
 
 
 def run_pass(
@@ -55,10 +62,11 @@ def run_pass(
 ) -> list[Image.Image]:
     """Denoise the pass's masked region in len(seeds) variants; returns PIL images of work.size."""
     import torch
-    from diffusers.models.controlnets import MultiControlNetModel
 
-    chosen, controls, scales = active_controls(nets, work.controls, work.scales)
-    pipe.controlnet = MultiControlNetModel(chosen)
+    from worker.engine.controlnets import ActiveControlNets
+
+    chosen, controls, scales = active_controls(nets, work.controls, work.scales, work.size)
+    pipe.controlnet = ActiveControlNets(chosen)
     width, height = work.size
     controls = [c.resize(work.size, Image.Resampling.BILINEAR) for c in controls]
 

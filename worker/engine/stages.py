@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Protocol
 
 import numpy as np
@@ -23,6 +24,11 @@ class Annotator(Protocol):
     def __call__(self, image: Image.Image) -> Image.Image: ...
 
 
+CURRENT_STAGE: ContextVar[str | None] = ContextVar("current_stage", default=None)
+"""The stage a StageClock is timing now (None outside one): bench/flops.py files model calls
+by it."""
+
+
 class StageClock:
     """Seconds per stage name; on CUDA it synchronises at stage edges so the figures are true."""
 
@@ -37,12 +43,14 @@ class StageClock:
     @contextmanager
     def __call__(self, name: str) -> Iterator[None]:
         self._sync()
+        token = CURRENT_STAGE.set(name)
         start = time.perf_counter()
         try:
             yield
         finally:
             self._sync()
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+            CURRENT_STAGE.reset(token)
 
 
 def segment(
@@ -81,6 +89,15 @@ def control_images(
         annotator(image) if scale > 0 and annotator is not None else None
         for annotator, scale in annotators
     ]
+
+
+def blank_inside(control: Image.Image | None, mask: np.ndarray) -> Image.Image | None:
+    """A control image with nothing inside the mask: no trace there for a ControlNet to follow."""
+    if control is None:
+        return None
+    pixels = np.asarray(control.convert("RGB")).copy()
+    pixels[mask] = 0
+    return Image.fromarray(pixels, "RGB")
 
 
 def paste_crop(

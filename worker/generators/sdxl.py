@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import gc
 import logging
-import math
 from typing import Any
 
+import numpy as np
 from PIL import Image
 
 from core import disclosure
 from core.faults import OutOfMemory
 from core.settings import SdxlSettings, Settings
-from worker.engine.colour import colour_match
-from worker.engine.crop import crop_mask, crop_resized, plan_crop
 from worker.engine.generation import Pass, run_pass
-from worker.engine.stages import Annotator, StageClock, control_images, paste_crop, segment
+from worker.engine.stages import Annotator, StageClock, segment
 from worker.generators.base import (
     BadInput,
     GenerationRequest,
@@ -27,6 +25,7 @@ from worker.generators.base import (
     variant_seeds,
 )
 from worker.generators.sdxl_adapters import Adapters
+from worker.generators.sdxl_inpaint import STAGING, Controls, InsideMask, inpaint, result_of
 from worker.generators.sdxl_params import JobParams, job_params
 from worker.generators.sdxl_pipeline import (
     control_kinds,
@@ -38,19 +37,13 @@ from worker.generators.sdxl_pipeline import (
 )
 from worker.generators.sdxl_removal import generate_with_removal
 from worker.generators.sdxl_warmup import warm_up
-from worker.postprocess import label_results
 from worker.vision.control import DepthEstimator, LineDetector, depth_in_mask
-from worker.vision.mask import Segmenter, mask_image
+from worker.vision.mask import Segmenter
 from worker.vision.room_guess import guess_from_photo
 from worker.weights import pinned_settings
 
 log = logging.getLogger(__name__)
 
-DENOISE_START, DETAIL_START, DENOISE_END = 0.1, 0.7, 0.95
-"""The share of job progress that denoising covers (segmentation and depth come before); the
-detail pass, when there is one, takes the part from DETAIL_START."""
-COLOUR_RING_FRACTION = 0.02
-"""Width of the colour-match ring, as a share of the generated crop's short side."""
 FAST_TIER_UNAVAILABLE = "Standard tier: no fast-tier LoRA on this worker"
 
 
@@ -188,87 +181,29 @@ class SdxlGenerator:
         should_stop: StopCheck,
     ) -> GenerationResult:
         """The staging stages in order, each timed into result.timings."""
-        s = self.settings
         clock = StageClock(self.device)
         photo = request.image.convert("RGB")
         with clock("segmentation"):
             _check(should_stop)
             on_progress(0.02, "Segmenting")
-            mask = segment(photo, self.segmenter, s, floor=params.floor, protected=params.protected)
-        plan = plan_crop(
-            mask,
-            target_pixels=s.target_pixels,
-            multiple=s.bucket_multiple,
-            margin_fraction=s.crop_margin_fraction,
-            detail_scale=s.detail_scale,
-        )
-        with clock("control"):
-            work = crop_resized(photo, plan.box, plan.size)
-            annotators = self._annotators(params, on_progress, should_stop)
-            controls = control_images(work, annotators)
-            work_mask = crop_mask(mask, plan.box, plan.size)
-            controls = depth_in_mask(controls, self.controls, work_mask, params.depth_in_mask)
+            mask = segment(
+                photo, self.segmenter, self.settings, floor=params.floor, protected=params.protected
+            )
         seeds = variant_seeds(request.seed, request.variants)
-        scales = [scale for _, scale in annotators]
-        split = DETAIL_START if plan.detail_size else DENOISE_END
-        with clock("generation"):
-            first = Pass(
-                [work],
-                crop_mask(mask, plan.box, plan.size),
-                controls,
-                scales,
-                params.strength,
-                params.steps,
-            )
-            images = self._run(
-                request,
-                params,
-                first,
-                seeds,
-                (DENOISE_START, split),
-                "Denoising",
-                on_progress,
-                should_stop,
-            )
-        if plan.detail_size:
-            with clock("detail"):
-                size = plan.detail_size
-                strength = min(params.strength, s.detail_strength)
-                detail = Pass(
-                    [image.resize(size, Image.Resampling.LANCZOS) for image in images],
-                    crop_mask(mask, plan.box, size),
-                    controls,
-                    scales,
-                    strength,
-                    # diffusers runs int(steps * strength) steps: at least one.
-                    max(params.steps, math.ceil(1 / strength)),
-                )
-                images = self._run(
-                    request,
-                    params,
-                    detail,
-                    seeds,
-                    (split, DENOISE_END),
-                    "Detail",
-                    on_progress,
-                    should_stop,
-                )
-        with clock("colour"):
-            on_progress(0.96, "Colour matching")
-            reference = crop_resized(photo, plan.box, images[0].size)
-            edge = crop_mask(mask, plan.box, images[0].size)
-            ring = max(2, round(COLOUR_RING_FRACTION * min(images[0].size)))
-            images = [colour_match(image, reference, edge, ring_px=ring) for image in images]
-        with clock("paste"):
-            on_progress(0.97, "Compositing")
-            feather_px = round(s.mask_feather_fraction * min(photo.size))
-            clean = [
-                paste_crop(photo, image, mask, plan.box, feather_px=feather_px) for image in images
-            ]
-        result = GenerationResult(images=clean, seeds=seeds, mask=mask_image(mask))
-        label_results(result, self.labels[request.disclosure], s)
+        images = inpaint(self, request, params, photo, mask, seeds, stages=STAGING,
+                         inside=self._depth_inside(params), clock=clock, on_progress=on_progress,
+                         should_stop=should_stop)  # fmt: skip
+        result = result_of(images, seeds, mask, self.settings, self.labels[request.disclosure])
         result.timings = clock.seconds
         return result
+
+    def _depth_inside(self, params: JobParams) -> InsideMask:
+        """What the depth ControlNet sees inside the staging mask (the style's depth_in_mask)."""
+
+        def inside(controls: Controls, mask: np.ndarray) -> Controls:
+            return depth_in_mask(controls, self.controls, mask, params.depth_in_mask)
+
+        return inside
 
     def _annotators(
         self, params: JobParams, on_progress: ProgressCallback, should_stop: StopCheck

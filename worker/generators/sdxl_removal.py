@@ -1,10 +1,11 @@
 """Declutter and restage on the sdxl path: inpaint the furniture away, then (restage) stage.
 
-The removal pass inpaints the removal mask with an empty-room prompt. It must not be steered by
-the furnished room: a depth map of it would put the furniture back, so depth runs at scale 0,
-and the straight lines (when an MLSD ControlNet is configured) are blanked inside the removal
-mask, so only the room's own edges outside it (wall corners, skirting, window frames) guide the
-geometry. Everything outside the removal mask is pasted back bit-identical.
+The removal pass inpaints the removal mask with an empty-room prompt, on the mask's crop with
+the detail pass and colour match, as staging does (sdxl_inpaint.py). It must not be steered by
+the furnished room: a depth map of it would put the furniture back, so depth runs at scale 0 (it
+does not run at all), and the straight lines (when an MLSD ControlNet is configured) are blanked
+inside the removal mask, so only the room's own edges outside it (wall corners, skirting, window
+frames) guide the geometry. Everything outside the removal mask is pasted back bit-identical.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from PIL import Image
 
 from catalog.prompts import room_name
 from jobs.models import JobMode
-from worker.engine.generation import Pass
-from worker.engine.stages import StageClock, control_images
+from worker.engine.stages import StageClock
 from worker.generators.base import (
     BadInput,
     GenerationRequest,
@@ -29,9 +29,9 @@ from worker.generators.base import (
     variant_seeds,
 )
 from worker.generators.buckets import nearest_bucket
+from worker.generators.sdxl_inpaint import REMOVAL, blanked, inpaint, result_of
 from worker.generators.sdxl_params import job_params
-from worker.overlay import paste_back, photo_mask
-from worker.postprocess import label_results
+from worker.overlay import photo_mask
 from worker.vision.mask import mask_image
 from worker.vision.removal import removal_mask
 
@@ -94,22 +94,12 @@ def generate_with_removal(
         depth_scale=0.0,
         ip_adapter_scale=0.0,
     )
-    with clock("removal_control"):
-        annotators = gen._annotators(emptying, progress, should_stop)
-        controls = [_blank_inside(control, removal) for control in control_images(work, annotators)]
-    scales = [scale for _, scale in annotators]
     seeds = variant_seeds(request.seed, 1 if restage else request.variants)
+    binary = photo_mask(removal, photo.size)
     bare = dataclasses.replace(request, reference_images=[])
-    emptying_pass = Pass([work], removal, controls, scales, emptying.strength, emptying.steps)
-    with clock("removal"):
-        images = gen._run(
-            bare, emptying, emptying_pass, seeds, (0.1, 0.95), "Removing", progress, should_stop
-        )
-    with clock("removal_paste"):
-        progress(0.97, "Compositing")
-        binary = photo_mask(removal, photo.size)
-        feather_px = round(gen.settings.mask_feather_fraction * min(photo.size))
-        emptied = [paste_back(photo, image, binary, feather_px=feather_px) for image in images]
+    emptied = inpaint(gen, bare, emptying, photo, binary, seeds, stages=REMOVAL,
+                      inside=blanked, clock=clock, on_progress=progress,
+                      should_stop=should_stop)  # fmt: skip
     if restage:
         staged = gen.generate(
             dataclasses.replace(request, image=emptied[0], mode=JobMode.STAGE),
@@ -121,21 +111,13 @@ def generate_with_removal(
         staged.removal_mask = mask_image(binary)
         staged.timings = {**clock.seconds, **staged.timings}
         return staged
-    result = GenerationResult(
-        images=emptied,
-        seeds=seeds,
-        mask=mask_image(binary),
+    result = result_of(
+        emptied,
+        seeds,
+        binary,
+        gen.settings,
+        gen.labels[request.disclosure],
         removal_mask=mask_image(binary),
-        timings=clock.seconds,
     )
-    label_results(result, gen.labels[request.disclosure], gen.settings)
+    result.timings = clock.seconds
     return result
-
-
-def _blank_inside(control: Image.Image | None, mask: np.ndarray) -> Image.Image | None:
-    """A control image with nothing inside the mask: no trace of the furniture to follow."""
-    if control is None:
-        return None
-    pixels = np.asarray(control.convert("RGB")).copy()
-    pixels[mask] = 0
-    return Image.fromarray(pixels, "RGB")

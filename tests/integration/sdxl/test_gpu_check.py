@@ -14,7 +14,8 @@ from bench.gpu_check import main, over_limits, run_cases
 from bench.gpu_report import Row
 
 STAGES = {"segmentation", "control", "generation", "detail", "colour", "paste"}
-REMOVAL = {"removal_segmentation", "removal_control", "removal", "removal_paste"}
+REMOVAL = {"removal_segmentation", "removal_control", "removal", "removal_detail",
+           "removal_colour", "removal_paste"}  # fmt: skip
 MODE_STAGES = {"stage": STAGES, "declutter": REMOVAL, "restage": REMOVAL | STAGES}
 GATE_SCORES = {
     "4:3 1v standard compiled": ["furniture", "seam", "style"],

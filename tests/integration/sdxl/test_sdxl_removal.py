@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from jobs.models import JobMode
-from tests.support.sdxl import request, run, tiny_settings
+from tests.support.sdxl import counting, request, run, tiny_settings
 from tests.support.tiny_models import TinyModels, upernet
 from worker.generators.base import BadInput, variant_seeds
 from worker.vision.ade20k import ADE20K_LABELS, PROTECTED_CLASSES
@@ -135,3 +135,48 @@ def test_real_segmenter_that_sees_only_a_sofa_empties_everything(
     gen = SdxlGenerator.from_settings(settings)
     result, _ = run(gen, dataclasses.replace(request(variants=1), mode=JobMode.DECLUTTER))
     assert np.asarray(result.mask).min() == 255
+
+
+def test_declutter_runs_the_crop_detail_and_colour_path_and_keeps_every_other_pixel(
+    generator: Any,
+) -> None:
+    """A photo larger than the crop's first pass: the removal is generated on the furniture's
+    crop, detailed and colour matched like a staging, and pasted back only inside its mask."""
+    from tests.factories import room_photo
+
+    req = request(image=room_photo(640, 480), mode=JobMode.DECLUTTER, variants=2)
+    result, progress = run(generator, req)
+    assert set(result.timings) == {
+        "removal_segmentation", "removal_control", "removal", "removal_detail",
+        "removal_colour", "removal_paste",
+    }  # fmt: skip
+    stages = [stage for _, stage in progress]
+    assert any(s.startswith("Removing ") for s in stages) and "Detail 1/1" in stages
+    assert stages[-2:] == ["Colour matching", "Compositing"]
+    mask = np.asarray(result.removal_mask) > 127
+    photo = np.asarray(req.image)
+    for image in result.images:
+        assert image.size == (640, 480)
+        pixels = np.asarray(image)
+        assert np.array_equal(pixels[~mask], photo[~mask])
+        assert (pixels[mask] != photo[mask]).any()
+    assert result.images[0].tobytes() != result.images[1].tobytes()
+
+
+@pytest.mark.parametrize("mlsd", [False, True])
+def test_the_removal_pass_runs_no_controlnet_at_scale_0(
+    tiny_models: TinyModels, mlsd: bool
+) -> None:
+    """Depth is off in the removal pass: with only a depth ControlNet (production's default) no
+    net runs there; with MLSD too, only MLSD runs (on lines blanked inside the mask)."""
+    from worker.generators.sdxl import SdxlGenerator
+
+    model = str(tiny_models.controlnet_mlsd) if mlsd else ""
+    settings = tiny_settings(tiny_models, controlnet_mlsd_model=model, removal_dilate_fraction=0.08)
+    gen = SdxlGenerator.from_settings(settings)
+    gen.segmenter = DrawnSegmenter(FURNISHED)
+    with counting(gen) as calls:
+        run(gen, request(mode=JobMode.DECLUTTER, variants=1))
+    assert calls[("unet", "removal")] == 4
+    assert calls[("depth", "removal")] == 0
+    assert calls[("mlsd", "removal")] == (3 if mlsd else 0)
