@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from bench import gpu_configs as cfg
-from bench.gpu_models import CLIP_BIG_G, CLIP_L, LIGHTNING_RANK
 from tests.support import tiny_adapters, tiny_models
 
 _TINY_UNET: dict[str, Any] = {
@@ -30,7 +29,6 @@ _TINY_UNET: dict[str, Any] = {
     "cross_attention_dim": 2 * tiny_models.TEXT_HIDDEN,
     "norm_num_groups": 8,
 }
-TEXT: dict[str, Any] = {"vocab_size": 49408, "max_position_embeddings": 77}
 
 
 def save_tiny(root: Path) -> dict[str, Any]:
@@ -61,7 +59,7 @@ def save_tiny(root: Path) -> dict[str, Any]:
     ControlNetModel(
         in_channels=4, conditioning_embedding_out_channels=(8, 8, 8, 8), **_TINY_UNET
     ).save_pretrained(controlnet)
-    lora = tiny_adapters.lightning_lora(root / "lightning", models.base)
+    lora = tiny_adapters.lightning_lora(root / "lightning", tiny_adapters.load_unet(models.base))
     return {
         "base_model": str(models.base),
         "vae_model": "",
@@ -72,6 +70,7 @@ def save_tiny(root: Path) -> dict[str, Any]:
         "depth_model": str(models.depth),
         "lightning_lora_model": str(lora),
         "lightning_lora_weight": tiny_adapters.LORA_WEIGHT,
+        "quality_clip_model": "",  # the gate's scoring is not counted
         "device": "cpu",
         "dtype": "float32",
     }
@@ -104,8 +103,8 @@ def _build(name: str) -> Any:
         # The GPU check's Lightning-style LoRA: its rank, on the same layers.
         unet.add_adapter(
             LoraConfig(
-                r=LIGHTNING_RANK,
-                lora_alpha=LIGHTNING_RANK,
+                r=cfg.FULL.lora_rank,
+                lora_alpha=cfg.FULL.lora_rank,
                 target_modules=list(tiny_adapters.LORA_TARGETS),
             )
         )
@@ -116,7 +115,7 @@ def _build(name: str) -> Any:
     if name == "vae":
         return AutoencoderKL(**cfg.SDXL_VAE)
     if name == "text_encoder":
-        return CLIPTextModel(CLIPTextConfig(**CLIP_L, **TEXT))
+        return CLIPTextModel(CLIPTextConfig(**cfg.CLIP_L))
     if name == "text_encoder_2":
-        return CLIPTextModelWithProjection(CLIPTextConfig(**CLIP_BIG_G, **TEXT))
+        return CLIPTextModelWithProjection(CLIPTextConfig(**cfg.CLIP_BIG_G))
     raise ValueError(f"no model {name}")

@@ -14,12 +14,12 @@ engine skips is not. Each distinct call is then replayed once on the full-size m
 (bench/gpu_configs.py) on the meta device under `torch.utils.flop_counter.FlopCounterMode`, and
 multiplied by its count. Nothing is scaled or estimated: the shapes are production's.
 
-Cases: the GPU check's photos (bench/gpu_check.py: PHOTOS) and its segmentation, every pixel
+Cases: the GPU check's photos (bench/gpu_cases.py: GPU) and its segmentation, every pixel
 floor (the whole photo is staged: the largest crop, the worst case), with the GPU check's sofa
-drawn in for declutter and restage (bench/gpu_modes.py: SOFA_BOX). The fast tier runs with the
-GPU check's rank-64 Lightning-style LoRA on the attention projections. "plain" is plain diffusers
-(the same pipeline class and ControlNet, no engine) at the case's first-pass size, steps and
-guidance: what `StableDiffusionXLControlNetInpaintPipeline` alone does.
+drawn in for declutter and restage (worker/generators/sdxl_warmup.py: SOFA_BOX). The fast tier
+runs with the GPU check's rank-64 Lightning-style LoRA on the attention projections. "plain"
+is plain diffusers (the same pipeline class and ControlNet, no engine) at the case's first-pass
+size, steps and guidance: what `StableDiffusionXLControlNetInpaintPipeline` alone does.
 
 Not counted: element-wise work (FlopCounterMode counts matmuls, convolutions and attention), the
 segmentation and depth annotators, the quality gate's scoring and its re-rolls (a re-roll repeats
@@ -43,11 +43,12 @@ import numpy as np
 from PIL import Image
 
 from bench.flop_calls import Recorder, Replay
-from bench.gpu_check import MODE_CASES, PHOTOS, PROMPT, Case, request_for
-from bench.gpu_modes import SOFA_BOX
+from bench.gpu_cases import GPU, Case
+from bench.gpu_ours import PROMPT, request_for
 from bench.resolution_grid import grid_markdown, grid_rows
 from core.settings import SdxlSettings
 from jobs.models import JobMode
+from worker.generators.sdxl_warmup import SOFA_BOX
 from worker.vision.ade20k import ADE20K_LABELS
 from worker.vision.mask import Segmenter
 
@@ -58,11 +59,12 @@ LATENT = 8
 
 
 CASES = [
-    *(Case(aspect, 1, "standard", False) for aspect in PHOTOS),
-    Case("4:3", 4, "standard", False),
-    Case("4:3", 1, "fast", False),
-    Case("4:3", 4, "fast", False),
-    *MODE_CASES,
+    *(Case("ours", aspect=aspect) for aspect in GPU.photos),
+    Case("ours", variants=4),
+    Case("ours", tier="fast"),
+    Case("ours", variants=4, tier="fast"),
+    Case("ours", mode=JobMode.DECLUTTER),
+    Case("ours", mode=JobMode.RESTAGE),
 ]
 """The GPU check's uncompiled cases (compiling changes no FLOP)."""
 
@@ -128,7 +130,7 @@ def count_case(generator: Any, replay: Replay, case: Case) -> Row:
     """Run the case through SdxlGenerator.generate, recording calls; replay them at full size."""
     generator.segmenter = DrawnFloor(furnished=case.mode is not JobMode.STAGE)
     recorder = Recorder()
-    request = request_for(case, False)
+    request = request_for(GPU, case)
     with recorder.attached(generator.pipe, generator.nets):
         generator.generate(request, lambda f, s: None, lambda: False)
     tally = replay.tally(recorder.calls)

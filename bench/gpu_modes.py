@@ -4,14 +4,12 @@ by part (the cases' s/image already include the whole gate)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from PIL import Image
 
 from worker.engine.stages import StageClock
 from worker.generators.base import GenerationRequest, GenerationResult
-from worker.quality.scorers import ClipScorer
 from worker.quality.variant_scores import VariantScorer
 from worker.vision.mask import Segmenter
 from worker.vision.room_guess import guess_from_photo
@@ -46,23 +44,31 @@ class GateRow:
 
 def gate_row(
     case: str,
-    segmenter: Any,
-    clip: ClipScorer,
+    production: VariantScorer,
+    device: str,
     request: GenerationRequest,
     result: GenerationResult,
     s_per_image: float,
     *,
     warm_up: bool,
 ) -> GateRow:
-    """Score variant 0 once (after a warm-up call on a GPU); "segmentation" and "clip" are the
-    model calls, "seam_and_rest" the rest: downscaling, the seam and the class-share counts."""
-    clock = StageClock(clip.device)
+    """Score variant 0 once with production's scorer (after a warm-up call on a GPU);
+    "segmentation" and "clip" are the model calls, "seam_and_rest" the rest: downscaling, the seam
+    and the furniture counts."""
+    clock = StageClock(device)
+    segmenter, clip = production.segmenter, production.clip
+    if segmenter is None or clip is None:
+        raise ValueError("the gate's cost needs its segmenter and CLIP")
 
     def timed_clip(image: Image.Image, texts: list[str]) -> list[float]:
         with clock("clip"):
-            return clip.similarities(image, texts)
+            return clip(image, texts)
 
-    scorer = VariantScorer(_TimedSegmenter(segmenter, clock), timed_clip)
+    scorer = VariantScorer(
+        _TimedSegmenter(segmenter, clock),
+        timed_clip,
+        feather_fraction=production.feather_fraction,
+    )
     if warm_up:
         scorer(request, result, 0)
         clock.seconds.clear()

@@ -173,8 +173,8 @@ class Ours:
             self.gates.append(
                 gate_row(
                     case.name,
-                    self.gate.inner.segmenter,
-                    clip,
+                    self.gate.scorer,
+                    self.gate.inner.device,
                     request,
                     result,
                     row.s_per_image or 0,
