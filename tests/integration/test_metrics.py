@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.db_slots import DEFAULT_SLOTS, DatabaseSlots
 from api.routers.metrics import failure_reason, router
 from core.db import transaction, utcnow
 from core.settings import Settings
@@ -19,12 +20,17 @@ from jobs.models import JobState
 from tests.factories import make_job, make_style, make_user, make_worker_record, stored_job
 
 
-def scrape(factory: sessionmaker[Session], settings: Settings) -> dict[tuple[str, tuple], float]:
+def metrics_app(factory: sessionmaker[Session], settings: Settings) -> FastAPI:
+    """The /metrics router alone, with the state its requests read."""
     app = FastAPI()
     app.include_router(router)
-    app.state.sessionmaker = factory
-    app.state.settings = settings
-    response = TestClient(app).get("/metrics")
+    app.state.sessionmaker, app.state.settings = factory, settings
+    app.state.db_slots = DatabaseSlots(DEFAULT_SLOTS)
+    return app
+
+
+def scrape(factory: sessionmaker[Session], settings: Settings) -> dict[tuple[str, tuple], float]:
+    response = TestClient(metrics_app(factory, settings)).get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     return {
@@ -151,10 +157,7 @@ def test_failure_reason_normalises() -> None:
 
 
 def test_help_texts_read_as_words(session_factory: sessionmaker[Session], settings: Settings):
-    app = FastAPI()
-    app.include_router(router)
-    app.state.sessionmaker, app.state.settings = session_factory, settings
-    text = TestClient(app).get("/metrics").text
+    text = TestClient(metrics_app(session_factory, settings)).get("/metrics").text
     helps = [line for line in text.splitlines() if line.startswith("# HELP")]
     assert helps and not [line for line in helps if "day," in line or "0:00" in line], helps
     assert (

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.factories import photo_bytes
+from tests.support.loops import run_async
 from tests.support.processes import dev_api
 
 pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
@@ -94,7 +95,7 @@ def test_bursts_leave_a_signed_in_user_answered_at_once(api, make_actor):
     ):
         with MeWatch(api, watcher.token) as watch:
             started = time.monotonic()
-            statuses = asyncio.run(_burst(api, count, send))
+            statuses = run_async(_burst, api, count, send)
             took = time.monotonic() - started
         print(f"\n{count} {name} in {took:.1f} s: {dict(statuses)}; {watch.figures()}")
         assert set(statuses) <= allowed, (name, statuses)

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from api.app import create_app
 from core.settings import AppEnv, Settings
 from tests.support.forms import sign_in
+from tests.support.loops import run_async
 
 STRONG = "2pYjAffn3og5XLo5a_p2oGEZlp0TxQIhaOSwDjeC"
 
@@ -34,8 +35,6 @@ def test_every_response_carries_the_security_headers(client):
 
 def _asgi_call(app, method: str, path: str, headers: list[tuple[bytes, bytes]]) -> dict:
     """One request straight through the ASGI app; the response start message."""
-    import anyio
-
     scope = {
         "type": "http",
         "method": method,
@@ -57,7 +56,7 @@ def _asgi_call(app, method: str, path: str, headers: list[tuple[bytes, bytes]]) 
     async def send(message: dict) -> None:
         sent.append(message)
 
-    anyio.run(app, scope, receive, send)
+    run_async(app, scope, receive, send)
     return sent[0]
 
 
