@@ -11,12 +11,12 @@ import re
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, select, update
+from sqlalchemy import ForeignKey, Index, Integer, String, delete, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from accounts.models import User
 from accounts.security import hash_token, new_token
-from core.db import Base, UTCDateTime, db_clock, db_now, enum_column, utcnow
+from core.db import Base, UTCDateTime, db_clock, db_now, enum_column, rowcount, utcnow
 from core.errors import Conflict, Invalid, NotFound
 from jobs.models import BigId, Job, JobState
 from jobs.service import can_see_all_jobs, get_job_for
@@ -155,3 +155,16 @@ def shared_jobs(session: Session, link: ShareLink) -> list[Job]:
             Job.user_id == link.owner_id, Job.listing == link.listing, Job.is_test.is_(False)
         )
     return [job for job in session.scalars(query) if job.result_keys]
+
+
+ENDED_KEPT = timedelta(days=30)
+"""How long a revoked or expired link stays on its agent's list before retention deletes it."""
+
+
+def purge_shares(session: Session, *, dry_run: bool = False, now: datetime | None = None) -> int:
+    """Delete links that ended (revoked or expired) more than ENDED_KEPT ago; a dry run counts."""
+    cutoff = (now or utcnow()) - ENDED_KEPT
+    ended = or_(ShareLink.expires_at < cutoff, ShareLink.revoked_at < cutoff)
+    if dry_run:
+        return session.scalar(select(func.count()).select_from(ShareLink).where(ended)) or 0
+    return rowcount(session.execute(delete(ShareLink).where(ended)))
