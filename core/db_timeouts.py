@@ -66,6 +66,11 @@ class DatabaseTimeouts:
         return f"{options} -c statement_timeout={int(self.statement_s * 1000)}".strip()
 
 
+class NoAnswer(psycopg.OperationalError):
+    """The server did not answer a round trip within the client's deadline; the connection is
+    closed (a fresh one would meet the same silent server, so it is no use to retry at once)."""
+
+
 class BoundedConnection(psycopg.Connection[Any]):
     """A psycopg connection that gives up on a round trip after `answer_s` seconds.
 
@@ -83,7 +88,7 @@ class BoundedConnection(psycopg.Connection[Any]):
             return super().wait(gen, interval, self.answer_s)
         except errors._WaitTimeout:
             self.pgconn.finish()  # non-blocking libpq: never waits on the silent server
-            raise psycopg.OperationalError(
+            raise NoAnswer(
                 f"no answer from the database within {self.answer_s:g} s; connection dropped"
             ) from None
 
