@@ -139,4 +139,3 @@ def test_a_worker_whose_database_stalls_stops_within_a_lease_and_the_job_complet
     assert storage.keys(attempt_prefix(job_id, 1)) == []  # the abandoned run wrote nothing
     assert caplog.text.count("job completed") == 1
     assert len(generator.ended) == 2
-

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 WORKERS = ("w1", "w2")
 
 
-def completed(session_factory, job_id: int) -> bool:
-    return load(session_factory, job_id).state is JobState.COMPLETED
+def completed(session_factory, job_id: int):
+    """A check for wait_for: the job is completed."""
+    return lambda: load(session_factory, job_id).state is JobState.COMPLETED
 
 
 def test_a_deleted_wake_folder_is_made_again_and_ends_no_worker(
@@ -28,7 +29,7 @@ def test_a_deleted_wake_folder_is_made_again_and_ends_no_worker(
     wait_for(lambda: any(wake_dir.glob("*/idle/w*")), timeout_s=30, what="an idle worker")
     (pod,) = wake_dir.iterdir()
     first = add_job(settings, session_factory)
-    wait_for(lambda: completed(session_factory, first), timeout_s=30, what="the first job")
+    wait_for(completed(session_factory, first), timeout_s=30, what="the first job")
 
     for deleted in (wake_dir, pod / "idle"):
         shutil.rmtree(deleted)
@@ -38,7 +39,7 @@ def test_a_deleted_wake_folder_is_made_again_and_ends_no_worker(
             what=f"{deleted.name} made again",
         )
         job_id = add_job(settings, session_factory)
-        wait_for(lambda: completed(session_factory, job_id), timeout_s=15, what="a new job done")
+        wait_for(completed(session_factory, job_id), timeout_s=15, what="a new job done")
         assert [proc.poll() for proc in procs] == [None, None]
 
     lines = [line for name in WORKERS for line in fleet.log_lines(name)]
