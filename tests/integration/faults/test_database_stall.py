@@ -92,7 +92,8 @@ def test_a_worker_whose_database_stalls_stops_within_a_lease_and_the_job_complet
         update={
             "lease_s": 4,
             "progress_interval_s": 0.05,
-            "database_statement_timeout_s": 1,  # a round trip gives up after 3 s
+            # A beat hangs for 7 s, longer than the lease: the worker's own clock must stop it.
+            "database_statement_timeout_s": 5,
             "database_connect_timeout_s": 2,
         }
     )
@@ -113,8 +114,9 @@ def test_a_worker_whose_database_stalls_stops_within_a_lease_and_the_job_complet
             wait_for(lambda: generator.ended, timeout_s=settings.lease_s + 2, what="a stop")
             # The lease ran from the last beat before the stall: the worker's own clock stops it.
             assert generator.ended[0] - stalled_at < settings.lease_s + 1, generator.ended
+            assert "heartbeat failed" not in caplog.text  # the hung beat has not returned yet
             wait_for(lambda: "heartbeat failed" in caplog.text, timeout_s=10, what="a failed beat")
-            assert "no answer from the database within 3 s" in caplog.text
+            assert "no answer from the database within 7 s" in caplog.text
             time.sleep(max(0.0, stalled_at + 3 * settings.lease_s - time.monotonic()))
             during = load(session_factory, job_id)  # read directly: only the worker is stalled
             assert (during.state, during.attempt, during.result_keys) == (JobState.RUNNING, 1, [])
