@@ -55,7 +55,11 @@ class Stagewright(FastAPI):
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; engine, sessions and storage are made once and kept on app.state."""
     settings = settings or get_settings()
-    engine = make_engine(settings.database_url, pooled=settings.database_pooled)
+    engine = make_engine(
+        settings.database_url,
+        pooled=settings.database_pooled,
+        timeouts=settings.database_timeouts,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

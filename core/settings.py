@@ -15,6 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from zxcvbn import zxcvbn
 
+from core.db_timeouts import (
+    CONNECT_TIMEOUT_S,
+    STATEMENT_TIMEOUT_S,
+    TCP_USER_TIMEOUT_S,
+    DatabaseTimeouts,
+)
 from core.disclosure import KINDS, MAX_CAPTION_CHARS, MAX_LABEL_CHARS
 from core.generation import (
     ControlEnd,
@@ -317,6 +323,18 @@ class Settings(BaseSettings):
     database_listen_url: str = ""
     """W: Direct PostgreSQL URL for the pod listener (LISTEN does not pass PgBouncer in transaction
     mode); empty: `DATABASE_URL`"""
+    database_connect_timeout_s: int = Field(CONNECT_TIMEOUT_S, ge=2, le=60)
+    """API, W: A new connection the server does not answer (TCP, TLS, login) fails after this
+    (libpq `connect_timeout`, at least 2); with the 1 s check of an idle pooled connection, a
+    request that meets a hung database is answered 503 within this plus 1 s"""
+    database_statement_timeout_s: float = Field(STATEMENT_TIMEOUT_S, ge=1, le=3600)
+    """API, W: Longest one statement may run: PostgreSQL's `statement_timeout`, sent at connect on
+    direct connections (behind PgBouncer, set it on the role: section 3.2); the client itself
+    waits this plus 2 s for any answer, then drops the connection (a server that accepts but never
+    answers)"""
+    database_tcp_user_timeout_s: float = Field(TCP_USER_TIMEOUT_S, ge=1, le=600)
+    """API, W: A connection whose sent bytes stay unacknowledged this long (a dead peer, a network
+    black hole) is dropped (`tcp_user_timeout`; keepalives probe an idle one after 5 s)"""
 
     storage_backend: StorageBackend = StorageBackend.LOCAL
     """API, W: `r2` in production"""
@@ -474,6 +492,15 @@ class Settings(BaseSettings):
             if missing:
                 raise ValueError(f"missing R2 settings: {', '.join(missing)}")
         return self
+
+    @property
+    def database_timeouts(self) -> DatabaseTimeouts:
+        """The bounds of every database round trip (core/db_timeouts.py)."""
+        return DatabaseTimeouts(
+            connect_s=self.database_connect_timeout_s,
+            statement_s=self.database_statement_timeout_s,
+            tcp_user_s=self.database_tcp_user_timeout_s,
+        )
 
     @property
     def trusted_networks(self) -> list[Network]:

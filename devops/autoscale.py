@@ -244,7 +244,11 @@ def main(argv: list[str] | None = None) -> int:
         print("set AUTOSCALE_IMAGE or AUTOSCALE_TEMPLATE_ID", file=sys.stderr)
         return 2
     settings = get_settings()
-    engine = make_engine(settings.database_url, pooled=settings.database_pooled)
+    engine = make_engine(
+        settings.database_url,
+        pooled=settings.database_pooled,
+        timeouts=settings.database_timeouts,
+    )
     factory = make_sessionmaker(engine)
     try:
         while True:

@@ -152,7 +152,11 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     args = parser.parse_args(argv)
     if args.days < 1 or args.batch_size < 1:
         parser.error("--days and --batch-size must be at least 1")
-    engine = make_engine(settings.database_url, pooled=settings.database_pooled)
+    engine = make_engine(
+        settings.database_url,
+        pooled=settings.database_pooled,
+        timeouts=settings.database_timeouts,
+    )
     factory, storage = make_sessionmaker(engine), make_storage(settings)
     try:
         report = RetentionReport(cutoff=utcnow() - timedelta(days=args.days))

@@ -93,6 +93,7 @@ class Worker:
             stop=shutdown.requested,
             wake_dir=settings.wake_dir,
             worker_id=self.id,
+            timeouts=settings.database_timeouts,
         )
 
     def register(self) -> None:
