@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
@@ -22,7 +22,7 @@ from jobs.submit import MAX_VARIANTS
 router = APIRouter(route_class=CheckedRoute, tags=["jobs"], responses=COMMON_ERRORS)
 
 JPEG = "image/jpeg"
-_JPEG_DOWNLOAD = {
+_JPEG_DOWNLOAD: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The JPEG; application/octet-stream when the client accepts only that",
         "content": binary_content(JPEG),
