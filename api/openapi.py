@@ -63,6 +63,8 @@ def _mark_file_fields(document: dict[str, Any]) -> None:
 def _describe_downloads(document: dict[str, Any]) -> None:
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue  # a path item's shared `parameters`
             for response in operation.get("responses", {}).values():
                 for media_type, body in response.get("content", {}).items():
                     if is_binary_media_type(media_type) and not body.get("schema"):
