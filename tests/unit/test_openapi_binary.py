@@ -73,6 +73,7 @@ def test_every_binary_response_is_a_binary_string_with_octet_stream_offered(docu
     assert downloads == {
         "GET /api/v1/jobs/{job_id}/results/{variant}": {"image/jpeg", "application/octet-stream"},
         "GET /api/v1/jobs/{job_id}/original": {"image/jpeg", "application/octet-stream"},
+        "GET /api/v1/jobs/{job_id}/download.zip": {"application/zip", "application/octet-stream"},
         "GET /files/{key}": {"image/jpeg", "image/png", "application/octet-stream"},
     }
 

@@ -1,9 +1,11 @@
-"""GET /api/v1/jobs/{id}/results/{variant} and /original: the owner's bytes, as JPEG (or an octet
-stream when asked), and clear 4xx answers for everyone and everything else."""
+"""GET /api/v1/jobs/{id}/results/{variant}, /original and /download.zip: the owner's bytes, as
+JPEG or zip (or an octet stream when asked), and clear 4xx answers for everyone and everything
+else."""
 
 from __future__ import annotations
 
 import io
+import zipfile
 
 from PIL import Image
 
@@ -38,6 +40,13 @@ def test_the_owner_downloads_each_result_and_the_original(
     assert original.status_code == 200
     assert original.content == photo_bytes()
 
+    archive = client.get(f"/api/v1/jobs/{job.id}/download.zip", headers=agent.headers)
+    assert archive.headers["content-type"] == "application/zip"
+    files = zipfile.ZipFile(io.BytesIO(archive.content))
+    assert files.namelist() == ["original.jpg", "result-1.jpg", "result-2.jpg"]
+    assert files.read("original.jpg") == original.content
+    assert _size(files.read("result-2.jpg")) == (98, 64)
+
     octets = client.get(
         RESULT.format(job.id, 1), headers={**agent.headers, "Accept": "application/octet-stream"}
     )
@@ -60,6 +69,8 @@ def test_others_jobs_bad_variants_and_unfinished_jobs_are_refused_in_our_error_s
 
     assert refused(RESULT.format(job.id, 1), stranger.headers, 404)["code"] == "not_found"
     refused(f"/api/v1/jobs/{job.id}/original", stranger.headers, 404)
+    refused(f"/api/v1/jobs/{job.id}/download.zip", stranger.headers, 404)
+    refused(f"/api/v1/jobs/{pending.id}/download.zip", agent.headers, 409)
     refused(RESULT.format(job.id, 1), {}, 401)
     assert "no variant 3" in refused(RESULT.format(job.id, 3), agent.headers, 404)["message"]
     assert refused(RESULT.format(job.id, 0), agent.headers, 422)["field"] == "variant"
