@@ -31,7 +31,7 @@ JPEG, ZIP = "image/jpeg", "application/zip"
 def _download(media_type: str) -> dict[int | str, dict[str, Any]]:
     return {
         200: {
-            "description": f"{media_type}, or application/octet-stream if that is all it accepts",
+            "description": f"{media_type} (application/octet-stream to a client taking only that)",
             "content": binary_content(media_type),
         }
     }
