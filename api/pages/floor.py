@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
-import zipfile
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -27,7 +25,7 @@ from catalog.models import ROOM_TYPES, Style
 from catalog.service import list_active_styles
 from core.storage import ObjectNotFound, rendition_key
 from jobs import service as jobs
-from jobs.derived import original_photo_key
+from jobs.archive import job_zip
 from jobs.models import JobMode, JobState
 from jobs.usage import jobs_today
 
@@ -206,9 +204,5 @@ def download_zip(session: SessionDep, storage: StorageDep, user: PageUser, job_i
     job = load_job(session, user, job_id)
     if job.state is not JobState.COMPLETED:
         raise PageError(409, "Not ready yet", "The zip is available once staging has completed.")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        archive.writestr("original.jpg", storage.get(original_photo_key(session, job)))
-        for key in job.result_keys:
-            archive.writestr(key.rpartition("/")[2], storage.get(key))
-    return _attachment(buffer.getvalue(), f"stagewright-job-{job.id}.zip", "application/zip")
+    data = job_zip(session, storage, job)
+    return _attachment(data, f"stagewright-job-{job.id}.zip", "application/zip")
