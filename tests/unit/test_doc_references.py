@@ -1,6 +1,7 @@
 """Every cross-reference in README.md, OPERATIONS.md and docs/*.md points at a section or anchor
 that exists: "OPERATIONS.md, section 7.9", "OPERATIONS.md §4", a bare "section 9" (the document's
-own), and links or mentions of the form "docs/models.md#anchor" or "(#anchor)"."""
+own), links to a document or its anchor ("(docs/models.md#anchor)", "(#anchor)",
+"(OPERATIONS.md)") and mentions of the form "docs/models.md#anchor"."""
 
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ NUMBER = r"(?P<number>\d+(?:\.\d+)*)"
 # "FILE.md, section 10", "FILE.md section 10", "FILE.md §10", "FILE.md 7.9"
 FILE_SECTION = re.compile(rf"(?P<file>[\w./-]+\.md),?\s+(?:section\s+|§\s?)?{NUMBER}")
 SECTION = re.compile(rf"(?<![\w.])(?:[Ss]ection\s+|§\s?){NUMBER}")
-ANCHOR = re.compile(r"(?P<file>[\w./-]+\.md)?#(?P<anchor>[\w-]+)")
+TARGET = re.compile(r"(?P<file>[\w./-]+\.md)?(?:#(?P<anchor>[\w-]+))?")
 LINK_OR_MENTION = re.compile(
-    r"\]\((?P<link>[^)\s]*#[^)\s]+)\)"  # [text](FILE.md#anchor), [text](#anchor)
+    r"\]\((?P<link>[^)\s]+)\)"  # [text](FILE.md#anchor), [text](#anchor), [text](FILE.md)
     r"|(?<![\w(/])(?P<mention>[\w./-]+\.md#[\w-]+)"  # FILE.md#anchor in prose
 )
 
@@ -37,10 +38,15 @@ class Reference:
     section: str | None = None
     anchor: str | None = None
 
+    @property
+    def what(self) -> str:
+        if self.section is not None:
+            return f"section {self.section}"
+        return f"#{self.anchor}" if self.anchor else "the file"
+
     def __str__(self) -> str:
         where = f"{self.doc.relative_to(ROOT)}:{self.line}"
-        name = f"section {self.section}" if self.section else f"#{self.anchor}"
-        return f"{where}: {self.target.relative_to(ROOT)} {name}"
+        return f"{where}: {self.target.relative_to(ROOT)} {self.what}"
 
 
 def _prose(text: str) -> str:
@@ -94,11 +100,11 @@ def references(doc: Path) -> list[Reference]:
         if not any(start <= match.start() < end for start, end in taken):
             found.append(Reference(doc, line(match.start()), doc, section=match["number"]))
     for match in LINK_OR_MENTION.finditer(text):
-        anchor = ANCHOR.fullmatch(match["link"] or match["mention"])
-        if anchor is None:  # a link to another site
+        named = TARGET.fullmatch(match["link"] or match["mention"])
+        if named is None or not (named["file"] or named["anchor"]):  # another site, an image
             continue
-        target = _resolve(doc, anchor["file"])
-        found.append(Reference(doc, line(match.start()), target, anchor=anchor["anchor"]))
+        target = _resolve(doc, named["file"])
+        found.append(Reference(doc, line(match.start()), target, anchor=named["anchor"]))
     return found
 
 
@@ -109,7 +115,7 @@ def dangling(reference: Reference) -> bool:
     numbers, anchors = targets(reference.target)
     if reference.section is not None:
         return reference.section not in numbers
-    return reference.anchor not in anchors
+    return reference.anchor is not None and reference.anchor not in anchors
 
 
 def test_every_cross_reference_resolves() -> None:
@@ -132,7 +138,8 @@ SAMPLE = """# Guide
 See section 1.1 and §1, then OPERATIONS.md, section 7.9 and OPERATIONS.md 3.4. Not there:
 section 4, OPERATIONS.md §42, [gone](#nowhere), [docs](other.md#setup-notes) and
 other.md#setup-notes too, [ok](#1-setup), [here](#11-database-and-r2_bucket),
-[away](https://example.com/page#top), missing.md#x.
+[away](https://example.com/page#top), missing.md#x, [whole](other.md), [lost](gone.md),
+![a picture](room.png).
 
 ```
 section 99 in a code block is no reference
@@ -155,20 +162,22 @@ def sample(tmp_path: Path) -> Path:
 
 def test_the_finder_reads_each_form_and_flags_the_dangling_ones(sample: Path) -> None:
     found = references(sample)
-    seen = {(ref.target.name, ref.section or f"#{ref.anchor}", dangling(ref)) for ref in found}
+    seen = {(ref.target.name, ref.what, dangling(ref)) for ref in found}
     assert seen == {
-        ("guide.md", "1.1", False),
-        ("guide.md", "1", False),
-        ("OPERATIONS.md", "7.9", False),
-        ("OPERATIONS.md", "3.4", False),
-        ("guide.md", "4", True),
-        ("OPERATIONS.md", "42", True),
+        ("guide.md", "section 1.1", False),
+        ("guide.md", "section 1", False),
+        ("OPERATIONS.md", "section 7.9", False),
+        ("OPERATIONS.md", "section 3.4", False),
+        ("guide.md", "section 4", True),
+        ("OPERATIONS.md", "section 42", True),
         ("guide.md", "#nowhere", True),
         ("other.md", "#setup-notes", False),
         ("guide.md", "#1-setup", False),
         ("guide.md", "#11-database-and-r2_bucket", False),
         ("missing.md", "#x", True),
         ("guide.md", "#setup-notes-1", False),
+        ("other.md", "the file", False),
+        ("gone.md", "the file", True),
     }
-    assert len(found) == 13  # other.md#setup-notes twice: as a link and in prose
+    assert len(found) == 15  # other.md#setup-notes twice: as a link and in prose
     assert [ref.line for ref in found if ref.section == "4"] == [8]
