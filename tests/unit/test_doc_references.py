@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", ROOT / "OPERATIONS.md", *sorted((ROOT / "docs").glob("*.md"))]
 
-FENCE = re.compile(r"^```.*?^```", re.M | re.S)
+FENCE = re.compile(r"^ *```.*?^ *```", re.M | re.S)
 HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$", re.M)
 NUMBERED = re.compile(r"(\d+(?:\.\d+)*)\.?\s")
 NUMBER = r"(?P<number>\d+(?:\.\d+)*)"
