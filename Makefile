@@ -42,6 +42,8 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
+# The tests on their own line: mypy's `files` (pyproject.toml) names the product code.
+	$(VENV)/bin/mypy tests
 # worker.py shares its module name with worker/, so mypy checks it alone, as a program.
 	$(VENV)/bin/mypy --config-file= --python-version 3.11 --follow-imports=silent \
 		--cache-dir .mypy_cache/worker.py -c "$$(cat worker.py)"

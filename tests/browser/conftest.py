@@ -135,7 +135,7 @@ def _serve(root: Path, *, with_worker: bool) -> Iterator[LiveServer]:
 
 def _registered(sessions: sessionmaker[Session]) -> bool:
     with sessions() as session:
-        return session.scalar(select(func.count()).select_from(WorkerRecord)) > 0
+        return session.execute(select(func.count()).select_from(WorkerRecord)).scalar_one() > 0
 
 
 @pytest.fixture(scope="session")

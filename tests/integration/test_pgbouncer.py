@@ -84,10 +84,12 @@ def test_statement_timeout_goes_only_to_direct_connections(db_url):
 def backends(db_url: str) -> int:
     """Server connections to the test database, this one aside."""
     with psycopg.connect(libpq_url(db_url), autocommit=True) as conn:
-        return conn.execute(
+        row = conn.execute(
             "SELECT count(*) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ).fetchone()[0]
+        ).fetchone()
+    assert row is not None
+    return row[0]
 
 
 def test_workers_behind_pgbouncer_complete_every_job_once(

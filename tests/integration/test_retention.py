@@ -111,7 +111,7 @@ def test_a_job_revived_between_select_and_delete_is_kept(
     with transaction(session_factory) as session:
         batch = expired_job_ids(session=session, cutoff=cutoff, after_id=0, limit=100)
     with transaction(session_factory) as session:
-        session.get(Job, ids["old_failed"]).state = JobState.PENDING
+        session.get_one(Job, ids["old_failed"]).state = JobState.PENDING
     with transaction(session_factory) as session:
         assert delete_jobs(session=session, ids=batch, cutoff=cutoff) == 4
     assert ids["old_failed"] in remaining(session_factory)
@@ -171,7 +171,7 @@ def test_files_of_unreferenced_attempts_are_deleted(
         }
         for name, job_id in ids.items():
             keep = [job_result_key(job_id, 2, 1)] if name != "failed" else []
-            session.get(Job, job_id).result_keys = keep
+            session.get_one(Job, job_id).result_keys = keep
     for job_id in ids.values():
         storage.put(job_input_key(job_id), b"in", "image/jpeg")
         for attempt in (1, 2):
