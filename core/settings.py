@@ -329,9 +329,9 @@ class Settings(BaseSettings):
     request that meets a hung database is answered 503 within this plus 1 s"""
     database_statement_timeout_s: float = Field(STATEMENT_TIMEOUT_S, ge=1, le=3600)
     """API, W: Longest one statement may run: PostgreSQL's `statement_timeout`, sent at connect on
-    direct connections (behind PgBouncer, set it on the role: section 3.2); the client itself
-    waits this plus 2 s for any answer, then drops the connection (a server that accepts but never
-    answers)"""
+    direct connections (behind PgBouncer, set it on the role: OPERATIONS.md section 3.2); the
+    client itself waits this plus 2 s for any answer, then drops the connection (a server that
+    accepts but never answers)"""
     database_tcp_user_timeout_s: float = Field(TCP_USER_TIMEOUT_S, ge=1, le=600)
     """API, W: A connection whose sent bytes stay unacknowledged this long (a dead peer, a network
     black hole) is dropped (`tcp_user_timeout`; keepalives probe an idle one after 5 s)"""
