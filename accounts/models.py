@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, enum_column, utcnow
@@ -37,9 +37,7 @@ class User(Base):
     """A person who signs in: with a password, through the OpenID provider, or both."""
 
     __tablename__ = "users"
-    __table_args__ = (
-        UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_users_oidc_identity"),
-    )
+    __table_args__ = (Index("uq_users_oidc_identity", "oidc_issuer", "oidc_subject", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

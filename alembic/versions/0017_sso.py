@@ -18,10 +18,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("oidc_issuer", sa.String(length=255), nullable=True))
-        batch.add_column(sa.Column("oidc_subject", sa.String(length=255), nullable=True))
-        batch.create_unique_constraint("uq_users_oidc_identity", ["oidc_issuer", "oidc_subject"])
+    # Plain ALTERs and a unique index: SQLite would otherwise copy the users table, and
+    # dropping the old one cascades to every job and token.
+    op.add_column("users", sa.Column("oidc_issuer", sa.String(length=255), nullable=True))
+    op.add_column("users", sa.Column("oidc_subject", sa.String(length=255), nullable=True))
+    op.create_index("uq_users_oidc_identity", "users", ["oidc_issuer", "oidc_subject"], unique=True)
     op.create_table(
         "oidc_sign_ins",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -38,7 +39,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_oidc_sign_ins_created_at", table_name="oidc_sign_ins")
     op.drop_table("oidc_sign_ins")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_constraint("uq_users_oidc_identity", type_="unique")
-        batch.drop_column("oidc_subject")
-        batch.drop_column("oidc_issuer")
+    op.drop_index("uq_users_oidc_identity", table_name="users")
+    op.drop_column("users", "oidc_subject")
+    op.drop_column("users", "oidc_issuer")
