@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from accounts.models import TokenKind
@@ -20,7 +20,7 @@ from accounts.service import issue_token
 from accounts.sso import SIGN_IN_TTL, SsoRefused, start_sign_in, take_sign_in, user_for
 from api.deps import SessionDep, SettingsDep
 from api.pages.auth import DEACTIVATED, safe_next
-from api.pages.common import AnonCsrfChecked, PageError, PageRoute
+from api.pages.common import PageError, PageRoute
 from api.web_session import set_session_cookie
 from core.settings import AppEnv, Settings
 
@@ -60,12 +60,13 @@ def _require_sso(settings: Settings) -> None:
         raise PageError(404, "Page not found", "Single sign-on is not set up here.")
 
 
-@router.post("/sso/start", dependencies=[AnonCsrfChecked])
+# A link, not a form: the CSP's form-action 'self' would stop a form's redirect to the provider.
+@router.get("/sso/start")
 def start(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    next: Annotated[str, Form(max_length=2000)] = "/",
+    next: Annotated[str, Query(max_length=2000)] = "/",
 ) -> Response:
     _require_sso(settings)
     started = start_sign_in(session, next_url=safe_next(next))

@@ -86,7 +86,7 @@ def _session_cookie(context: BrowserContext) -> str | None:
 
 def _to_provider(page: Page) -> None:
     page.goto("/sign-in")
-    page.get_by_role("button", name=f"Sign in with {PROVIDER_NAME}").click()
+    page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}").click()
     page.locator("input[name=login]").wait_for()
 
 
