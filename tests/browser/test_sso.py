@@ -250,7 +250,7 @@ def test_passwords_are_off_but_for_the_break_glass_admin(
         json={"email": AGENT[0], "password": AGENT[1]},
         timeout=10,
     )
-    assert api.status_code == 403 and api.json()["code"] == "password_sign_in_off"
+    assert api.status_code == 403 and api.json()["error"]["code"] == "password_sign_in_off"
 
     page.get_by_text("Break-glass sign-in").click()
     page.get_by_label("Email").fill(ADMIN[0])
