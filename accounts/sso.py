@@ -85,19 +85,12 @@ def claim_values(claims: dict[str, Any], name: str) -> list[str]:
     return []
 
 
-def mapped_role(claims: dict[str, Any], settings: Settings) -> Role:
-    """The highest role OIDC_ROLE_MAP gives the claim's values, else OIDC_DEFAULT_ROLE."""
+def mapped_role(claims: dict[str, Any], settings: Settings) -> Role | None:
+    """The highest role OIDC_ROLE_MAP gives the claim's values; None when it maps none."""
     mapping = settings.oidc_role_map
     values = claim_values(claims, settings.oidc_role_claim)
     roles = [Role(mapping[value]) for value in values if value in mapping]
-    if roles:
-        return max(roles, key=lambda role: role.rank)
-    if settings.oidc_default_role:
-        return Role(settings.oidc_default_role)
-    raise SsoRefused(
-        "Your account at the sign-in provider is in none of the groups "
-        f"({settings.oidc_role_claim}) that may use Stagewright. Ask your admin to add you to one."
-    )
+    return max(roles, key=lambda role: role.rank) if roles else None
 
 
 def _checked_email(identity: Identity, settings: Settings) -> str:
@@ -116,9 +109,15 @@ def _checked_email(identity: Identity, settings: Settings) -> str:
 
 def user_for(session: Session, identity: Identity, settings: Settings) -> User:
     """The user this identity is: by issuer and subject, else the user with its verified email
-    (linked now), else a new one. The role follows the claim at every sign-in."""
+    (linked now), else a new one. A mapped claim sets the role at every sign-in; without one a
+    new user gets OIDC_DEFAULT_ROLE and a known one keeps the role the console gave them."""
     email = _checked_email(identity, settings)
     role = mapped_role(identity.claims, settings)
+    if role is None and not settings.oidc_default_role:
+        raise SsoRefused(
+            "Your account at the sign-in provider is in none of the groups "
+            f"({settings.oidc_role_claim}) that may use Stagewright. Ask your admin to add you."
+        )
     user = session.scalar(
         select(User).where(
             User.oidc_issuer == identity.issuer, User.oidc_subject == identity.subject
@@ -138,20 +137,20 @@ def user_for(session: Session, identity: Identity, settings: Settings) -> User:
             email=email,
             name=(identity.name or email.split("@")[0])[:120],
             password_hash=NO_PASSWORD,
-            role=role,
+            role=role or Role(settings.oidc_default_role),
             oidc_issuer=identity.issuer,
             oidc_subject=identity.subject,
         )
         session.add(user)
         session.flush()
-        log.info("sso user created", extra={"user_id": user.id, "role": role.value})
+        log.info("sso user created", extra={"user_id": user.id, "role": user.role.value})
         return user
     if user.oidc_subject is None:
         user.oidc_issuer, user.oidc_subject = identity.issuer, identity.subject
         log.info("sso identity linked", extra={"user_id": user.id})
     if not user.is_active:
         return user
-    if user.role is not role:
+    if role is not None and user.role is not role:
         try:
             set_role(session, user=user, role=role)
         except Conflict:

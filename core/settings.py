@@ -468,10 +468,10 @@ class Settings(BaseSettings):
     oidc_role_map: Annotated[dict[str, str], NoDecode] = Field(default={})
     """API: Claim value to role (`agent`, `merchandiser`, `admin`), as JSON or
     `staging-agents=agent,staging-admins=admin`; the highest matching role wins and is set at
-    every sign-in"""
+    every sign-in (the last active admin is never demoted)"""
     oidc_default_role: str = Field("", pattern="^(|agent|merchandiser|admin)$")
-    """API: Role of a user none of whose claim values is in OIDC_ROLE_MAP; empty: such a user
-    is refused"""
+    """API: Role of a new user none of whose claim values is in OIDC_ROLE_MAP (a known one keeps
+    the role the admin console gave them); empty: such users are refused"""
     oidc_allowed_domains: str = ""
     """API: Comma-separated email domains that may sign in through the provider
     (`brokerage.com, brokerage.co.uk`); empty: any domain"""

@@ -57,11 +57,22 @@ def test_the_highest_mapped_role_wins(sso: Settings, claims, role):
     assert mapped_role(claims, sso) is role
 
 
-@pytest.mark.parametrize("claims", [{}, {"groups": []}, {"groups": ["other"]}, {"groups": 3}])
-def test_no_mapped_group_is_refused_unless_there_is_a_default(sso: Settings, claims):
-    with pytest.raises(SsoRefused, match="none of the groups"):
-        mapped_role(claims, sso)
-    assert mapped_role(claims, sso.model_copy(update={"oidc_default_role": "agent"})) is Role.AGENT
+@pytest.mark.parametrize("groups", [[], ["other"], [3]])
+def test_no_mapped_group_is_refused_unless_there_is_a_default(
+    session_factory, sso: Settings, groups
+):
+    with session_factory.begin() as session:
+        make_user(session, email="amy@brokerage.com", role=Role.MERCHANDISER)
+    with session_factory() as session:
+        assert mapped_role({"groups": groups}, sso) is None
+        for email in ("amy@brokerage.com", "new@brokerage.com"):
+            with pytest.raises(SsoRefused, match="none of the groups"):
+                user_for(session, identity(email, email, groups=groups), sso)
+        floor = sso.model_copy(update={"oidc_default_role": "agent"})
+        known = user_for(session, identity("amy", "amy@brokerage.com", groups=groups), floor)
+        assert known.role is Role.MERCHANDISER  # the console's role stands
+        new = user_for(session, identity("new", "new@brokerage.com", groups=groups), floor)
+        assert new.role is Role.AGENT
 
 
 def test_another_claim_can_carry_the_role(sso: Settings):
