@@ -15,7 +15,7 @@ from sqlalchemy import select
 from accounts.models import AuthToken, Role, User
 from accounts.service import get_user_by_email, set_active
 from tests.browser.conftest import bound_listener, serve
-from tests.support.browser import ADMIN, AGENT, LiveServer
+from tests.support.browser import ADMIN, AGENT, LiveServer, axe_violations
 from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
 
 ACCOUNTS = {
@@ -128,6 +128,7 @@ def test_the_highest_mapped_group_wins(context: BrowserContext, sso_server: Live
     page = context.new_page()
     assert _sso(page, "mo") == 303
     expect(page.locator(".user-menu")).to_contain_text("(merchandiser)")
+    assert not axe_violations(page)
     response = page.goto("/admin/styles")
     assert response is not None and response.status == 200
 
@@ -238,7 +239,9 @@ def test_passwords_are_off_but_for_the_break_glass_admin(
     page = context.new_page()
     page.goto("/sign-in")
     expect(page.get_by_label("Password")).to_be_hidden()  # folded away
+    assert not axe_violations(page)
     page.get_by_text("Break-glass sign-in").click()
+    assert not axe_violations(page)
     page.get_by_label("Email").fill(AGENT[0])
     page.get_by_label("Password").fill(AGENT[1])
     page.get_by_role("button", name="Sign in with a password").click()
