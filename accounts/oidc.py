@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.httpx_client import OAuth2Client
-from authlib.oauth2.rfc6749.errors import OAuth2Error
 from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
@@ -145,9 +145,9 @@ class OidcClient:
                 token = session.fetch_token(
                     metadata["token_endpoint"], code=code, code_verifier=code_verifier
                 )
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, ValueError) as exc:
             raise ProviderUnavailable(f"token endpoint: {exc}") from exc
-        except OAuth2Error as exc:
+        except AuthlibBaseError as exc:  # an OAuth error answer: invalid_grant, invalid_client...
             raise TokenRejected(f"the provider refused the code: {exc.error}") from exc
         if not isinstance(token.get("id_token"), str):
             raise TokenRejected("the provider sent no ID token")

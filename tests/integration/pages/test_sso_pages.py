@@ -104,6 +104,14 @@ def test_the_provider_saying_no_is_a_401_page(client: TestClient):
     assert "sw_session" not in response.headers.get("set-cookie", "")
 
 
+def test_a_code_the_provider_never_issued_is_a_401_page(client: TestClient):
+    start = client.get("/sso/start", follow_redirects=False).headers["location"]
+    state = parse_qs(urlsplit(start).query)["state"][0]
+    response = client.get("/sso/callback", params={"state": state, "code": "forged-code"})
+    assert response.status_code == 401 and "did not pass our checks" in response.text
+    assert "sw_session" not in response.headers.get("set-cookie", "")
+
+
 def test_without_a_provider_the_routes_are_not_there(settings: Settings, engine):
     with TestClient(create_app(settings)) as client:
         assert "/sso/start" not in client.get("/sign-in").text
