@@ -69,9 +69,11 @@ def start(
     next: Annotated[str, Query(max_length=2000)] = "/",
 ) -> Response:
     _require_sso(settings)
-    started = start_sign_in(session, next_url=safe_next(next))
+    client = _client(request, settings)
     try:
-        url = _client(request, settings).authorization_url(
+        client.metadata()  # fetched (when due) before a transaction opens, not inside one
+        started = start_sign_in(session, next_url=safe_next(next))
+        url = client.authorization_url(
             state=started.state, nonce=started.nonce, code_verifier=started.code_verifier
         )
     except ProviderUnavailable as exc:
