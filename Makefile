@@ -53,9 +53,16 @@ lint: install-dev
 system-deps:
 	devops/local/system-deps.sh
 
+# The SSO tests' OpenID provider (oidc-provider under Node), installed exactly as locked;
+# again only when the lock changes.
+OIDC_PROVIDER := tests/support/oidc
+$(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package-lock.json | system-deps
+	npm ci --prefix $(OIDC_PROVIDER) --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Coverage of the code the tests run in-process (its floor is fail_under in pyproject.toml);
 # worker and app subprocesses are not measured.
-test: system-deps lint
+test: system-deps lint $(OIDC_PROVIDER)/node_modules/.installed
 	$(PY) -m pytest --cov --durations=20
 
 # tests/unit alone, under a minute: the guard fails any of them that needs PostgreSQL, Chromium

@@ -21,6 +21,8 @@ from tests.support.forms import csrf_of
 PUBLIC = {
     ("GET", "/sign-in"),
     ("POST", "/sign-in"),
+    ("GET", "/sso/start"),  # single sign-on: a 404 where OIDC_ISSUER is not set
+    ("GET", "/sso/callback"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),  # METRICS_TOKEN bearer when set; open only in dev mode without one
