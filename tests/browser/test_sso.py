@@ -6,6 +6,7 @@ admin."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, cast
 
 import httpx
 import pytest
@@ -17,6 +18,9 @@ from accounts.service import get_user_by_email, set_active
 from tests.browser.conftest import bound_listener, serve
 from tests.support.browser import ADMIN, AGENT, LiveServer, axe_violations
 from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
+
+if TYPE_CHECKING:
+    from playwright._impl._api_structures import SetCookieParam
 
 ACCOUNTS = {
     "ava": {"email": "ava@brokerage.test", "email_verified": True, "name": "Ava Agent",
@@ -218,7 +222,8 @@ def test_a_replayed_callback_is_refused(
     assert callbacks and binding
     page.get_by_role("button", name="Sign out").click()
 
-    context.add_cookies(binding)  # the same browser, its binding cookie as it was
+    # The same browser, its binding cookie as it was.
+    context.add_cookies(cast("list[SetCookieParam]", binding))
     response = page.goto(callbacks[0])
     assert response is not None and response.status == 400
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign-in link expired")
