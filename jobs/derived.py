@@ -24,7 +24,8 @@ SMALL_VARIATION = 0.15
 MAX_GENERATIONS = 10
 
 
-def _photo(storage: Storage, key: str, job_id: int) -> bytes:
+def read_photo(storage: Storage, key: str, job_id: int) -> bytes:
+    """A stored photo of a job; Conflict when it is gone, StorageError when unreadable."""
     try:
         return storage.get(key)
     except ObjectNotFound as exc:
@@ -66,7 +67,7 @@ def create_job_from(
     request.check()
     style = available_style(session, request)
     check_quota(session, user, settings)
-    data = _photo(storage, source.input_key, source.id)
+    data = read_photo(storage, source.input_key, source.id)
     job = new_job(
         user=user,
         style=style,
@@ -110,7 +111,7 @@ def stage_result(
     style = available_style(session, request)
     check_quota(session, user, settings)
     key = parent.result_keys[variant - 1]
-    data = _photo(
+    data = read_photo(
         storage, rendition_key(key, "clean") if parent.has_clean_copies else key, parent.id
     )
     job = new_job(
