@@ -136,16 +136,22 @@ def children(session: Session, job: Job) -> list[Job]:
     return list(session.scalars(select(Job).where(Job.parent_job_id == job.id).order_by(Job.id)))
 
 
-def original_photo_key(session: Session, job: Job) -> str:
-    """The key of the photo of the real room: the input of the job's first ancestor."""
-    for _ in range(MAX_GENERATIONS):
-        if job.parent_job_id is None:
-            break
+def ancestors(session: Session, job: Job) -> list[Job]:
+    """The jobs whose results led to this job's photo, the first (the real room's) first."""
+    chain: list[Job] = []
+    while job.parent_job_id is not None and len(chain) < MAX_GENERATIONS:
         parent = session.get(Job, job.parent_job_id)
         if parent is None:
             break
+        chain.append(parent)
         job = parent
-    return job.input_key
+    return chain[::-1]
+
+
+def original_photo_key(session: Session, job: Job) -> str:
+    """The key of the photo of the real room: the input of the job's first ancestor."""
+    chain = ancestors(session, job)
+    return (chain[0] if chain else job).input_key
 
 
 def create_test_job(
