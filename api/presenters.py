@@ -11,6 +11,7 @@ from catalog.models import Style
 from core.settings import Settings
 from core.storage import Storage
 from jobs.activity import activity
+from jobs.edits import edit_of
 from jobs.models import Job, JobState
 from jobs.results import variant_results
 from jobs.stats import QueueFigures
@@ -73,6 +74,7 @@ def job_out(
         estimated_wait_s=queue.wait_s(job),
         parent_job_id=job.parent_job_id,
         parent_variant=job.parent_variant,
+        edit=edit.action if (edit := edit_of(job.style_snapshot)) else None,
         attempt=job.attempt,
         max_attempts=job.max_attempts,
         errors=list(job.errors),

@@ -15,6 +15,7 @@ from api.pages import (
     admin_styles,
     admin_users,
     auth,
+    edits,
     fleet,
     floor,
     job_images,
@@ -31,7 +32,8 @@ from api.pages.common import STATIC_DIR, SignInRequired, page_error_response, si
 def install(app: FastAPI) -> None:
     """Mount the pages and their static files; page routes' errors are answered as HTML."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    pages: tuple[ModuleType, ...] = (auth, sso, floor, job_images, stage_form, regenerate, mls)
+    pages: tuple[ModuleType, ...] = (auth, sso, floor, job_images, stage_form, regenerate)
+    pages += (edits, mls)
     pages += (shares, share_public)
     # admin_sign_ins before admin_users: its paths sit under /admin/users.
     pages += (

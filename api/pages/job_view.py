@@ -18,7 +18,8 @@ from core.settings import Settings
 from core.storage import Storage
 from jobs import service as jobs
 from jobs.activity import activity
-from jobs.derived import children
+from jobs.derived import ancestors, children
+from jobs.edits import edit_of
 from jobs.models import Job, JobState
 from jobs.results import variant_results
 from jobs.stats import QueueFigures
@@ -90,5 +91,7 @@ def job_context(
         "outcome": outcome,
         "disclosure": disclosure.disclosure_for(kind, settings),
         "parent": session.get(Job, job.parent_job_id) if job.parent_job_id else None,
+        "edit": edit_of(job.style_snapshot),
+        "versions": ancestors(session, job),
         "children": [c for c in children(session, job) if staff or c.user_id == viewer.id],
     }

@@ -8,13 +8,17 @@ pixels inside that mask change; the PREVIEW label is drawn inside it too.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 
 import numpy as np
 from PIL import Image, ImageDraw
 
+from jobs.edits import EditAction
+from jobs.models import JobMode
 from worker.generators.base import (
+    EditRequest,
     GenerationRequest,
     GenerationResult,
     GpuInfo,
@@ -241,6 +245,8 @@ class PreviewGenerator:
     def generate(
         self, request: GenerationRequest, on_progress: ProgressCallback, should_stop: StopCheck
     ) -> GenerationResult:
+        if request.edit is not None:
+            return self._edit(request, request.edit, on_progress, should_stop)
         source = request.image.convert("RGB")
         palette = [hex_to_rgb(c) for c in request.style.get("palette") or DEFAULT_PALETTE]
         seeds = variant_seeds(request.seed, request.variants)
@@ -285,3 +291,34 @@ class PreviewGenerator:
             images.append(Image.composite(labelled, source, mask))
             step(f"Labelling (variant {number}/{len(plans)})")
         return GenerationResult(images=images, seeds=seeds, mask=mask)
+
+    def _edit(
+        self,
+        request: GenerationRequest,
+        edit: EditRequest,
+        on_progress: ProgressCallback,
+        should_stop: StopCheck,
+    ) -> GenerationResult:
+        """Remove (flat floor and wall colours) or redo (new furniture blocks) inside the painted
+        region only; a removal job's redo removes again."""
+        # Imported here: OpenCV (worker/edits.py) and preview_removal stay out of module import.
+        from worker.edits import edit_region, paste_edit
+        from worker.generators.preview_removal import erase
+
+        source = request.image.convert("RGB")
+        region = edit_region(edit.mask, source.size)
+        on_progress(0.1, "Finding the painted part")
+        if edit.action is EditAction.REDO and request.mode.stages:
+            staged = dataclasses.replace(request, edit=None, mode=JobMode.STAGE, variants=1)
+            generated = self.generate(staged, on_progress, should_stop).images[0]
+        else:
+            if should_stop():
+                raise StopRequested
+            generated = erase(source, Image.fromarray(region.astype(np.uint8) * 255, "L"))
+        on_progress(0.95, "Compositing")
+        image = paste_edit(source, generated, region)
+        return GenerationResult(
+            images=[image],
+            seeds=variant_seeds(request.seed, 1),
+            mask=Image.fromarray(region.astype(np.uint8) * 255, "L"),
+        )
