@@ -56,7 +56,7 @@ def new_staging(
         "styles": styles,
         "style_previews": {s.id: storage.url(key) for s in styles if (key := _card_image(s))},
         "room_types": ROOM_TYPES,
-        "modes": {mode.value: mode.label for mode in JobMode},
+        "modes": {mode.value: mode.label for mode in JobMode if mode.edits_photo},
         "max_files": MAX_PHOTOS,
         "max_bytes": settings.max_upload_bytes,
         "downscale_px": settings.browser_downscale_px,
