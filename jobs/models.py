@@ -61,7 +61,7 @@ class JobMode(StrEnum):
 
     @property
     def edits_photo(self) -> bool:
-        """Whether the job alters an uploaded photo (POST /jobs); a video is asked of finished jobs."""
+        """Whether the job alters an uploaded photo; a video is asked of finished jobs instead."""
         return self is not JobMode.VIDEO
 
     @property

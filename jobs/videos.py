@@ -130,7 +130,9 @@ def request_video(
     if not source.mode.edits_photo:
         raise Invalid(f"job {source.id} is a video; ask the photo's job", field="job_id")
     if source.state is not JobState.COMPLETED or not source.result_keys:
-        raise Conflict(f"job {source.id} is {source.state.value}; only finished photos make a video")
+        raise Conflict(
+            f"job {source.id} is {source.state.value}; only finished photos make a video"
+        )
     wanted = _shapes(shapes)
     if scope is ShareScope.LISTING:
         if not source.listing:

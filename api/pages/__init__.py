@@ -23,6 +23,7 @@ from api.pages import (
     share_public,
     shares,
     stage_form,
+    videos,
 )
 from api.pages.common import STATIC_DIR, SignInRequired, page_error_response, sign_in_redirect
 
@@ -31,7 +32,7 @@ def install(app: FastAPI) -> None:
     """Mount the pages and their static files; page routes' errors are answered as HTML."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages: tuple[ModuleType, ...] = (auth, floor, job_images, stage_form, regenerate, mls)
-    pages += (shares, share_public)
+    pages += (shares, share_public, videos)
     # admin_sign_ins before admin_users: its paths sit under /admin/users.
     pages += (
         admin_styles,

@@ -8,7 +8,7 @@ import zipfile
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from accounts.service import describe_reset, quota_for, quota_resets_at
 from api.deps import SessionDep, SettingsDep, StorageDep
@@ -115,6 +115,9 @@ def job_page(
     job_id: int,
 ) -> Response:
     job = load_job(session, user, job_id)
+    if job.mode is JobMode.VIDEO:  # listed on the page it was asked of
+        back = f"/jobs/{job.parent_job_id}#videos" if job.parent_job_id else "/jobs"
+        return RedirectResponse(back, status_code=303)
     context = job_context(session, settings, storage, job, viewer=user)
     suited = [s for s in list_active_styles(session) if job.room_type in s.room_types]
     context.update(

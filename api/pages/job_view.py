@@ -11,6 +11,7 @@ from accounts.models import User
 from api.deps import SessionDep
 from api.pages.common import PageError, PageUser, job_what
 from api.pages.job_outcome import describe_outcome
+from api.pages.video_view import SHAPE_LABELS, video_view
 from catalog.models import ROOM_TYPES
 from core import disclosure
 from core.errors import NotFound
@@ -22,6 +23,7 @@ from jobs.derived import children
 from jobs.models import Job, JobState
 from jobs.results import variant_results
 from jobs.stats import QueueFigures
+from jobs.videos import MAX_PHOTOS, videos_of
 
 
 def describe_wait(seconds: float | None) -> str:
@@ -66,6 +68,7 @@ def job_context(
     paused = queue.paused and job.state is JobState.PENDING
     outcome = describe_outcome(job, storage)
     kind = disclosure.kind_of(job.mode, job.style_snapshot)
+    videos = [video_view(video, paused=queue.paused) for video in videos_of(session, job)]
     return {
         "job": job,
         "staff": staff,
@@ -90,5 +93,13 @@ def job_context(
         "outcome": outcome,
         "disclosure": disclosure.disclosure_for(kind, settings),
         "parent": session.get(Job, job.parent_job_id) if job.parent_job_id else None,
-        "children": [c for c in children(session, job) if staff or c.user_id == viewer.id],
+        "children": [
+            c
+            for c in children(session, job)
+            if c.mode.edits_photo and (staff or c.user_id == viewer.id)
+        ],
+        "videos": videos,
+        "live_video": next((v["job"] for v in videos if not v["job"].state.is_final), None),
+        "video_shapes": SHAPE_LABELS,
+        "video_max_photos": MAX_PHOTOS,
     }

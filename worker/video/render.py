@@ -102,7 +102,7 @@ def render_reveal(
     out: Path,
     *,
     shape: VideoShape = LANDSCAPE,
-    label: str | None | Sequence[str | None],
+    label: str | Sequence[str | None] | None,
     branding: Branding | None = None,
     on_progress: ProgressCallback = _ignore,
     should_stop: StopCheck = _never,
@@ -111,8 +111,9 @@ def render_reveal(
 
     Pass the staged photos without their own label (the clean copies): `label` is drawn on
     every frame instead, in the same place; None draws none, and a sequence gives each photo its
-    own (a listing that mixes kinds of alteration says what was done to each). Raises StopRequested, with no file
-    left at `out`, once should_stop() is true; ValueError for no photos or too many.
+    own (a listing that mixes kinds of alteration says what was done to each). Raises
+    StopRequested, with no file left at `out`, once should_stop() is true; ValueError for no
+    photos or too many.
     """
     beat = plan(len(photos))
     labels = [label] * len(photos) if label is None or isinstance(label, str) else list(label)
