@@ -147,11 +147,11 @@ def count_view(session: Session, link: ShareLink) -> None:
     )
 
 
-def _finished_photos(query: Select[tuple[Job]]) -> Select[tuple[Job]]:
+def _finished_photos(query: Select[Job]) -> Select[Job]:
     return query.where(Job.state == JobState.COMPLETED, Job.mode != JobMode.VIDEO).order_by(Job.id)
 
 
-def _listing_query(owner_id: int, listing: str | None) -> Select[tuple[Job]]:
+def _listing_query(owner_id: int, listing: str | None) -> Select[Job]:
     return _finished_photos(
         select(Job).where(Job.user_id == owner_id, Job.listing == listing, Job.is_test.is_(False))
     )
