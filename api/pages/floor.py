@@ -8,7 +8,7 @@ import zipfile
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from accounts.service import describe_reset, quota_for, quota_resets_at
 from api.deps import SessionDep, SettingsDep, StorageDep
@@ -22,7 +22,7 @@ from api.pages.common import (
     redirect,
     render,
 )
-from api.pages.job_view import job_context, load_job, thumb_url
+from api.pages.job_view import job_context, load_job, thumb_url, video_page
 from catalog.models import ROOM_TYPES, Style
 from catalog.service import list_active_styles
 from core.storage import ObjectNotFound, rendition_key
@@ -115,9 +115,8 @@ def job_page(
     job_id: int,
 ) -> Response:
     job = load_job(session, user, job_id)
-    if job.mode is JobMode.VIDEO:  # listed on the page it was asked of
-        back = f"/jobs/{job.parent_job_id}#videos" if job.parent_job_id else "/jobs"
-        return RedirectResponse(back, status_code=303)
+    if (elsewhere := video_page(job, "/jobs")) is not None:
+        return elsewhere
     context = job_context(session, settings, storage, job, viewer=user)
     suited = [s for s in list_active_styles(session) if job.room_type in s.room_types]
     context.update(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from accounts.models import User
@@ -20,7 +21,7 @@ from core.storage import Storage
 from jobs import service as jobs
 from jobs.activity import activity
 from jobs.derived import children
-from jobs.models import Job, JobState
+from jobs.models import Job, JobMode, JobState
 from jobs.results import variant_results
 from jobs.stats import QueueFigures
 from jobs.videos import MAX_PHOTOS, videos_of
@@ -40,6 +41,14 @@ def load_job(session: SessionDep, user: PageUser, job_id: int) -> Job:
         return jobs.get_job_for(session, user=user, job_id=job_id)
     except NotFound as exc:
         raise PageError(404, "Job not found", f"There is no job #{job_id} for you.") from exc
+
+
+def video_page(job: Job, base_path: str) -> RedirectResponse | None:
+    """A video job has no page: it is shown on the page of the job it was asked of."""
+    if job.mode is not JobMode.VIDEO:
+        return None
+    back = f"{base_path}/{job.parent_job_id}#videos" if job.parent_job_id else base_path
+    return RedirectResponse(back, status_code=303)
 
 
 def thumb_url(job: Job) -> str:
