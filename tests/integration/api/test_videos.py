@@ -16,7 +16,7 @@ from core.storage import make_storage
 from jobs.models import Job, JobMode, JobState
 from jobs.videos import MAX_PHOTOS, VideoShape, video_key
 from tests.factories import completed_job, make_job
-from tests.integration.api.helpers import error_of
+from tests.integration.api.helpers import error_of, submit
 
 FAKE_MP4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(range(256)) * 40
 
@@ -209,3 +209,10 @@ def test_a_listing_link_shows_the_listing_video_not_a_photo_video(
     assert client.get(f"{listing_path}/video.mp4").content == FAKE_MP4
     # The listing's MLS zip and its share page still hold the two photos only.
     assert client.get(f"{listing_path}/3/after.jpg").status_code == 404
+
+
+def test_an_upload_cannot_ask_for_a_video(client, agent, style, session_factory):
+    response = submit(client, agent.headers, mode="video")
+    assert response.status_code == 422 and error_of(response)["field"] == "mode"
+    with session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Job)) == 0
