@@ -78,6 +78,10 @@ MODE_LABELS = {
 }
 
 
+PHOTO_MODES = tuple(mode for mode in JobMode if mode.edits_photo)
+"""The modes an upload may ask for, in the order the new-staging page offers them."""
+
+
 class Job(Base):
     """One staging request: a photo, a room type, a style snapshot and its results."""
 

@@ -28,7 +28,7 @@ from catalog.service import list_active_styles
 from core.storage import ObjectNotFound, rendition_key
 from jobs import service as jobs
 from jobs.derived import original_photo_key
-from jobs.models import JobMode, JobState
+from jobs.models import PHOTO_MODES, JobMode, JobState
 from jobs.usage import jobs_today
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -56,7 +56,7 @@ def new_staging(
         "styles": styles,
         "style_previews": {s.id: storage.url(key) for s in styles if (key := _card_image(s))},
         "room_types": ROOM_TYPES,
-        "modes": {mode.value: mode.label for mode in JobMode if mode.edits_photo},
+        "modes": {mode.value: mode.label for mode in PHOTO_MODES},
         "max_files": MAX_PHOTOS,
         "max_bytes": settings.max_upload_bytes,
         "downscale_px": settings.browser_downscale_px,
