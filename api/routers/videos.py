@@ -12,9 +12,10 @@ from api.deps import CurrentUser
 from api.inputs import CheckedRoute
 from api.routers.jobs import JOB_LINKS, JobViewDep
 from api.schemas import COMMON_ERRORS, JobOut, error_responses
+from jobs.service import get_job_for
 from jobs.shares import ShareScope
 from jobs.submit import MAX_VARIANTS
-from jobs.videos import VideoShape, request_video
+from jobs.videos import VideoShape, request_video, videos_of
 
 router = APIRouter(route_class=CheckedRoute, tags=["jobs"], responses=COMMON_ERRORS)
 
@@ -68,3 +69,19 @@ def create_video(
     )
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"
     return view(job)
+
+
+@router.get(
+    "/jobs/{job_id}/videos",
+    response_model=list[JobOut],
+    summary="The videos asked of a job, newest first",
+    description="Video jobs are not in GET /jobs: each belongs to the job it was asked of.",
+    responses=error_responses(404),
+)
+def list_videos(
+    job_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="A job of yours")],
+    user: CurrentUser,
+    view: JobViewDep,
+) -> list[JobOut]:
+    job = get_job_for(view.session, user=user, job_id=job_id)
+    return view.many(videos_of(view.session, job))

@@ -64,6 +64,8 @@ def test_asking_for_a_video_inserts_a_pending_video_job(
     assert polled["state"] == "pending" and polled["results"] == []
     listed = client.get("/api/v1/jobs", headers=agent.headers).json()["items"]
     assert [item["id"] for item in listed] == [job.id]  # shown on its job's page, not listed
+    videos = client.get(f"/api/v1/jobs/{job.id}/videos", headers=agent.headers).json()
+    assert [video["id"] for video in videos] == [body["id"]]
     with session_factory() as session:
         spec = session.get_one(Job, body["id"]).style_snapshot["video"]
     assert spec["scope"] == "job" and [p["job_id"] for p in spec["photos"]] == [job.id]
@@ -144,6 +146,7 @@ def test_another_agent_can_neither_ask_for_nor_fetch_a_video(
     _finish(session_factory, api_settings, video_id)
     assert client.get(f"/api/v1/jobs/{video_id}", headers=other.headers).status_code == 404
     assert client.post(f"/api/v1/jobs/{video_id}/cancel", headers=other.headers).status_code == 404
+    assert client.get(f"/api/v1/jobs/{job.id}/videos", headers=other.headers).status_code == 404
 
 
 def _share_path(client, actor, job_id, scope="job") -> str:
