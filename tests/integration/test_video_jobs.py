@@ -16,13 +16,15 @@ from sqlalchemy import update
 
 from accounts.brokerage import save_brokerage
 from core.db import transaction, utcnow
+from core.disclosure import DEFAULTS
 from core.storage import job_result_key, make_storage
-from jobs.models import Job, JobState
+from jobs.models import Job, JobMode, JobState
 from jobs.shares import ShareScope
 from jobs.videos import VideoShape, request_video, video_key
 from tests.factories import completed_job, make_style, make_user, room_photo
 from tests.integration.test_worker_loop import _close_workers, load, make_worker  # noqa: F401
-from worker.video.frames import content_box
+from worker.postprocess import label_box
+from worker.video.frames import LABEL_POSITION, LABEL_SIZE_FRACTION, content_box, still
 from worker.video.timeline import MAX_LISTING_S, MAX_ONE_PHOTO_S
 
 pytestmark = pytest.mark.slow
@@ -47,10 +49,12 @@ def _jpeg(image: Image.Image) -> bytes:
 
 
 def _photo_job(
-    settings, session_factory, user, style, *, seed=0, listing=None
+    settings, session_factory, user, style, *, seed=0, listing=None, **fields
 ) -> tuple[Job, Image.Image, Image.Image]:
     """A finished job whose photo and first result are a real room and its staging."""
-    job = completed_job(session_factory, settings, user=user, style=style, listing=listing)
+    job = completed_job(
+        session_factory, settings, user=user, style=style, listing=listing, **fields
+    )
     storage = make_storage(settings)
     original = room_photo(640, 427, seed=seed)
     staged = _staged(original)
@@ -142,13 +146,29 @@ def test_a_video_job_renders_both_shapes_and_stores_playable_mp4s(
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def _label_error(frame: np.ndarray, staged: Image.Image, label: str) -> float:
+    """How far the frame's label corner is from the staged photo's still with this label."""
+    size = (frame.shape[1], frame.shape[0])
+    expected = still(staged, size, label=label, branding=None).astype(np.float32)
+    boxes = [
+        label_box(size, text, position=LABEL_POSITION, size_fraction=LABEL_SIZE_FRACTION)
+        for text in LABELS.values()
+    ]
+    left, top = min(box[0] for box in boxes), min(box[1] for box in boxes)
+    corner = (slice(top, size[1]), slice(left, size[0]))
+    return float(np.abs(frame[corner].astype(np.float32) - expected[corner]).mean())
+
+
+LABELS = {kind: DEFAULTS[kind].label for kind in ("stage", "declutter")}
+
+
 def test_a_listing_video_shows_each_photo_in_the_order_submitted_within_60_s(
     settings, engine, session_factory, owner
 ):
     user, style = owner
     made = [
-        _photo_job(settings, session_factory, user, style, seed=n, listing="12 Elm St")
-        for n in range(2)
+        _photo_job(settings, session_factory, user, style, seed=n, listing="12 Elm St", mode=mode)
+        for n, mode in enumerate([JobMode.STAGE, JobMode.DECLUTTER])
     ]
     video_id = _ask(settings, session_factory, user, made[1][0].id, scope=ShareScope.LISTING)
     assert make_worker(settings, engine).run_once()
@@ -163,6 +183,14 @@ def test_a_listing_video_shows_each_photo_in_the_order_submitted_within_60_s(
     assert _error_in_box(frames[half - 1], made[0][2]) < MAX_MEAN_ERROR
     assert _error_in_box(frames[half], made[1][1]) < MAX_MEAN_ERROR
     assert _error_in_box(frames[-1], made[1][2]) < MAX_MEAN_ERROR
+    # Each photo carries its own kind's label: the listing mixes a staging and a removal.
+    for frame, staged, right, wrong in (
+        (frames[half - 1], made[0][2], "stage", "declutter"),
+        (frames[-1], made[1][2], "declutter", "stage"),
+    ):
+        assert _label_error(frame, staged, LABELS[right]) + 2 < _label_error(
+            frame, staged, LABELS[wrong]
+        )
 
 
 def test_cancelling_a_video_mid_render_stops_it_and_keeps_no_file(
