@@ -145,7 +145,6 @@ def test_a_video_job_renders_both_shapes_and_stores_playable_mp4s(
     print(f"two 1080p shapes of one photo rendered in {elapsed:.1f} s")
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def _label_error(frame: np.ndarray, staged: Image.Image, label: str) -> float:
     """How far the frame's label corner is from the staged photo's still with this label."""
     size = (frame.shape[1], frame.shape[0])
@@ -162,6 +161,7 @@ def _label_error(frame: np.ndarray, staged: Image.Image, label: str) -> float:
 LABELS = {kind: DEFAULTS[kind].label for kind in ("stage", "declutter")}
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_listing_video_shows_each_photo_in_the_order_submitted_within_60_s(
     settings, engine, session_factory, owner
 ):
