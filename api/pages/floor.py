@@ -185,7 +185,7 @@ def download(
     clean: bool = False,
 ) -> Response:
     job = load_job(session, user, job_id)
-    if not 1 <= variant <= len(job.result_keys):
+    if not job.mode.edits_photo or not 1 <= variant <= len(job.result_keys):
         raise PageError(404, "No such image", f"Job #{job.id} has no variant {variant}.")
     if clean and not settings.offer_clean_copy:
         raise PageError(
@@ -206,6 +206,8 @@ def download(
 @router.get("/jobs/{job_id}/download.zip")
 def download_zip(session: SessionDep, storage: StorageDep, user: PageUser, job_id: int) -> Response:
     job = load_job(session, user, job_id)
+    if not job.mode.edits_photo:
+        raise PageError(404, "No photos", f"Job #{job.id} is a video; download it on its page.")
     if job.state is not JobState.COMPLETED:
         raise PageError(409, "Not ready yet", "The zip is available once staging has completed.")
     buffer = io.BytesIO()

@@ -60,6 +60,8 @@ def test_the_job_page_asks_for_a_video_and_shows_it_from_progress_to_player(
     assert client.get(url, headers={"Range": "bytes=0-7"}).content == FAKE_MP4[:8]
     assert client.get(f"/jobs/{video.id}/video/square.mp4").status_code == 404
     assert client.get(f"/jobs/{job.id}/video/landscape.mp4").status_code == 404  # not a video
+    for photo_only in ("download/1", "download.zip", "web/1.jpg", "thumb/1.jpg"):
+        assert client.get(f"/jobs/{video.id}/{photo_only}").status_code == 404, photo_only
 
     _, other = make_web_user(Role.AGENT)
     assert other.get(url).status_code == 404
