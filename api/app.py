@@ -27,6 +27,7 @@ from api.routers import (
     metrics,
     room_guesses,
     shares,
+    videos,
     workers,
 )
 from api.security_headers import SecurityHeaders
@@ -105,7 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ForwardedFor, networks=settings.trusted_networks)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, catalog, jobs, downloads, room_guesses, shares, workers):
+    for module in (auth, catalog, jobs, downloads, room_guesses, shares, videos, workers):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)

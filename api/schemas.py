@@ -163,6 +163,11 @@ class JobOut(BaseModel):
     input_height: int
     mask_url: str | None
     results: list[ResultOut]
+    video_shapes: list[str] | None = Field(
+        None,
+        description="A video job (mode video): the shape of each result's MP4, in order "
+        "(landscape 1920x1080, vertical 1080x1920)",
+    )
     seeds: list[int]
     cancel_requested_at: datetime | None
     created_at: datetime

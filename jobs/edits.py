@@ -134,6 +134,8 @@ def create_edit(
     settings: Settings,
 ) -> Job:
     """A pending edit of the parent's variant: one new result, from one daily job of quota."""
+    if not parent.mode.edits_photo:
+        raise Conflict(f"job {parent.id} is a video; edit the photos it shows")
     if parent.state is not JobState.COMPLETED or not parent.result_keys:
         raise Conflict(
             f"job {parent.id} is {parent.state.value}; only finished results can be edited"

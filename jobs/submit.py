@@ -47,6 +47,12 @@ class JobRequest:
 
     def check(self) -> None:
         """Raise Invalid for values out of range (the API's schema checks them too)."""
+        if not self.mode.edits_photo:
+            raise Invalid(
+                f"mode '{self.mode.value}' is not done to an upload; "
+                "ask a finished job for it (POST /jobs/{id}/videos)",
+                field="mode",
+            )
         if not 1 <= self.variants <= MAX_VARIANTS:
             raise Invalid(f"variants must be between 1 and {MAX_VARIANTS}", field="variants")
         if self.seed is not None and not 0 <= self.seed <= MAX_SEED:

@@ -25,6 +25,7 @@ from api.pages import (
     shares,
     sso,
     stage_form,
+    videos,
 )
 from api.pages.common import STATIC_DIR, SignInRequired, page_error_response, sign_in_redirect
 
@@ -34,7 +35,7 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages: tuple[ModuleType, ...] = (auth, sso, floor, job_images, stage_form, regenerate)
     pages += (edits, mls)
-    pages += (shares, share_public)
+    pages += (shares, share_public, videos)
     # admin_sign_ins before admin_users: its paths sit under /admin/users.
     pages += (
         admin_styles,

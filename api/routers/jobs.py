@@ -33,7 +33,9 @@ router = APIRouter(route_class=CheckedRoute, tags=["jobs"], responses=COMMON_ERR
 
 JobId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The job's id")]
 _errors = error_responses(404, 409)
-_MODES = "; ".join(f"{mode.value}: {label}" for mode, label in MODE_LABELS.items())
+_MODES = "; ".join(
+    f"{mode.value}: {label}" for mode, label in MODE_LABELS.items() if mode.edits_photo
+)
 
 
 # OpenAPI links from a job in a response to the operations on it (for clients and the fuzzer).
