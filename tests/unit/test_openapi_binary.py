@@ -55,6 +55,7 @@ def test_every_multipart_file_part_is_a_binary_string(document):
     }
     assert set(files) == {
         "POST /api/v1/jobs photo",
+        "POST /api/v1/jobs/{job_id}/edits mask",
         "POST /api/v1/room-guesses photo",
     }
     for name, schema in files.items():
