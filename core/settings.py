@@ -382,6 +382,10 @@ class Settings(BaseSettings):
     browser_downscale_px: int = Field(2560, ge=0, le=16384)
     """API: New staging scales a photo whose long edge is above this down to it in the browser
     before upload (0 = never)"""
+    enhance_before_staging: bool = False
+    """API: Whether New staging's "Enhance before staging" box starts ticked, and what an API
+    request without `enhance` gets; the worker then auto-enhances the photo (exposure, colour,
+    verticals) before it stages, declutters, restages, replaces the sky or grades to dusk"""
     daily_quota: int = Field(50, ge=0)
     """API: Jobs per user per UTC day; a user's own quota (admin console) overrides it; 0 blocks new
     jobs"""

@@ -52,8 +52,8 @@ def create_job_from(
     variation: float = 0.0,
     room_type: str | None = None,
 ) -> Job:
-    """Stage the photo of `source` again; same mode, variants and listing, and the same room
-    unless `room_type` is given. A new seed unless one is given; with `variation`, a small
+    """Stage the photo of `source` again; same mode, options, variants and listing, and the same
+    room unless `room_type` is given. A new seed unless one is given; with `variation`, a small
     variation of that seed's image."""
     request = JobRequest(
         style_slug=style_slug,
@@ -75,6 +75,7 @@ def create_job_from(
         settings=settings,
     )
     _inherit(job, source)
+    job.options = dict(source.options or {})
     if variation:
         job.style_snapshot = {**job.style_snapshot, "variation": variation}
     session.add(job)

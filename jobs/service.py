@@ -16,7 +16,7 @@ from core.db import db_now, rowcount
 from core.errors import Conflict, NotFound
 from core.settings import Settings
 from core.storage import Storage
-from jobs.models import Job, JobRetry, JobState
+from jobs.models import Job, JobMode, JobRetry, JobState
 from jobs.notify import notify_job_available
 from jobs.submit import check_quota
 
@@ -54,6 +54,7 @@ def list_jobs(
     *,
     user: User,
     state: JobState | None = None,
+    mode: JobMode | None = None,
     listing: str | None = None,
     user_id: int | None = None,
     style_slug: str | None = None,
@@ -71,6 +72,8 @@ def list_jobs(
         query = query.where(Job.user_id == user_id)
     if state is not None:
         query = query.where(Job.state == state)
+    if mode is not None:
+        query = query.where(Job.mode == mode)
     if listing:
         query = query.where(Job.listing.ilike(f"%{listing.strip()}%"))
     if style_slug:

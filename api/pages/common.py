@@ -56,10 +56,18 @@ def _hex_colour(value: object) -> str:
 
 
 def job_what(job: Job) -> str:
-    """What a job made, for titles and lists: a removal names no style."""
-    if job.mode is JobMode.DECLUTTER:
-        return "Furniture removed"
+    """What a job made, for titles and lists: a removal or a finishing pass names no style."""
+    if made := _MADE_WITHOUT_STYLE.get(job.mode):
+        return made
     return str(job.style_snapshot.get("name") or "Style")
+
+
+_MADE_WITHOUT_STYLE = {
+    JobMode.DECLUTTER: "Furniture removed",
+    JobMode.ENHANCE: "Enhanced",
+    JobMode.SKY: "Sky replaced",
+    JobMode.TWILIGHT: "Twilight",
+}
 
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)

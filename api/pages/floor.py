@@ -28,7 +28,7 @@ from catalog.service import list_active_styles
 from core.storage import ObjectNotFound, rendition_key
 from jobs import service as jobs
 from jobs.derived import original_photo_key
-from jobs.models import JobMode, JobState
+from jobs.models import MODE_LABELS, JobMode, JobState
 from jobs.usage import jobs_today
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -74,6 +74,7 @@ def my_jobs(
     session: SessionDep,
     user: PageUser,
     state: Annotated[JobState | None, Query()] = None,
+    mode: Annotated[JobMode | None, Query()] = None,
     listing: Annotated[str, Query(max_length=200)] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
@@ -82,6 +83,7 @@ def my_jobs(
         user=user,
         user_id=user.id,
         state=state,
+        mode=mode,
         listing=listing or None,
         page=page,
         per_page=PER_PAGE,
@@ -94,11 +96,13 @@ def my_jobs(
         }
         for job in found.items
     ]
-    filters = {"state": state.value if state else "", "listing": listing}
+    filters = {"state": state.value if state else "", "mode": mode.value if mode else "",
+               "listing": listing}  # fmt: skip
     context = {
         "nav": "jobs",
         "jobs": rows,
         "states": list(JobState),
+        "modes": MODE_LABELS,
         "filters": filters,
         **paging(found, filters),
     }
