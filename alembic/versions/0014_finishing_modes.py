@@ -25,9 +25,7 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 def upgrade() -> None:
     with op.batch_alter_table("jobs") as batch:
-        batch.add_column(
-            sa.Column("options", JSON, server_default=sa.text("'{}'"), nullable=False)
-        )
+        batch.add_column(sa.Column("options", JSON, server_default=sa.text("'{}'"), nullable=False))
 
 
 def downgrade() -> None:

@@ -22,12 +22,19 @@ def test_the_disclosure_label_is_on_by_default_with_a_clean_copy_and_mls_presets
 
 def test_each_kind_says_what_was_done_and_what_the_original_shows():
     table = disclosure.table(Settings())
-    assert set(table) == {"stage", "declutter", "restage"}
+    assert set(table) == {"stage", "declutter", "restage", "enhance", "sky", "twilight"}
     declutter, restage = table["declutter"].caption, table["restage"].caption
     assert "removed digitally" in declutter and "added" not in declutter
     assert "shows the room furnished" in declutter and "empty room is included" not in declutter
     assert "replaced digitally" in restage and "shows the room as it is furnished" in restage
-    assert [entry.word for entry in table.values()] == ["staged", "decluttered", "restaged"]
+    assert [entry.word for entry in table.values()] == [
+        "staged",
+        "decluttered",
+        "restaged",
+        "enhanced",
+        "sky-replaced",
+        "twilight",
+    ]
     assert all(len(entry.label) <= disclosure.MAX_LABEL_CHARS for entry in table.values())
 
 
@@ -79,4 +86,23 @@ def test_a_listing_of_mixed_kinds_captions_each_photo():
     assert lines == [
         f"Photos 01, 03: {disclosure.DEFAULTS['stage'].caption}",
         f"Photo 02: {disclosure.DEFAULTS['declutter'].caption}",
+    ]
+
+
+def test_finishing_captions_say_only_what_their_pass_can_do():
+    table = disclosure.table(Settings())
+    enhance, sky, twilight = (table[kind].caption for kind in ("enhance", "sky", "twilight"))
+    # Auto-enhance changes tone and may straighten (and so crop): it adds and removes nothing,
+    # and a photo that needs no correction gets none, so the caption says "where needed".
+    assert "Nothing in the scene was added, removed or changed" in enhance
+    assert "where needed" in enhance and "crop" in enhance
+    assert "Sky digitally replaced" in sky and "not the sky on the day" in sky
+    # The preview grade finds no windows: the caption must not promise lit windows.
+    assert "taken in daylight" in twilight and "not real" in twilight
+    for caption in (enhance, sky, twilight):
+        assert "original" in caption and len(caption) <= disclosure.MAX_CAPTION_CHARS
+    assert [disclosure.kind_of(mode, {}) for mode in ("enhance", "sky", "twilight")] == [
+        "enhance",
+        "sky",
+        "twilight",
     ]

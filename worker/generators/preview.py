@@ -218,6 +218,8 @@ class PreviewGenerator:
     def generate(
         self, request: GenerationRequest, on_progress: ProgressCallback, should_stop: StopCheck
     ) -> GenerationResult:
+        if request.mode.finishes:
+            return _finished(request, on_progress, should_stop)
         source = request.image.convert("RGB")
         palette = [hex_to_rgb(c) for c in request.style.get("palette") or DEFAULT_PALETTE]
         seeds = variant_seeds(request.seed, request.variants)
@@ -262,3 +264,21 @@ class PreviewGenerator:
             images.append(Image.composite(labelled, source, mask))
             step(f"Labelling (variant {number}/{len(plans)})")
         return GenerationResult(images=images, seeds=seeds, mask=mask)
+
+
+def _finished(
+    request: GenerationRequest, on_progress: ProgressCallback, should_stop: StopCheck
+) -> GenerationResult:
+    """A finishing pass (enhance, sky, twilight), with the sky guessed and PREVIEW on top."""
+    # Imported here: finishing needs cv2, which the preview worker loads only for such jobs.
+    from worker.finishing_job import finish, guessed_alphas
+    from worker.vision.mask import mask_image
+
+    done = finish(request, guessed_alphas, on_progress, should_stop)
+    images = [
+        draw_label(image, LABEL, position=LABEL_POSITION, size_fraction=LABEL_SIZE_FRACTION)
+        for image in done.images
+    ]
+    on_progress(1.0, "Labelling")
+    mask = mask_image(done.mask) if done.mask is not None else None
+    return GenerationResult(images=images, seeds=done.seeds, mask=mask)
