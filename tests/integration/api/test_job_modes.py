@@ -1,4 +1,4 @@
-"""The job's mode (stage, declutter, restage, ...) through the API: stored, shown, compared, kept."""
+"""The job's mode through the API: stored, shown, compared, kept."""
 
 from __future__ import annotations
 
