@@ -396,9 +396,9 @@ class Settings(BaseSettings):
     requires the watermark)"""
     disclosure: dict[str, DisclosureWording] = Field(default={})
     """API, W: A deployment's wording of the disclosure per kind of alteration, as JSON:
-    `{"declutter": {"caption": "…", "label": "…"}}` (kinds: `stage`, `declutter`, `restage`;
-    empty: the defaults in `core/disclosure.py`); the caption shows on the job page and in the MLS
-    zip's `caption.txt`, the label is drawn on the result"""
+    `{"declutter": {"caption": "…", "label": "…"}}` (kinds: `stage`, `declutter`, `restage`,
+    `enhance`, `sky`, `twilight`; empty: the defaults in `core/disclosure.py`); the caption shows
+    on the job page and in the MLS zip's `caption.txt`, the label is drawn on the result"""
     mls_caption: str = Field("", max_length=MAX_CAPTION_CHARS)
     """API: Deprecated: the caption of staged photos; `DISCLOSURE` words every kind's caption
     (set, it still wins over the default)"""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, Path, Query, Response, UploadFile
+from pydantic import WithJsonSchema
 from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
@@ -116,8 +117,10 @@ def submit_job(
             "uses the best-matching active skies (one per variant)",
         ),
     ] = None,
+    # Documented as a plain boolean that may be left out: null is not a value a client sends.
     enhance: Annotated[
         bool | None,
+        WithJsonSchema({"type": "boolean"}),
         Form(
             description="Auto-enhance the photo (exposure, colour, verticals) before the "
             "mode's own work; unset: the deployment's ENHANCE_BEFORE_STAGING"
