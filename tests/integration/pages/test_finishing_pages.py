@@ -74,7 +74,7 @@ def test_a_finishing_job_offers_no_style_actions_and_a_sky_job_offers_other_skie
         row.mode, row.style_id, row.style_snapshot = JobMode.SKY, None, {}
         row.options = {"sky": {"id": skies[0], "name": "Azure", "image_key": "k"}}
     page = client.get(f"/jobs/{job.id}").text
-    assert "Sky replaced" in page and "Exterior: replace the sky" in page
+    assert "Sky replaced" in page and "Exterior: replace the sky · sky “Azure”" in page
     assert 'id="again-heading"' not in page and "/restage" not in page and "/more" not in page
     assert f'<option value="{skies[1]}">Cirrus</option>' in page
     assert f'<option value="{skies[0]}">' not in page  # the sky it already has
