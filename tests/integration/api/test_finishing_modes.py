@@ -20,7 +20,7 @@ from jobs.models import Job, JobMode, JobState
 from tests.integration.api.helpers import error_of, submit
 from tests.support.finishing_scenes import exterior, luma, room, underexposed
 from tests.support.stored import job_count
-from worker.generators.preview import PreviewGenerator
+from worker.generators import build_generator
 from worker.loop import Worker
 from worker.signals import Shutdown
 
@@ -49,9 +49,11 @@ def skies(session_factory, api_settings) -> dict[str, int]:
 
 @pytest.fixture
 def worker(api_settings, engine):
+    """The worker as worker.py builds it: the preview generator behind the quality gate."""
+    settings = api_settings.model_copy(update={"preview_step_delay_s": 0})
     worker = Worker(
-        api_settings,
-        generator=PreviewGenerator(step_delay_s=0),
+        settings,
+        generator=build_generator(settings),
         storage=make_storage(api_settings),
         engine=engine,
         shutdown=Shutdown(1),
