@@ -66,9 +66,9 @@ DEFAULTS: dict[str, Disclosure] = {
     # may do (worker/finishing/enhance.py), since a photo needing no correction gets none.
     "enhance": Disclosure(
         caption=(
-            "Photo enhanced: brightness, contrast and colour balance were adjusted and tilted "
-            "vertical lines straightened where needed, which can crop the edges slightly. "
-            "Nothing in the scene was added, removed or changed. The original photo is included."
+            "Photo enhanced: brightness, contrast and colour balance were adjusted, and tilted "
+            "vertical lines were straightened where needed (which trims the edges of the frame). "
+            "Nothing was added to or removed from the scene. The original photo is included."
         ),
         label="Photo enhanced",
         word="enhanced",

@@ -94,8 +94,8 @@ def test_finishing_captions_say_only_what_their_pass_can_do():
     enhance, sky, twilight = (table[kind].caption for kind in ("enhance", "sky", "twilight"))
     # Auto-enhance changes tone and may straighten (and so crop): it adds and removes nothing,
     # and a photo that needs no correction gets none, so the caption says "where needed".
-    assert "Nothing in the scene was added, removed or changed" in enhance
-    assert "where needed" in enhance and "crop" in enhance
+    assert "Nothing was added to or removed from the scene" in enhance
+    assert "where needed" in enhance and "trims the edges of the frame" in enhance
     assert "Sky digitally replaced" in sky and "not the sky on the day" in sky
     # The preview grade finds no windows: the caption must not promise lit windows.
     assert "taken in daylight" in twilight and "not real" in twilight
