@@ -64,8 +64,6 @@ class Finished:
     seeds: list[int]
     mask: np.ndarray | None
     """Boolean, photo size: the pixels that may differ (None: the whole photo may)."""
-    skies: list[int]
-    """Mode sky: the library sky each variant used."""
 
 
 def guessed_alphas(photo: Image.Image) -> Alphas:
@@ -113,7 +111,7 @@ def finish(
 
     if request.mode is JobMode.ENHANCE:
         step(0.1, "Enhancing")
-        return Finished([auto_enhance(photo).image] * request.variants, seeds, None, [])
+        return Finished([auto_enhance(photo).image] * request.variants, seeds, None)
     step(0.05, "Finding the sky")
     alphas = find_alphas(photo)
     if not alphas.sky.any():
@@ -124,7 +122,7 @@ def finish(
     if request.mode is JobMode.TWILIGHT:
         step(0.4, "Grading to dusk")
         dusk = dusk_grade(photo, sky_alpha=alphas.sky, window_alpha=alphas.windows)
-        return Finished([dusk] * request.variants, seeds, None, [])
+        return Finished([dusk] * request.variants, seeds, None)
     if request.mode is not JobMode.SKY:
         raise ValueError(f"mode {request.mode} is not a finishing mode")
     skies = best_skies(photo, alphas.sky, request.skies)[: request.variants]
@@ -135,7 +133,7 @@ def finish(
         stage = f"Replacing the sky (variant {number}/{len(skies)})"
         step(0.1 + 0.8 * (number - 1) / len(skies), stage)
         images.append(replace_sky(photo, sky.full(), alphas.sky))
-    return Finished(images, seeds, alphas.sky > 0, [sky.id for sky in skies])
+    return Finished(images, seeds, alphas.sky > 0)
 
 
 def best_skies(photo: Image.Image, alpha: np.ndarray, skies: list[LibrarySky]) -> list[LibrarySky]:
