@@ -75,6 +75,7 @@ bench: install-dev
 	$(PY) bench/api.py
 	$(PY) bench/video.py
 	$(PY) bench/enhance.py
+	$(PY) bench/finishing_jobs.py
 	$(PY) bench/gpu_check.py --dry-run
 	$(PY) bench/flops.py
 

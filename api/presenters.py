@@ -12,6 +12,7 @@ from core.settings import Settings
 from core.storage import Storage
 from jobs.activity import activity
 from jobs.edits import edit_of
+from jobs.finishing import chosen_sky_id, enhances_first
 from jobs.models import Job, JobMode, JobState
 from jobs.results import variant_results
 from jobs.stats import QueueFigures
@@ -83,6 +84,8 @@ def job_out(
         room_type=job.room_type,
         room_type_guess=job.room_type_guess,
         mode=job.mode,
+        sky_id=chosen_sky_id(job.options or {}),
+        enhance=enhances_first(job.options or {}),
         variants=job.variants,
         seed=job.seed,
         listing=job.listing,

@@ -155,6 +155,12 @@ class JobOut(BaseModel):
         None, description="The room type the photo looks like to the worker (after it ran)"
     )
     mode: JobMode
+    sky_id: int | None = Field(
+        None, description="Mode sky: the library sky chosen (null: the best-matching active one)"
+    )
+    enhance: bool = Field(
+        False, description="The photo is auto-enhanced before the mode's own work"
+    )
     variants: int
     seed: int
     listing: str | None

@@ -62,6 +62,35 @@ DEFAULTS: dict[str, Disclosure] = {
         label="Virtually restaged",
         word="restaged",
     ),
+    # Not a material alteration: nothing in the scene changes. Worded for what auto-enhance
+    # may do (worker/finishing/enhance.py), since a photo needing no correction gets none.
+    "enhance": Disclosure(
+        caption=(
+            "Photo enhanced: brightness, contrast and colour balance were adjusted, and tilted "
+            "vertical lines were straightened where needed (which trims the edges of the frame). "
+            "Nothing was added to or removed from the scene. The original photo is included."
+        ),
+        label="Photo enhanced",
+        word="enhanced",
+    ),
+    "sky": Disclosure(
+        caption=(
+            "Sky digitally replaced: the sky shown is not the sky on the day the photo was "
+            "taken, and the colours next to it were blended to match. The original photo is "
+            "included."
+        ),
+        label="Sky replaced digitally",
+        word="sky-replaced",
+    ),
+    "twilight": Disclosure(
+        caption=(
+            "Day-to-dusk: the photo was taken in daylight; the sky and the lighting were changed "
+            "digitally to look like dusk, and any glowing windows or lights are not real. The "
+            "original daytime photo is included."
+        ),
+        label="Virtual twilight",
+        word="twilight",
+    ),
     # An edit (jobs/edits.py) alters part of an earlier result, whatever that result's kind: the
     # agent's brush may cover a digital piece or a real one, so the caption claims neither.
     "edited": Disclosure(

@@ -425,6 +425,10 @@ class Settings(BaseSettings):
     browser_downscale_px: int = Field(2560, ge=0, le=16384)
     """API: New staging scales a photo whose long edge is above this down to it in the browser
     before upload (0 = never)"""
+    enhance_before_staging: bool = False
+    """API: Whether New staging's "Enhance before staging" box starts ticked, and what an API
+    request without `enhance` gets; the worker then auto-enhances the photo (exposure, colour,
+    verticals) before it stages, declutters, restages, replaces the sky or grades to dusk"""
     daily_quota: int = Field(50, ge=0)
     """API: Jobs per user per UTC day; a user's own quota (admin console) overrides it; 0 blocks new
     jobs"""
@@ -435,9 +439,9 @@ class Settings(BaseSettings):
     requires the watermark)"""
     disclosure: dict[str, DisclosureWording] = Field(default={})
     """API, W: A deployment's wording of the disclosure per kind of alteration, as JSON:
-    `{"declutter": {"caption": "…", "label": "…"}}` (kinds: `stage`, `declutter`, `restage`;
-    empty: the defaults in `core/disclosure.py`); the caption shows on the job page and in the MLS
-    zip's `caption.txt`, the label is drawn on the result"""
+    `{"declutter": {"caption": "…", "label": "…"}}` (kinds: `stage`, `declutter`, `restage`,
+    `enhance`, `sky`, `twilight`; empty: the defaults in `core/disclosure.py`); the caption shows
+    on the job page and in the MLS zip's `caption.txt`, the label is drawn on the result"""
     mls_caption: str = Field("", max_length=MAX_CAPTION_CHARS)
     """API: Deprecated: the caption of staged photos; `DISCLOSURE` words every kind's caption
     (set, it still wins over the default)"""

@@ -28,6 +28,17 @@ _DOING = {
         "Replacing furniture, {n} variants",
         "Replacing furniture",
     ),
+    JobMode.ENHANCE: ("Enhancing the photo", "Enhancing the photo", "Enhancing the photo"),
+    JobMode.SKY: (
+        "Replacing the sky, version {i} of {n}",
+        "Trying {n} skies",
+        "Replacing the sky",
+    ),
+    JobMode.TWILIGHT: (
+        "Making the dusk version",
+        "Making the dusk version",
+        "Making the dusk version",
+    ),
 }
 # Below this progress a worker is still reading the room (segmentation, depth, lines).
 LOOKING_BELOW_PCT = 10

@@ -13,6 +13,7 @@ from core import disclosure
 from core.errors import Conflict, Invalid
 from core.settings import Settings
 from core.storage import ObjectNotFound, Storage, StorageError, rendition_key
+from jobs.finishing import enhances_first, finishing_variants, job_options
 from jobs.models import Job, JobMode, JobState
 from jobs.submit import JobRequest, available_style, check_quota, new_job, store_input
 
@@ -52,10 +53,11 @@ def create_job_from(
     seed: int | None = None,
     variation: float = 0.0,
     room_type: str | None = None,
+    sky_id: int | None = None,
 ) -> Job:
-    """Stage the photo of `source` again; same mode, variants and listing, and the same room
-    unless `room_type` is given. A new seed unless one is given; with `variation`, a small
-    variation of that seed's image."""
+    """Stage the photo of `source` again; same mode, options, variants and listing, and the same
+    room unless `room_type` is given. A new seed unless one is given; with `variation`, a small
+    variation of that seed's image. A sky replacement may name another sky (`sky_id`)."""
     request = JobRequest(
         style_slug=style_slug,
         room_type=room_type or source.room_type,
@@ -63,9 +65,16 @@ def create_job_from(
         seed=seed,
         listing=source.listing,
         mode=source.mode,
+        sky_id=sky_id,
+        enhance=enhances_first(source.options or {}),
     )
     request.check()
     style = available_style(session, request)
+    options = (
+        job_options(session, mode=source.mode, sky_id=sky_id, enhance=request.enhance)
+        if sky_id is not None
+        else dict(source.options or {})
+    )
     check_quota(session, user, settings)
     data = read_photo(storage, source.input_key, source.id)
     job = new_job(
@@ -76,6 +85,8 @@ def create_job_from(
         settings=settings,
     )
     _inherit(job, source)
+    job.options = options
+    job.variants = finishing_variants(request, options)
     if variation:
         job.style_snapshot = {**job.style_snapshot, "variation": variation}
     session.add(job)

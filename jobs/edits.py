@@ -136,6 +136,8 @@ def create_edit(
     """A pending edit of the parent's variant: one new result, from one daily job of quota."""
     if not parent.mode.edits_photo:
         raise Conflict(f"job {parent.id} is a video; edit the photos it shows")
+    if parent.mode.finishes:
+        raise Conflict(f"job {parent.id} is a {parent.mode.value} job; edits are of staged rooms")
     if parent.state is not JobState.COMPLETED or not parent.result_keys:
         raise Conflict(
             f"job {parent.id} is {parent.state.value}; only finished results can be edited"

@@ -47,6 +47,9 @@ class JobMode(StrEnum):
     STAGE = "stage"  # an empty room: add furniture (the default)
     DECLUTTER = "declutter"  # remove the furniture and clutter, return the empty room
     RESTAGE = "restage"  # remove the furniture, then stage the emptied room
+    ENHANCE = "enhance"  # exposure, colour and verticals corrected; nothing added or removed
+    SKY = "sky"  # an exterior's sky replaced by one from the sky library
+    TWILIGHT = "twilight"  # a daytime exterior turned into a dusk photo
     VIDEO = "video"  # a reveal video of finished jobs' photos (jobs/videos.py)
 
     @property
@@ -57,7 +60,7 @@ class JobMode(StrEnum):
     @property
     def removes(self) -> bool:
         """Whether the existing furniture is taken out first."""
-        return self in (JobMode.DECLUTTER, JobMode.RESTAGE)
+        return self in REMOVING_MODES
 
     @property
     def edits_photo(self) -> bool:
@@ -67,13 +70,26 @@ class JobMode(StrEnum):
     @property
     def stages(self) -> bool:
         """Whether furniture is added."""
-        return self in (JobMode.STAGE, JobMode.RESTAGE)
+        return self in STAGING_MODES
 
+    @property
+    def finishes(self) -> bool:
+        """Whether the job finishes the photo (worker/finishing) instead of furnishing it:
+        no style applies."""
+        return self in FINISHING_MODES
+
+
+REMOVING_MODES = frozenset({JobMode.DECLUTTER, JobMode.RESTAGE})
+STAGING_MODES = frozenset({JobMode.STAGE, JobMode.RESTAGE})
+FINISHING_MODES = frozenset({JobMode.ENHANCE, JobMode.SKY, JobMode.TWILIGHT})
 
 MODE_LABELS = {
     JobMode.STAGE: "Empty room: add furniture",
     JobMode.DECLUTTER: "Remove furniture",
     JobMode.RESTAGE: "Replace furniture",
+    JobMode.ENHANCE: "Enhance only: fix light, colour and verticals",
+    JobMode.SKY: "Exterior: replace the sky",
+    JobMode.TWILIGHT: "Exterior: day-to-dusk (twilight) version",
     JobMode.VIDEO: "Reveal video",
 }
 
@@ -118,6 +134,10 @@ class Job(Base):
     mode: Mapped[JobMode] = mapped_column(
         enum_column(JobMode), default=JobMode.STAGE, server_default=JobMode.STAGE.value
     )
+    options: Mapped[dict[str, Any]] = mapped_column(
+        JSONType, default=dict, server_default=text("'{}'")
+    )
+    """What the mode needs beyond the style (jobs/finishing.py): the sky, enhance first."""
     variants: Mapped[int] = mapped_column(Integer, default=1)
     seed: Mapped[int] = mapped_column(BigInteger)
     listing: Mapped[str | None] = mapped_column(String(200), nullable=True)

@@ -47,6 +47,7 @@ class ClaimedJob:
     room_type: str
     mode: JobMode
     style_snapshot: dict[str, Any]
+    options: dict[str, Any]
     variants: int
     seed: int
 

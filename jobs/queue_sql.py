@@ -50,6 +50,7 @@ CLAIMED_COLUMNS = (
     jobs.c.room_type,
     jobs.c.mode,
     jobs.c.style_snapshot,
+    jobs.c.options,
     jobs.c.variants,
     jobs.c.seed,
 )

@@ -54,6 +54,7 @@ def list_jobs(
     *,
     user: User,
     state: JobState | None = None,
+    mode: JobMode | None = None,
     listing: str | None = None,
     user_id: int | None = None,
     style_slug: str | None = None,
@@ -72,6 +73,8 @@ def list_jobs(
         query = query.where(Job.user_id == user_id)
     if state is not None:
         query = query.where(Job.state == state)
+    if mode is not None:
+        query = query.where(Job.mode == mode)
     if listing:
         query = query.where(Job.listing.ilike(f"%{listing.strip()}%"))
     if style_slug:

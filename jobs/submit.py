@@ -20,6 +20,7 @@ from core.errors import Conflict, Invalid, QuotaExceeded
 from core.images import NormalisedImage
 from core.settings import Settings
 from core.storage import Storage, StorageError, job_input_key, job_prefix
+from jobs.finishing import chosen_sky_id, enhances_first, finishing_variants, job_options
 from jobs.models import Job, JobMode, JobState
 from jobs.notify import notify_job_available
 from jobs.usage import jobs_today
@@ -39,11 +40,16 @@ class JobRequest:
     """What a client asks for; compared field by field when an idempotency key is reused."""
 
     style_slug: str
+    """Ignored by the finishing modes (JobMode.finishes), which use no style."""
     room_type: str
     variants: int = 1
     seed: int | None = None
     listing: str | None = None
     mode: JobMode = JobMode.STAGE
+    sky_id: int | None = None
+    """Mode sky only: the library's sky to use (None: the worker picks the best match)."""
+    enhance: bool = False
+    """Auto-enhance the photo before the mode's own work (meaningless for mode enhance)."""
 
     def check(self) -> None:
         """Raise Invalid for values out of range (the API's schema checks them too)."""
@@ -70,16 +76,22 @@ class JobRequest:
             "variants": job.variants,
             "listing": job.listing,
             "mode": job.mode,
+            "sky": chosen_sky_id(job.options or {}),
+            "enhance": enhances_first(job.options or {}),
         }
         ours: dict[str, Any] = {
-            "style": self.style_slug,
+            "style": None if self.mode.finishes else self.style_slug,
             "room_type": self.room_type,
             "variants": self.variants,
             "listing": self.listing,
             "mode": self.mode,
+            "sky": self.sky_id,
+            "enhance": self.enhance and self.mode is not JobMode.ENHANCE,
         }
         if self.seed is not None:
             theirs["seed"], ours["seed"] = job.seed, self.seed
+        if self.mode.finishes:  # the job's variants were fitted to the mode (finishing_variants)
+            del theirs["variants"], ours["variants"]
         return [name for name in ours if ours[name] != theirs[name]]
 
 
@@ -98,16 +110,21 @@ def _find_by_key(session: Session, user: User, key: str) -> Job | None:
     return session.scalar(select(Job).where(Job.user_id == user.id, Job.idempotency_key == key))
 
 
-def available_style(session: Session, request: JobRequest) -> Style:
-    """The requested style if new jobs may use it for the requested room type."""
-    style = get_style(session, request.style_slug)
-    if style is None or not is_available(style):
-        raise Invalid(f"style '{request.style_slug}' is not available", field="style")
+def available_style(session: Session, request: JobRequest) -> Style | None:
+    """The requested style if new jobs may use it for the requested room type; None for a
+    finishing mode, which uses no style (any style named is ignored)."""
     if request.room_type not in ROOM_TYPES:
         raise Invalid(
             f"unknown room type '{request.room_type}'; use one of {', '.join(ROOM_TYPES)}",
             field="room_type",
         )
+    if request.mode.finishes:
+        return None
+    if not request.style_slug:
+        raise Invalid(f"mode '{request.mode}' needs a style", field="style")
+    style = get_style(session, request.style_slug)
+    if style is None or not is_available(style):
+        raise Invalid(f"style '{request.style_slug}' is not available", field="style")
     # A removal adds nothing in the style, so any room type will do.
     if request.mode.stages and request.room_type not in style.room_types:
         raise Invalid(
@@ -173,10 +190,15 @@ def create_job(
         if existing is not None:
             return _replay(existing, request), False
     style = available_style(session, request)
+    options = job_options(
+        session, mode=request.mode, sky_id=request.sky_id, enhance=request.enhance
+    )
     check_quota(session, user, settings)
     job = new_job(
         user=user, style=style, request=request, size=(image.width, image.height), settings=settings
     )
+    job.options = options
+    job.variants = finishing_variants(request, options)
     job.idempotency_key = idempotency_key
     try:
         with session.begin_nested():
@@ -193,13 +215,20 @@ def create_job(
 
 
 def new_job(
-    *, user: User, style: Style, request: JobRequest, size: tuple[int, int], settings: Settings
+    *,
+    user: User,
+    style: Style | None,
+    request: JobRequest,
+    size: tuple[int, int],
+    settings: Settings,
 ) -> Job:
-    """An unsaved pending job with the style's snapshot and the photo's size."""
+    """An unsaved pending job with the style's snapshot (empty without a style) and the photo's
+    size; the caller sets its options."""
     return Job(
         user_id=user.id,
-        style_id=style.id,
-        style_snapshot=style.snapshot(),
+        style_id=style.id if style else None,
+        style_snapshot=style.snapshot() if style else {},
+        options={},
         room_type=request.room_type,
         mode=request.mode,
         variants=request.variants,

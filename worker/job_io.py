@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
@@ -19,8 +21,16 @@ from core.storage import (
     web_key,
 )
 from jobs.edits import Edit, edit_of
+from jobs.finishing import SKY, SKY_CANDIDATES, enhances_first
+from jobs.models import JobMode
 from jobs.queue import ClaimedJob
-from worker.generators.base import BadInput, EditRequest, GenerationRequest, GenerationResult
+from worker.generators.base import (
+    BadInput,
+    EditRequest,
+    GenerationRequest,
+    GenerationResult,
+    LibrarySky,
+)
 from worker.postprocess import encode_jpeg, encode_png
 
 log = logging.getLogger(__name__)
@@ -40,8 +50,8 @@ def load_request(storage: Storage, job: ClaimedJob) -> GenerationRequest:
         raise BadInput(f"input photo {job.input_key} is missing from storage") from exc
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
         raise BadInput(f"input photo {job.input_key} is not a readable image: {exc}") from exc
-    style = job.style_snapshot or {}
-    return GenerationRequest(
+    style, options = job.style_snapshot or {}, job.options or {}
+    request = GenerationRequest(
         job_id=job.id,
         image=image,
         room_type=job.room_type,
@@ -52,7 +62,38 @@ def load_request(storage: Storage, job: ClaimedJob) -> GenerationRequest:
         mode=job.mode,
         disclosure=kind_of(job.mode, style),
         edit=_edit(storage, job, edit, image.size) if (edit := edit_of(style)) else None,
+        skies=_skies(storage, job, options) if job.mode is JobMode.SKY else [],
     )
+    if not enhances_first(options):
+        return request
+    # Imported here: finishing needs cv2, which most jobs never load.
+    from worker.finishing_job import enhanced_first
+
+    return enhanced_first(request, True)
+
+
+def _skies(storage: Storage, job: ClaimedJob, options: dict[str, Any]) -> list[LibrarySky]:
+    """The job's sky, or its candidates; BadInput when none of their images is stored."""
+    refs = [options[SKY]] if options.get(SKY) else options.get(SKY_CANDIDATES) or []
+    skies = []
+    for ref in refs:
+        key = str(ref["image_key"])
+        try:
+            preview = _decode(storage.get(web_key(key)))
+        except ObjectNotFound:
+            try:  # a sky stored before its rendition was: compare on the full image
+                preview = _decode(storage.get(key))
+            except ObjectNotFound:
+                log.warning("sky %s skipped: its image is gone", key, extra={"job_id": job.id})
+                continue
+        skies.append(LibrarySky(int(ref["id"]), str(ref["name"]), preview, _reader(storage, key)))
+    if not skies:
+        raise BadInput("the sky chosen for this job is no longer stored in the sky library")
+    return skies
+
+
+def _reader(storage: Storage, key: str) -> Callable[[], Image.Image]:
+    return lambda: _decode(storage.get(key))
 
 
 def _edit(storage: Storage, job: ClaimedJob, edit: Edit, size: tuple[int, int]) -> EditRequest:

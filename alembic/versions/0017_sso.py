@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017_sso"
-down_revision: str | None = "0013_share_links"
+down_revision: str | None = "0014_finishing_modes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -24,7 +24,7 @@ from api.pages.job_outcome import retry_helps
 from api.pages.job_view import job_context, load_job, thumb_url, video_page
 from catalog import service as catalog
 from jobs import service as jobs
-from jobs.models import JobState
+from jobs.models import MODE_LABELS, JobMode, JobState
 from jobs.stats import counts_by_state, oldest_pending_age_s
 
 router = APIRouter(prefix="/admin/jobs", include_in_schema=False, route_class=PageRoute)
@@ -60,6 +60,7 @@ def jobs_page(
     storage: StorageDep,
     user: StaffPageUser,
     state: Annotated[JobState | None, Query()] = None,
+    mode: Annotated[JobMode | None, Query()] = None,
     user_id: Annotated[int | None, Query(alias="user", ge=1)] = None,
     style_id: Annotated[int | None, Query(alias="style", ge=1)] = None,
     date_from: Annotated[date | None, Query()] = None,
@@ -72,6 +73,7 @@ def jobs_page(
         session,
         user=user,
         state=state,
+        mode=mode,
         user_id=user_id,
         style_slug=slugs.get(style_id, "-") if style_id else None,
         created_from=_day(date_from),
@@ -82,6 +84,7 @@ def jobs_page(
     users, _ = list_users(session, limit=MAX_USERS_LISTED)
     filters = {
         "state": state.value if state else "",
+        "mode": mode.value if mode else "",
         "user": user_id,
         "style": style_id,
         "date_from": date_from.isoformat() if date_from else "",
@@ -93,6 +96,7 @@ def jobs_page(
         "thumbs": {job.id: thumb_url(job) for job in found.items},
         "retryable": retry_helps(found.items, storage),
         "states": list(JobState),
+        "modes": MODE_LABELS,
         "counts": counts_by_state(session),
         "oldest_pending": describe_age(oldest_pending_age_s(session)),
         "users": users,

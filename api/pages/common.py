@@ -57,12 +57,21 @@ def _hex_colour(value: object) -> str:
 
 
 def job_what(job: Job) -> str:
-    """What a job made, for titles and lists: a removal names no style, an edit its action."""
+    """What a job made, for titles and lists: a removal or a finishing pass names no style, an
+    edit its action."""
     if edit := edit_of(job.style_snapshot):
         return "Part removed" if edit.action is EditAction.REMOVE else "Part generated again"
-    if job.mode is JobMode.DECLUTTER:
-        return "Furniture removed"
+    if made := _MADE_WITHOUT_STYLE.get(job.mode):
+        return made
     return str(job.style_snapshot.get("name") or "Style")
+
+
+_MADE_WITHOUT_STYLE = {
+    JobMode.DECLUTTER: "Furniture removed",
+    JobMode.ENHANCE: "Enhanced",
+    JobMode.SKY: "Sky replaced",
+    JobMode.TWILIGHT: "Twilight",
+}
 
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)

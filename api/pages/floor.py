@@ -23,10 +23,12 @@ from api.pages.common import (
 from api.pages.job_view import job_context, load_job, thumb_url, video_page
 from catalog.models import ROOM_TYPES, Style
 from catalog.service import list_active_styles
+from catalog.skies import list_skies
 from core.storage import ObjectNotFound, rendition_key
 from jobs import service as jobs
 from jobs.archive import job_zip
-from jobs.models import PHOTO_MODES, JobMode, JobState
+from jobs.finishing import chosen_sky_id
+from jobs.models import FINISHING_MODES, MODE_LABELS, PHOTO_MODES, JobMode, JobState
 from jobs.usage import jobs_today
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -55,6 +57,8 @@ def new_staging(
         "style_previews": {s.id: storage.url(key) for s in styles if (key := _card_image(s))},
         "room_types": ROOM_TYPES,
         "modes": {mode.value: mode.label for mode in PHOTO_MODES},
+        "skies": list_skies(session, active=True),
+        "enhance_default": settings.enhance_before_staging,
         "max_files": MAX_PHOTOS,
         "max_bytes": settings.max_upload_bytes,
         "downscale_px": settings.browser_downscale_px,
@@ -72,6 +76,7 @@ def my_jobs(
     session: SessionDep,
     user: PageUser,
     state: Annotated[JobState | None, Query()] = None,
+    mode: Annotated[JobMode | None, Query()] = None,
     listing: Annotated[str, Query(max_length=200)] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
@@ -80,6 +85,7 @@ def my_jobs(
         user=user,
         user_id=user.id,
         state=state,
+        mode=mode,
         listing=listing or None,
         page=page,
         per_page=PER_PAGE,
@@ -92,11 +98,13 @@ def my_jobs(
         }
         for job in found.items
     ]
-    filters = {"state": state.value if state else "", "listing": listing}
+    filters = {"state": state.value if state else "", "mode": mode.value if mode else "",
+               "listing": listing}  # fmt: skip
     context = {
         "nav": "jobs",
         "jobs": rows,
         "states": list(JobState),
+        "modes": MODE_LABELS,
         "filters": filters,
         **paging(found, filters),
     }
@@ -122,12 +130,19 @@ def job_page(
         base_path="/jobs",
         back_url="/jobs",
         retry_url=f"/jobs/{job.id}/retry",
-        regenerate=True,
+        # A finishing pass has no style and gives the same image again; a sky replacement
+        # offers the library's other skies instead.
+        regenerate=not job.mode.finishes,
         # A removal in another style would remove the same furniture again: it has none.
         restage_styles=[]
-        if job.mode is JobMode.DECLUTTER
+        if job.mode in (JobMode.DECLUTTER, *FINISHING_MODES)
         else [s for s in suited if s.id != job.style_id],
         empty_room_styles=suited if job.mode is JobMode.DECLUTTER else [],
+        other_skies=[
+            sky for sky in list_skies(session, active=True) if sky.id != chosen_sky_id(job.options)
+        ]
+        if job.mode is JobMode.SKY
+        else [],
     )
     return render(request, "floor/job.html", context)
 

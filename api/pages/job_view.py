@@ -87,7 +87,10 @@ def job_context(
         "mode_label": job.mode.label,
         "guess_label": (
             ROOM_TYPES.get(job.room_type_guess)
-            if job.room_type_guess and job.room_type_guess != job.room_type
+            # A finishing pass does not depend on the room type, so a guess changes nothing.
+            if job.room_type_guess
+            and job.room_type_guess != job.room_type
+            and not job.mode.finishes
             else None
         ),
         "input_url": f"/jobs/{job.id}/web/input.jpg"

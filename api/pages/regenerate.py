@@ -19,7 +19,7 @@ from core.errors import AppError
 from core.settings import Settings
 from core.storage import Storage
 from jobs.derived import SMALL_VARIATION, create_job_from, stage_result
-from jobs.models import Job
+from jobs.models import Job, JobMode
 from jobs.submit import MAX_VARIANTS
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -101,6 +101,25 @@ def again(
         source,
         message,
         style_slug=source.style_snapshot.get("slug", ""),
+    )
+
+
+@router.post("/jobs/{job_id}/another-sky", dependencies=[CsrfChecked])
+def another_sky(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    storage: StorageDep,
+    user: PageUser,
+    job_id: int,
+    sky: Annotated[int, Form(ge=1, le=2**31 - 1)],
+) -> Response:
+    source = load_job(session, user, job_id)
+    if source.mode is not JobMode.SKY:
+        raise PageError(409, "Not a sky replacement", f"Job #{source.id} replaced no sky.")
+    message = "Replacing the sky with the one you picked."
+    return _stage_again(
+        request, session, settings, storage, user, source, message, style_slug="", sky_id=sky
     )
 
 

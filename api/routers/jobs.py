@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, Path, Query, Response, UploadFile
+from pydantic import WithJsonSchema
 from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
@@ -99,11 +100,36 @@ def submit_job(
     view: JobViewDep,
     photo: Annotated[UploadFile, File(description="JPEG, PNG or WebP photo of an empty room")],
     room_type: Annotated[str, Form(max_length=40, description="See GET /room-types")],
-    style: Annotated[str, Form(max_length=60, description="A style slug from GET /styles")],
+    style: Annotated[
+        str | None,
+        Form(
+            max_length=60,
+            description="A style slug from GET /styles; required unless the mode is enhance, "
+            "sky or twilight, which use no style (one given is ignored)",
+        ),
+    ] = None,
     variants: Annotated[int, Form(ge=1, le=MAX_VARIANTS)] = 1,
     seed: Annotated[int | None, Form(ge=0, le=MAX_SEED, description="Random if unset")] = None,
     listing: Annotated[str | None, Form(max_length=MAX_LISTING_CHARS)] = None,
     mode: Annotated[JobMode, Form(description=_MODES)] = JobMode.STAGE,
+    sky: Annotated[
+        int | None,
+        Form(
+            ge=1,
+            le=2**31 - 1,
+            description="Mode sky: an active sky's id from the sky library; unset, the worker "
+            "uses the best-matching active skies (one per variant)",
+        ),
+    ] = None,
+    # Documented as a plain boolean that may be left out: null is not a value a client sends.
+    enhance: Annotated[
+        bool | None,
+        WithJsonSchema({"type": "boolean"}),
+        Form(
+            description="Auto-enhance the photo (exposure, colour, verticals) before the "
+            "mode's own work; unset: the deployment's ENHANCE_BEFORE_STAGING"
+        ),
+    ] = None,
     idempotency_key: Annotated[
         str | None, Header(alias="Idempotency-Key", max_length=MAX_IDEMPOTENCY_KEY_CHARS)
     ] = None,
@@ -112,12 +138,14 @@ def submit_job(
     # Reading one byte past the limit tells "too large" without holding a huge upload.
     image = normalise_upload(photo.file.read(settings.max_upload_bytes + 1), settings)
     request = JobRequest(
-        style_slug=style,
+        style_slug=style or "",
         room_type=room_type,
         variants=variants,
         seed=seed,
         listing=listing,
         mode=mode,
+        sky_id=sky,
+        enhance=settings.enhance_before_staging if enhance is None else enhance,
     )
     job, created = create_job(
         session,
@@ -153,6 +181,7 @@ def get_jobs(
     user: CurrentUser,
     view: JobViewDep,
     state: JobState | None = None,
+    mode: JobMode | None = None,
     listing: Annotated[str | None, Query(max_length=MAX_LISTING_CHARS)] = None,
     style: Annotated[str | None, Query(max_length=60)] = None,
     user_id: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="Staff only")] = None,
@@ -165,6 +194,7 @@ def get_jobs(
         view.session,
         user=user,
         state=state,
+        mode=mode,
         listing=listing,
         style_slug=style,
         user_id=user_id,

@@ -22,7 +22,7 @@ def test_my_jobs_filters_by_listing_alone_and_by_nothing(page: Page, live_server
     page.goto("/jobs")
     page.get_by_label("Listing").fill("no such listing anywhere")
     _filter(page)
-    assert "state=&listing=" in page.url
+    assert "state=&mode=&listing=" in page.url
     expect(page.get_by_role("heading", name="My jobs")).to_be_visible()
     expect(page.get_by_text("No jobs match.")).to_be_visible()
     expect(page.get_by_label("Listing")).to_have_value("no such listing anywhere")

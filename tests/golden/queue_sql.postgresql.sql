@@ -20,12 +20,12 @@ WHERE jobs.state = %(state_2)s AND jobs.lease_expires_at < now() ORDER BY jobs.l
  LIMIT %(param_3)s::INTEGER FOR UPDATE SKIP LOCKED), (SELECT jobs.id
 FROM jobs
 WHERE jobs.state = %(state_3)s AND jobs.run_after <= now() ORDER BY jobs.priority, jobs.id
- LIMIT %(param_4)s::INTEGER FOR UPDATE SKIP LOCKED)) RETURNING jobs.id, jobs.state, jobs.attempt, jobs.max_attempts, jobs.locked_by, jobs.lease_expires_at, jobs.started_at, jobs.stage, jobs.errors, jobs.input_key, jobs.room_type, jobs.mode, jobs.style_snapshot, jobs.variants, jobs.seed;
+ LIMIT %(param_4)s::INTEGER FOR UPDATE SKIP LOCKED)) RETURNING jobs.id, jobs.state, jobs.attempt, jobs.max_attempts, jobs.locked_by, jobs.lease_expires_at, jobs.started_at, jobs.stage, jobs.errors, jobs.input_key, jobs.room_type, jobs.mode, jobs.style_snapshot, jobs.options, jobs.variants, jobs.seed;
 
 -- name: note_lost
 -- parameters: new_errors, job_id, worker_id
 --   %(state_1)s = 'running'
-UPDATE jobs SET errors=%(new_errors)s::JSONB, updated_at=now() WHERE jobs.id = %(job_id)s::BIGINT AND jobs.state = %(state_1)s AND jobs.locked_by = %(worker_id)s::VARCHAR RETURNING jobs.id, jobs.state, jobs.attempt, jobs.max_attempts, jobs.locked_by, jobs.lease_expires_at, jobs.started_at, jobs.stage, jobs.errors, jobs.input_key, jobs.room_type, jobs.mode, jobs.style_snapshot, jobs.variants, jobs.seed;
+UPDATE jobs SET errors=%(new_errors)s::JSONB, updated_at=now() WHERE jobs.id = %(job_id)s::BIGINT AND jobs.state = %(state_1)s AND jobs.locked_by = %(worker_id)s::VARCHAR RETURNING jobs.id, jobs.state, jobs.attempt, jobs.max_attempts, jobs.locked_by, jobs.lease_expires_at, jobs.started_at, jobs.stage, jobs.errors, jobs.input_key, jobs.room_type, jobs.mode, jobs.style_snapshot, jobs.options, jobs.variants, jobs.seed;
 
 -- name: fail_lost
 -- parameters: new_errors, job_id, worker_id
@@ -35,7 +35,7 @@ UPDATE jobs SET errors=%(new_errors)s::JSONB, updated_at=now() WHERE jobs.id = %
 --   %(lease_expires_at)s = None
 --   %(stage)s = 'Failed'
 --   %(state_1)s = 'running'
-UPDATE jobs SET state=%(state)s, attempt=(jobs.attempt - %(attempt_1)s::INTEGER), locked_by=%(locked_by)s::VARCHAR, lease_expires_at=%(lease_expires_at)s::TIMESTAMP WITH TIME ZONE, stage=%(stage)s::VARCHAR, errors=%(new_errors)s::JSONB, finished_at=now(), updated_at=now() WHERE jobs.id = %(job_id)s::BIGINT AND jobs.state = %(state_1)s AND jobs.locked_by = %(worker_id)s::VARCHAR RETURNING jobs.id, jobs.state, jobs.attempt, jobs.max_attempts, jobs.locked_by, jobs.lease_expires_at, jobs.started_at, jobs.stage, jobs.errors, jobs.input_key, jobs.room_type, jobs.mode, jobs.style_snapshot, jobs.variants, jobs.seed;
+UPDATE jobs SET state=%(state)s, attempt=(jobs.attempt - %(attempt_1)s::INTEGER), locked_by=%(locked_by)s::VARCHAR, lease_expires_at=%(lease_expires_at)s::TIMESTAMP WITH TIME ZONE, stage=%(stage)s::VARCHAR, errors=%(new_errors)s::JSONB, finished_at=now(), updated_at=now() WHERE jobs.id = %(job_id)s::BIGINT AND jobs.state = %(state_1)s AND jobs.locked_by = %(worker_id)s::VARCHAR RETURNING jobs.id, jobs.state, jobs.attempt, jobs.max_attempts, jobs.locked_by, jobs.lease_expires_at, jobs.started_at, jobs.stage, jobs.errors, jobs.input_key, jobs.room_type, jobs.mode, jobs.style_snapshot, jobs.options, jobs.variants, jobs.seed;
 
 -- name: heartbeat
 -- parameters: lease, new_progress, new_stage, job_id, worker_id

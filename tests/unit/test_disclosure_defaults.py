@@ -22,7 +22,7 @@ def test_the_disclosure_label_is_on_by_default_with_a_clean_copy_and_mls_presets
 
 def test_each_kind_says_what_was_done_and_what_the_original_shows():
     table = disclosure.table(Settings())
-    assert set(table) == {"stage", "declutter", "restage", "edited"}
+    assert set(table) == {"stage", "declutter", "restage", "enhance", "sky", "twilight", "edited"}
     declutter, restage = table["declutter"].caption, table["restage"].caption
     assert "removed digitally" in declutter and "added" not in declutter
     assert "shows the room furnished" in declutter and "empty room is included" not in declutter
@@ -31,8 +31,15 @@ def test_each_kind_says_what_was_done_and_what_the_original_shows():
     edited = table["edited"].caption
     assert "changed digitally" in edited and "empty room" not in edited
     assert "furnished" not in edited and "original photo is included" in edited
-    words = [entry.word for entry in table.values()]
-    assert words == ["staged", "decluttered", "restaged", "edited"]
+    assert [entry.word for entry in table.values()] == [
+        "staged",
+        "decluttered",
+        "restaged",
+        "enhanced",
+        "sky-replaced",
+        "twilight",
+        "edited",
+    ]
     assert all(len(entry.label) <= disclosure.MAX_LABEL_CHARS for entry in table.values())
 
 
@@ -84,4 +91,23 @@ def test_a_listing_of_mixed_kinds_captions_each_photo():
     assert lines == [
         f"Photos 01, 03: {disclosure.DEFAULTS['stage'].caption}",
         f"Photo 02: {disclosure.DEFAULTS['declutter'].caption}",
+    ]
+
+
+def test_finishing_captions_say_only_what_their_pass_can_do():
+    table = disclosure.table(Settings())
+    enhance, sky, twilight = (table[kind].caption for kind in ("enhance", "sky", "twilight"))
+    # Auto-enhance changes tone and may straighten (and so crop): it adds and removes nothing,
+    # and a photo that needs no correction gets none, so the caption says "where needed".
+    assert "Nothing was added to or removed from the scene" in enhance
+    assert "where needed" in enhance and "trims the edges of the frame" in enhance
+    assert "Sky digitally replaced" in sky and "not the sky on the day" in sky
+    # The preview grade finds no windows: the caption must not promise lit windows.
+    assert "taken in daylight" in twilight and "not real" in twilight
+    for caption in (enhance, sky, twilight):
+        assert "original" in caption and len(caption) <= disclosure.MAX_CAPTION_CHARS
+    assert [disclosure.kind_of(mode, {}) for mode in ("enhance", "sky", "twilight")] == [
+        "enhance",
+        "sky",
+        "twilight",
     ]

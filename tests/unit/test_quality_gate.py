@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from jobs.models import PHOTO_MODES
+from jobs.models import PHOTO_MODES, JobMode
 from tests.factories import room_photo
 from worker.generators.base import GenerationRequest, GenerationResult, variant_seeds
 from worker.generators.preview import PreviewGenerator
@@ -154,7 +154,7 @@ def test_no_rerolls_when_disabled_or_when_the_style_allows_more():
     }  # fmt: skip
 
 
-@pytest.mark.parametrize("mode", PHOTO_MODES)
+@pytest.mark.parametrize("mode", [mode for mode in PHOTO_MODES if not mode.finishes])
 def test_the_preview_scorer_measures_the_seam_of_real_variants(mode):
     gate = QualityGate(PreviewGenerator(0), VariantScorer(), max_rerolls=0)
     request = GenerationRequest(
@@ -178,3 +178,24 @@ def test_the_seam_scorer_sees_a_cast_the_generator_left():
     assert VariantScorer()(request, result, 0)["seam"] > 8
     clean = GenerationResult(images=[photo], seeds=[1], mask=Image.fromarray(mask))
     assert VariantScorer()(request, clean, 0)["seam"] == 0
+
+
+@pytest.mark.parametrize("mode", [mode for mode in JobMode if mode.finishes])
+def test_a_finishing_job_is_neither_scored_nor_re_rolled(mode):
+    from tests.support.finishing_scenes import exterior
+    from worker.generators.base import LibrarySky
+
+    calls = []
+
+    def scorer(request, result, index):
+        calls.append(index)
+        return {"seam": 99.0}
+
+    sky = Image.new("RGB", (64, 48), (40, 90, 200))
+    gate = QualityGate(PreviewGenerator(0), scorer, max_rerolls=2)
+    request = GenerationRequest(
+        1, Image.fromarray(exterior(160, 120)[0]), "patio", {}, 1, SEED, mode=mode,
+        skies=[LibrarySky(1, "Blue", sky, lambda: sky)],
+    )  # fmt: skip
+    result, _ = _generate(gate, request)
+    assert calls == [] and result.scores is None and len(result.images) == 1

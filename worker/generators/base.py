@@ -33,6 +33,18 @@ class EditRequest:
 
 
 @dataclass(frozen=True)
+class LibrarySky:
+    """A sky of the library that a sky replacement may use (jobs/finishing.py chose it)."""
+
+    id: int
+    name: str
+    preview: Image.Image
+    """A small copy (the web rendition), enough to compare skies."""
+    full: Callable[[], Image.Image]
+    """Reads the full image from storage, for the sky actually used."""
+
+
+@dataclass(frozen=True)
 class GenerationRequest:
     """Everything a generator needs for one job."""
 
@@ -48,6 +60,8 @@ class GenerationRequest:
     """The kind of alteration the result discloses (core.disclosure); it names the label."""
     edit: EditRequest | None = None
     """Set for an edit: only its region changes; `image` is the result being edited."""
+    skies: list[LibrarySky] = field(default_factory=list)
+    """Mode sky: the chosen sky, or the candidates to pick the best-matching ones from."""
 
 
 @dataclass

@@ -247,6 +247,14 @@ class PreviewGenerator:
     ) -> GenerationResult:
         if request.edit is not None:
             return self._edit(request, request.edit, on_progress, should_stop)
+        if request.mode.finishes:
+            return _finished(request, on_progress, should_stop)
+        return self._furnish(request, on_progress, should_stop)
+
+    def _furnish(
+        self, request: GenerationRequest, on_progress: ProgressCallback, should_stop: StopCheck
+    ) -> GenerationResult:
+        """Stage, declutter or restage: furniture blocks drawn (or erased) on the floor."""
         source = request.image.convert("RGB")
         palette = [hex_to_rgb(c) for c in request.style.get("palette") or DEFAULT_PALETTE]
         seeds = variant_seeds(request.seed, request.variants)
@@ -322,3 +330,21 @@ class PreviewGenerator:
             seeds=variant_seeds(request.seed, 1),
             mask=Image.fromarray(region.astype(np.uint8) * 255, "L"),
         )
+
+
+def _finished(
+    request: GenerationRequest, on_progress: ProgressCallback, should_stop: StopCheck
+) -> GenerationResult:
+    """A finishing pass (enhance, sky, twilight), with the sky guessed and PREVIEW on top."""
+    # Imported here: finishing needs cv2, which the preview worker loads only for such jobs.
+    from worker.finishing_job import finish, guessed_alphas
+    from worker.vision.mask import mask_image
+
+    done = finish(request, guessed_alphas, on_progress, should_stop)
+    images = [
+        draw_label(image, LABEL, position=LABEL_POSITION, size_fraction=LABEL_SIZE_FRACTION)
+        for image in done.images
+    ]
+    on_progress(1.0, "Labelling")
+    mask = mask_image(done.mask) if done.mask is not None else None
+    return GenerationResult(images=images, seeds=done.seeds, mask=mask)

@@ -131,7 +131,11 @@ class QualityGate:
     def generate(
         self, request: GenerationRequest, on_progress: ProgressCallback, should_stop: StopCheck
     ) -> GenerationResult:
-        """The inner generator's result with each variant's best attempt and its scores."""
+        """The inner generator's result with each variant's best attempt and its scores; a
+        finishing job's (enhance, sky, twilight) as it is: a classical pass gives the same image
+        on every seed, so there is nothing to re-roll, and the scores judge furnishing."""
+        if request.mode.finishes:
+            return self.inner.generate(request, on_progress, should_stop)
         thresholds = thresholds_for(request.style.get("quality_thresholds"))
         first = FIRST_PASS_SHARE if self.max_rerolls else 1.0
         started = self.clock()

@@ -97,9 +97,10 @@
     return radio.dataset.roomTypes.split(" ").indexOf(roomType) !== -1;
   }
 
-  // A removal adds nothing in the style, so only rows that add furniture need a style that fits.
+  // Only rows that add furniture need a style that fits: a removal or a finishing pass
+  // (enhance, sky, twilight) adds nothing in the style.
   function stages(row) {
-    return row.mode.value !== "declutter";
+    return row.mode.value === "stage" || row.mode.value === "restage";
   }
 
   function roomLabel(row) {
@@ -309,6 +310,8 @@
       data.append("style", form.querySelector("input[name='style']:checked").value);
       data.append("variants", form.elements.variants.value);
       data.append("mode", row.mode.value);
+      data.append("enhance", form.elements.enhance.checked ? "true" : "false");
+      if (row.mode.value === "sky" && form.elements.sky.value) data.append("sky", form.elements.sky.value);
       var listing = form.elements.listing.value.trim();
       if (listing) data.append("listing", listing);
       showProgress(row, "Uploading", 0, photo.size);

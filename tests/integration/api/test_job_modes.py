@@ -1,4 +1,4 @@
-"""The job's mode (stage, declutter, restage) through the API: stored, shown, compared, kept."""
+"""The job's mode through the API: stored, shown, compared, kept."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def test_unknown_mode_is_a_422_and_saves_nothing(client, agent, style, session_f
     assert job_count(session_factory) == 0
 
 
-def test_openapi_lists_the_three_modes(client):
+def test_openapi_lists_every_mode(client):
     schema = client.get("/openapi.json").json()
     body_ref = schema["paths"]["/api/v1/jobs"]["post"]["requestBody"]["content"][
         "multipart/form-data"
@@ -42,7 +42,7 @@ def test_openapi_lists_the_three_modes(client):
     mode = body["properties"]["mode"]
     enum = schema["components"]["schemas"][mode["$ref"].rpartition("/")[2]]["enum"]
     # The mode type is the job's; a video is asked of a finished job (422 here).
-    assert enum == ["stage", "declutter", "restage", "video"]
+    assert enum == ["stage", "declutter", "restage", "enhance", "sky", "twilight", "video"]
     assert "video" not in mode.get("description", "")
     assert "Remove furniture" in mode.get("description", "")
 

@@ -48,6 +48,9 @@ def listing_zip(client, listing: str) -> zipfile.ZipFile:
         (JobMode.STAGE, disclosure.DEFAULTS["stage"].caption, "staged"),
         (JobMode.DECLUTTER, disclosure.DEFAULTS["declutter"].caption, "decluttered"),
         (JobMode.RESTAGE, "Furniture swapped by software.", "restaged"),
+        (JobMode.ENHANCE, disclosure.DEFAULTS["enhance"].caption, "enhanced"),
+        (JobMode.SKY, disclosure.DEFAULTS["sky"].caption, "sky-replaced"),
+        (JobMode.TWILIGHT, disclosure.DEFAULTS["twilight"].caption, "twilight"),
     ],
 )
 def test_each_mode_captions_its_page_and_its_zip(

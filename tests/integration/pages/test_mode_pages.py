@@ -19,6 +19,9 @@ def test_new_staging_offers_the_modes_in_agent_words(make_web_user, style):
         ("stage", "Empty room: add furniture"),
         ("declutter", "Remove furniture"),
         ("restage", "Replace furniture"),
+        ("enhance", "Enhance only: fix light, colour and verticals"),
+        ("sky", "Exterior: replace the sky"),
+        ("twilight", "Exterior: day-to-dusk (twilight) version"),
     ]
     assert re.search(r'name="mode" value="stage" checked', html)
 

@@ -82,3 +82,35 @@ def test_the_dusk_pass_is_img2img_through_the_inpainting_pipeline(sdxl_generator
     assert [total for _, total in steps] == [4] * 4  # 8 steps at strength 0.5: the last half
     (result,) = images
     assert result.size == photo.size
+
+
+@pytest.mark.parametrize("mode", ["enhance", "sky", "twilight"])
+def test_finishing_jobs_run_through_the_sdxl_generator(
+    sdxl_generator: Any, forced: dict[str, Path], mode: str
+) -> None:
+    """The sdxl generator's finishing branch: the segmenter's sky (forced: all sky), the
+    classical pass, the deployment's disclosure label with a clean copy kept."""
+    import numpy as np
+    from PIL import Image
+
+    from jobs.models import JobMode
+    from worker.generators.base import GenerationRequest, LibrarySky
+
+    photo = Image.fromarray(exterior(96, 64)[0])
+    sky = Image.new("RGB", (128, 80), (40, 90, 200))
+    request = GenerationRequest(
+        1, photo, "patio", {}, 1, 5, mode=JobMode(mode), disclosure=mode,
+        skies=[LibrarySky(1, "Blue", sky, lambda: sky)],
+    )  # fmt: skip
+    segmenter, settings = sdxl_generator.segmenter, sdxl_generator.settings
+    sdxl_generator.segmenter = _segmenter(forced["sky"])
+    sdxl_generator.settings = settings.model_copy(update={"label_enabled": True})
+    try:
+        result = sdxl_generator.generate(request, lambda f, s: None, lambda: False)
+    finally:
+        sdxl_generator.segmenter, sdxl_generator.settings = segmenter, settings
+    (image,), (clean,) = result.images, result.clean_images
+    assert image.size == photo.size and "finishing" in result.timings
+    assert not np.array_equal(np.asarray(image), np.asarray(clean))  # the label
+    if mode == "sky":  # everything was sky: the whole photo is the new one
+        assert np.abs(np.asarray(clean, dtype=int) - (40, 90, 200)).mean() < 3
