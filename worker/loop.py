@@ -59,6 +59,8 @@ class Outcome(Generic[T]):
     """Logs what the write found (not called when the database stayed unavailable)."""
     lease_deadline: float
     """time.monotonic() when the lease runs out: the write is tried again at least until then."""
+    records_end: bool = True
+    """The write ends the job (and is tried past the lease); False: nothing of it is written."""
 
 
 def default_worker_id() -> str:
@@ -327,7 +329,9 @@ class Worker:
             if done:
                 log.info("job stopped", extra=self._extra(job, state))
 
-        return Outcome(write, AttemptEnd.STOPPED, report, heartbeat.lease_deadline())
+        return Outcome(
+            write, AttemptEnd.STOPPED, report, heartbeat.lease_deadline(), end is not None
+        )
 
     def _finish(
         self, job: ClaimedJob, outcome: Outcome[Any], *, claim_next: bool
@@ -355,17 +359,19 @@ class Worker:
             )
             return written, following
 
-        deadline = max(outcome.lease_deadline, time.monotonic() + self.settings.finish_retry_s)
+        deadline = outcome.lease_deadline
+        if outcome.records_end:
+            deadline = max(deadline, time.monotonic() + self.settings.finish_retry_s)
         try:
             written, following = self.db.transaction_until(
                 work, deadline=deadline, what=f"finishing write of job {job.id} claim {job.claims}"
             )
         except DatabaseUnavailable as exc:
             log.error(
-                "could not record the job's end: %s for FINISH_RETRY_S (%gs); "
+                "could not record the job's end: %s until %s; "
                 "the job runs again once its lease has expired",
                 exc,
-                self.settings.finish_retry_s,
+                "FINISH_RETRY_S was over" if outcome.records_end else "its lease ran out",
                 extra=self._extra(job),
             )
             return None
