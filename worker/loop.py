@@ -160,7 +160,8 @@ class Worker:
         release the held job and leave the fleet, waiting at most wait_s for the database."""
         job = self.holding
         log.warning(
-            "grace over with a generator step still running: giving the job back, exiting",
+            "grace over and the worker still busy (a generator step, a database wait): "
+            "giving its job back, exiting",
             extra=self._extra(job),
         )
 

@@ -148,7 +148,7 @@ def test_sigterm_during_a_slow_step_exits_within_a_second_of_the_grace(
     with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(WorkerRecord)) == 0
     assert any(
-        line["msg"].startswith("grace over with a generator step still running")
+        line["msg"].startswith("grace over and the worker still busy")
         for line in fleet.log_lines("w")
     )
 
