@@ -19,7 +19,7 @@ from worker.generators.base import StopCheck
 
 log = logging.getLogger(__name__)
 
-HARD_STOP_AFTER_S = 0.5
+HARD_STOP_AFTER_S = 0.25
 """Seconds past the grace after which a generator step still running is abandoned."""
 WATCH_INTERVAL_S = 0.05
 """How often the watchdog looks at the deadline (a second signal moves it to now)."""
