@@ -87,9 +87,9 @@ class Worker:
         self.db = DedicatedConnection(engine)
         self.shutdown = shutdown
         self.guess: ClaimedGuess | None = None
+        """A room type guess claimed with the last job claim, answered before that job runs."""
         self.holding: ClaimedJob | None = None
         """The last job claimed, until its end is recorded: what a hard stop gives back."""
-        """A room type guess claimed with the last job claim, answered before that job runs."""
         self._guess_checked = 0.0
         self.wakeup = Wakeup(
             settings.database_url,
