@@ -92,11 +92,11 @@ def test_a_late_finishing_write_is_refused_once_another_worker_has_claimed_the_j
     with tcp_proxy("127.0.0.1", cluster.port) as proxy:
         url = proxied_url(cluster.url, proxy)
         engine = make_engine(url)
+        settings = fault_settings.model_copy(
+            update={"database_url": url, "worker_id": "late", "finish_retry_s": 60}
+        )
+        late = workers.make(settings, engine, generator=cut_off)
         try:
-            settings = fault_settings.model_copy(
-                update={"database_url": url, "worker_id": "late", "finish_retry_s": 60}
-            )
-            late = workers.make(settings, engine, generator=cut_off)
             thread, _ = timed_run(late)
             assert cut_off.generated.wait(30)
             proxy.set(REFUSE)  # cut off from PostgreSQL, still reaching storage
@@ -118,6 +118,7 @@ def test_a_late_finishing_write_is_refused_once_another_worker_has_claimed_the_j
             thread.join(timeout=30)
             assert not thread.is_alive()
         finally:
+            late.db.close()  # its live connection goes back to the pool before it is disposed
             engine.dispose()
     after = load(cluster_factory, job_id)
     assert after.result_keys == delivered.result_keys == [job_result_key(job_id, 2, 1)]
@@ -137,9 +138,9 @@ def test_a_worker_that_takes_its_own_job_back_after_an_outage_shows_both_claims(
     with tcp_proxy("127.0.0.1", cluster.port) as proxy:
         url = proxied_url(cluster.url, proxy)
         engine = make_engine(url)
+        settings = fault_settings.model_copy(update={"database_url": url, "worker_id": "w"})
+        worker = workers.make(settings, engine, generator=PreviewGenerator(step_delay_s=0.3))
         try:
-            settings = fault_settings.model_copy(update={"database_url": url, "worker_id": "w"})
-            worker = workers.make(settings, engine, generator=PreviewGenerator(step_delay_s=0.3))
             thread, _ = timed_run(worker)
             wait_for(lambda: load(cluster_factory, job_id).progress > 0, what="progress")
             proxy.set(REFUSE)
@@ -148,6 +149,7 @@ def test_a_worker_that_takes_its_own_job_back_after_an_outage_shows_both_claims(
             thread.join(timeout=30)
             wait_for(worker.run_once, timeout_s=30, what="the job claimed again")
         finally:
+            worker.db.close()
             engine.dispose()
     job = load(cluster_factory, job_id)
     assert (job.locked_by, job.attempt, job.claims) == (None, 2, 2)
