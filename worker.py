@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable
 
@@ -16,6 +17,8 @@ from core.storage import make_storage
 log = logging.getLogger("worker")
 
 EXIT_SCHEMA_NOT_AT_HEAD = 2
+GIVE_BACK_WAIT_S = 0.4
+"""A hard stop waits this long for the database to take the job back, then exits anyway."""
 
 
 def run(_args: argparse.Namespace) -> int:
@@ -47,6 +50,13 @@ def run(_args: argparse.Namespace) -> int:
         engine=engine,
         shutdown=shutdown,
     )
+
+    def hard_stop() -> None:
+        worker.give_back(wait_s=GIVE_BACK_WAIT_S)
+        logging.shutdown()
+        os._exit(0)  # a generator step cannot be interrupted: nothing waits for it
+
+    shutdown.enforce(hard_stop)
     try:
         worker.run()
     finally:

@@ -80,6 +80,7 @@ def job_out(
         attempt=job.attempt,
         max_attempts=job.max_attempts,
         errors=list(job.errors),
+        errors_dropped=job.errors_dropped,
         style=StyleRef(slug=job.style_snapshot.get("slug"), name=job.style_snapshot.get("name")),
         room_type=job.room_type,
         room_type_guess=job.room_type_guess,

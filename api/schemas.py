@@ -148,7 +148,10 @@ class JobOut(BaseModel):
     )
     attempt: int
     max_attempts: int
-    errors: list[dict[str, Any]]
+    errors: list[dict[str, Any]] = Field(
+        description="The last 20 attempts' errors, oldest first: {attempt, at, error}"
+    )
+    errors_dropped: int = Field(0, description="Older errors no longer kept in `errors`")
     style: StyleRef
     room_type: str
     room_type_guess: str | None = Field(

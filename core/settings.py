@@ -403,7 +403,12 @@ class Settings(BaseSettings):
     retry_cap_s: float = Field(300.0, ge=0)
     """W: Retry backoff cap"""
     shutdown_grace_s: float = Field(30.0, ge=0)
-    """W: On SIGTERM, time to finish the current job before releasing it"""
+    """W: On SIGTERM, time to finish the current job before releasing it; a generator step still
+    running 0.25 s after it is abandoned and the worker exits within 1 s of it"""
+    finish_retry_s: float = Field(300.0, ge=0, le=24 * 3600)
+    """W: How long the write that ends a job (its results, its error) is tried again while
+    PostgreSQL is unreachable, from the job's end; at least until its lease ends. Past the lease
+    it is still safe: the write lands only if no other claim took the job meanwhile"""
     progress_interval_s: float = Field(0.25, gt=0, le=10)
     """W: Minimum interval between progress writes"""
     worker_liveness_file: Path = Path("./var/worker.alive")

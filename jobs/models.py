@@ -155,6 +155,11 @@ class Job(Base):
     progress: Mapped[int] = mapped_column(Integer, default=0)
     stage: Mapped[str] = mapped_column(String(120), default="")
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    """The last MAX_ERRORS_KEPT (jobs.queue) attempts' errors as {attempt, at, error}."""
+    errors_dropped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """How many older errors were dropped from `errors` to keep it short."""
+    claims: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Claims so far; the running claim's number is its fence token (job_claims has each)."""
 
     input_key: Mapped[str] = mapped_column(String(255))
     input_width: Mapped[int] = mapped_column(Integer)
@@ -184,6 +189,25 @@ class Job(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class JobClaim(Base):
+    """One claim of a job by a worker, the same worker's re-claims included."""
+
+    __tablename__ = "job_claims"
+
+    job_id: Mapped[int] = mapped_column(
+        BigId,
+        ForeignKey("jobs.id", ondelete="CASCADE", name="fk_job_claims_job_id"),
+        primary_key=True,
+    )
+    claim: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """The job's claims count after this claim: 1 for the first."""
+    worker_id: Mapped[str] = mapped_column(String(120))
+    attempt: Mapped[int] = mapped_column(Integer)
+    reclaimed: Mapped[bool] = mapped_column()
+    """Taken from a holder whose lease had run out (that holder may be this same worker)."""
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class JobRetry(Base):

@@ -24,6 +24,9 @@ from jobs.queue_sql import STARTING_STAGE as STARTING_STAGE
 from jobs.queue_sql import STATEMENTS, Offset, Statements
 
 LEASE_LOST_ERROR = "worker lost the job (lease expired)"
+MAX_ERRORS_KEPT = 20
+"""A job keeps its last this many errors; errors_dropped counts the older ones let go, so a job
+postponed through a long outage does not grow without end."""
 JITTER = 0.2
 """Backoff delays vary by up to this fraction either way, so retries do not move in lockstep."""
 
@@ -43,6 +46,9 @@ class ClaimedJob:
     started_at: datetime | None
     stage: str
     errors: list[dict[str, Any]]
+    errors_dropped: int
+    claims: int
+    """This claim's number: the token every fenced write of this run carries."""
     input_key: str
     room_type: str
     mode: JobMode
@@ -58,8 +64,13 @@ def statements(executor: Executor) -> Statements:
     return STATEMENTS[bind.dialect.name]
 
 
-def _error_entry(attempt: int, error: str) -> dict[str, Any]:
-    return {"attempt": attempt, "at": utcnow().isoformat(), "error": error[:2000]}
+def _with_error(job: ClaimedJob, attempt: int, error: str) -> dict[str, Any]:
+    """The error parameters of a write that appends this error: the list capped, and the count
+    of entries dropped from its front."""
+    entry = {"attempt": attempt, "at": utcnow().isoformat(), "error": error[:2000]}
+    errors = [*job.errors, entry]
+    dropped = max(0, len(errors) - MAX_ERRORS_KEPT)
+    return {"new_errors": errors[dropped:], "new_errors_dropped": job.errors_dropped + dropped}
 
 
 def claim(session: Executor, *, worker_id: str, lease_s: float) -> ClaimedJob | None:
@@ -73,6 +84,8 @@ def claim(session: Executor, *, worker_id: str, lease_s: float) -> ClaimedJob | 
     if row is None:
         return None
     job = ClaimedJob(**row._mapping)
+    if st.note_claim is not None:
+        session.execute(st.note_claim, {"job_id": job.id})
     if job.stage != RECLAIMED_STAGE:
         return job
     # Lost lease: append the error, and fail the job if no attempt is left.
@@ -80,7 +93,8 @@ def claim(session: Executor, *, worker_id: str, lease_s: float) -> ClaimedJob | 
     params = {
         "job_id": job.id,
         "worker_id": worker_id,
-        "new_errors": [*job.errors, _error_entry(job.attempt - 1, LEASE_LOST_ERROR)],
+        "claim": job.claims,
+        **_with_error(job, job.attempt - 1, LEASE_LOST_ERROR),
         **st.clock.params(),
     }
     return ClaimedJob(**session.execute(lost, params).one()._mapping)
@@ -94,12 +108,21 @@ class Beat:
 
 
 def heartbeat(
-    session: Executor, *, job_id: int, worker_id: str, lease_s: float, progress: int, stage: str
+    session: Executor,
+    *,
+    job_id: int,
+    claim: int,
+    worker_id: str,
+    lease_s: float,
+    progress: int,
+    stage: str,
 ) -> Beat | None:
-    """Extend the lease and save progress; None when the lease is lost (write nothing more)."""
+    """Extend the lease of the job's claim number `claim` and save progress; None when that
+    claim has lost the lease (write nothing more)."""
     st = statements(session)
     params = {
         "job_id": job_id,
+        "claim": claim,
         "worker_id": worker_id,
         "new_progress": max(0, min(100, progress)),
         "new_stage": stage[:120],
@@ -114,7 +137,13 @@ def _fenced(
 ) -> bool:
     """Run one fenced statement of statements(session); False when the lease was lost (0 rows)."""
     clock = statements(session).clock
-    params = {"job_id": job.id, "worker_id": worker_id, **values, **clock.params()}
+    params = {
+        "job_id": job.id,
+        "claim": job.claims,
+        "worker_id": worker_id,
+        **values,
+        **clock.params(),
+    }
     return rowcount(session.execute(statement, params)) == 1
 
 
@@ -170,12 +199,13 @@ def fail(
     RETRY uses up the attempt; POSTPONE gives it back (the backoff grows with each error
     recorded, so an outage of minutes is outlasted); FAIL, or no attempt left, is final.
     """
-    errors = [*job.errors, _error_entry(job.attempt, error)]
+    errors = _with_error(job, job.attempt, error)
     st = statements(session)
-    params = {"job_id": job.id, "worker_id": worker_id, "new_errors": errors}
+    params = {"job_id": job.id, "claim": job.claims, "worker_id": worker_id, **errors}
     if retry is Retry.POSTPONE or (retry is Retry.RETRY and job.attempt < job.max_attempts):
+        recorded = len(errors["new_errors"]) + errors["new_errors_dropped"]
         statement, tries = (
-            (st.postpone, len(errors)) if retry is Retry.POSTPONE else (st.retry, job.attempt)
+            (st.postpone, recorded) if retry is Retry.POSTPONE else (st.retry, job.attempt)
         )
         delay = backoff_s(tries, base_s=base_s, cap_s=cap_s)
         run_after = st.clock.params({Offset.DELAY: delay})
@@ -183,7 +213,7 @@ def fail(
             return None
         notify_job_available(session)
         return JobState.PENDING
-    done = _fenced(session, st.fail, job, worker_id, new_errors=errors)
+    done = _fenced(session, st.fail, job, worker_id, **errors)
     return JobState.FAILED if done else None
 
 

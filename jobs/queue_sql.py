@@ -16,25 +16,29 @@ from typing import Any
 
 from sqlalchemy import (
     Delete,
+    Insert,
     Interval,
+    Select,
     Update,
     bindparam,
     case,
     delete,
     func,
+    insert,
     select,
     update,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.db import JSONType, UTCDateTime, utcnow
-from jobs.models import Job, JobState, WorkerRecord
+from jobs.models import Job, JobClaim, JobState, WorkerRecord
 
 STARTING_STAGE = "Starting"
 RECLAIMED_STAGE = "Restarting: the previous worker lost the job"
 
 jobs = Job.metadata.tables[Job.__tablename__]
 workers = WorkerRecord.metadata.tables[WorkerRecord.__tablename__]
+job_claims = JobClaim.metadata.tables[JobClaim.__tablename__]
 
 CLAIMED_COLUMNS = (
     jobs.c.id,
@@ -46,6 +50,8 @@ CLAIMED_COLUMNS = (
     jobs.c.started_at,
     jobs.c.stage,
     jobs.c.errors,
+    jobs.c.errors_dropped,
+    jobs.c.claims,
     jobs.c.input_key,
     jobs.c.room_type,
     jobs.c.mode,
@@ -97,18 +103,36 @@ class Clock:
 
 
 def _fenced() -> ColumnElement[bool]:
-    """Only the worker that holds the running job may write to it."""
+    """Only the claim that holds the running job may write to it: the same worker's earlier
+    claim of the job is refused too (claims moves on with every claim)."""
     return (
         (jobs.c.id == bindparam("job_id"))
         & (jobs.c.state == JobState.RUNNING)
         & (jobs.c.locked_by == bindparam("worker_id"))
+        & (jobs.c.claims == bindparam("claim"))
+    )
+
+
+_HISTORY = ("job_id", "claim", "worker_id", "attempt", "reclaimed", "claimed_at")
+"""job_claims' columns, as the claim's history entry fills them."""
+
+
+def _history_row(claimed: Any) -> Any:
+    """The history entry of a claimed row (the claim's own columns, read after its SET)."""
+    return select(
+        claimed.c.id,
+        claimed.c.claims,
+        claimed.c.locked_by,
+        claimed.c.attempt,
+        claimed.c.stage == RECLAIMED_STAGE,
+        claimed.c.started_at,
     )
 
 
 class Statements:
     """Every queue and fleet statement for one dialect."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, *, dml_ctes: bool) -> None:
         self.clock = clock
         now = clock.now
         expired = (
@@ -129,13 +153,16 @@ class Statements:
         )
         # Claim: one statement; the oldest expired lease first, else the oldest runnable
         # pending job (by id: a retried job keeps its place once its backoff is over).
-        # SET reads the old row, so the stage records a reclaim.
-        self.claim: Update = (
+        # SET reads the old row, so the stage records a reclaim. Every claim adds one to
+        # claims (the fence's token) and a job_claims row: in the same statement where the
+        # dialect has data-modifying CTEs, else by note_claim right after it.
+        claimed = (
             update(jobs)
             .where(jobs.c.id == func.coalesce(expired, pending))
             .values(
                 state=JobState.RUNNING,
                 attempt=jobs.c.attempt + 1,
+                claims=jobs.c.claims + 1,
                 locked_by=bindparam("worker_id"),
                 lease_expires_at=clock.plus(Offset.LEASE),
                 started_at=now,  # this attempt's start: durations count the run, not the waits
@@ -147,11 +174,26 @@ class Statements:
             )
             .returning(*CLAIMED_COLUMNS)
         )
+        self.claim: Update | Select[Any] = claimed
+        self.note_claim: Insert | None = None
+        if dml_ctes:
+            row = claimed.cte("claimed")
+            noted = insert(job_claims).from_select(_HISTORY, _history_row(row)).cte("noted")
+            self.claim = select(row).add_cte(noted)
+        else:
+            # The claim's history entry, from the row just claimed (SQLite).
+            self.note_claim = insert(job_claims).from_select(
+                _HISTORY, _history_row(jobs).where(jobs.c.id == bindparam("job_id"))
+            )
         # Lost lease noted: append the previous attempt's error (the job stays running).
         self.note_lost = (
             update(jobs)
             .where(_fenced())
-            .values(errors=bindparam("new_errors", type_=JSONType), updated_at=now)
+            .values(
+                errors=bindparam("new_errors", type_=JSONType),
+                errors_dropped=bindparam("new_errors_dropped"),
+                updated_at=now,
+            )
             .returning(*CLAIMED_COLUMNS)
         )
         # Lost lease, last attempt: fail the job with the error appended; attempt goes back.
@@ -160,6 +202,7 @@ class Statements:
             .where(_fenced())
             .values(
                 errors=bindparam("new_errors", type_=JSONType),
+                errors_dropped=bindparam("new_errors_dropped"),
                 attempt=jobs.c.attempt - 1,
                 stage="Failed",
                 **self._final(now, JobState.FAILED),
@@ -207,6 +250,7 @@ class Statements:
                 lease_expires_at=None,
                 stage="Waiting to retry",
                 errors=bindparam("new_errors", type_=JSONType),
+                errors_dropped=bindparam("new_errors_dropped"),
             )
         )
         # Postpone: fenced; like retry, but the attempt goes back down (an outage, not the job).
@@ -223,6 +267,7 @@ class Statements:
                 progress=0,
                 stage="Waiting for storage or database",
                 errors=bindparam("new_errors", type_=JSONType),
+                errors_dropped=bindparam("new_errors_dropped"),
             )
         )
         # Fail for good: fenced; the attempt's error is appended.
@@ -232,6 +277,7 @@ class Statements:
             .values(
                 stage="Failed",
                 errors=bindparam("new_errors", type_=JSONType),
+                errors_dropped=bindparam("new_errors_dropped"),
                 **self._final(now, JobState.FAILED),
             )
         )
@@ -293,6 +339,6 @@ class Statements:
 
 
 STATEMENTS = {
-    "postgresql": Statements(Clock(func.now(), in_db=True)),
-    "sqlite": Statements(Clock(bindparam(_NOW, type_=UTCDateTime()), in_db=False)),
+    "postgresql": Statements(Clock(func.now(), in_db=True), dml_ctes=True),
+    "sqlite": Statements(Clock(bindparam(_NOW, type_=UTCDateTime()), in_db=False), dml_ctes=False),
 }

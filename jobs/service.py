@@ -16,7 +16,7 @@ from core.db import db_now, rowcount
 from core.errors import Conflict, NotFound
 from core.settings import Settings
 from core.storage import Storage
-from jobs.models import Job, JobMode, JobRetry, JobState
+from jobs.models import Job, JobClaim, JobMode, JobRetry, JobState
 from jobs.notify import notify_job_available
 from jobs.submit import check_quota
 
@@ -47,6 +47,14 @@ class Page:
     total: int
     page: int
     per_page: int
+
+
+def claim_history(session: Session, job_id: int) -> list[JobClaim]:
+    """Every claim of the job, first first: which worker, which attempt, and whether it was a
+    re-claim after a lease ran out (the same worker's included)."""
+    return list(
+        session.scalars(select(JobClaim).where(JobClaim.job_id == job_id).order_by(JobClaim.claim))
+    )
 
 
 def list_jobs(

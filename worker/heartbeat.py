@@ -34,11 +34,13 @@ class JobHeartbeat:
         settings: Settings,
         *,
         job_id: int,
+        claim: int,
         worker_id: str,
         shutdown: Shutdown,
     ) -> None:
         self._db = db
         self._job_id = job_id
+        self._claim = claim
         self._worker_id = worker_id
         self._lease_s = settings.lease_s
         self._interval_s = settings.progress_interval_s
@@ -126,6 +128,7 @@ class JobHeartbeat:
                 beat = queue.heartbeat(
                     conn,
                     job_id=self._job_id,
+                    claim=self._claim,
                     worker_id=self._worker_id,
                     lease_s=self._lease_s,
                     progress=progress,

@@ -7,6 +7,7 @@ import logging
 import os
 import secrets
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,7 +59,9 @@ class Outcome(Generic[T]):
     report: Callable[[T], None]
     """Logs what the write found (not called when the database stayed unavailable)."""
     lease_deadline: float
-    """time.monotonic() when the lease runs out: the write is tried again until then."""
+    """time.monotonic() when the lease runs out: the write is tried again at least until then."""
+    records_end: bool = True
+    """The write ends the job (and is tried past the lease); False: nothing of it is written."""
 
 
 def default_worker_id() -> str:
@@ -86,6 +89,8 @@ class Worker:
         self.shutdown = shutdown
         self.guess: ClaimedGuess | None = None
         """A room type guess claimed with the last job claim, answered before that job runs."""
+        self.holding: ClaimedJob | None = None
+        """The last job claimed, until its end is recorded: what a hard stop gives back."""
         self._guess_checked = 0.0
         self.wakeup = Wakeup(
             settings.database_url,
@@ -152,6 +157,25 @@ class Worker:
             self.close()
             log.info("worker stopped", extra=self._extra())
 
+    def give_back(self, *, wait_s: float) -> None:
+        """The grace is over with a generator step still running (signals.Shutdown.enforce):
+        release the held job and leave the fleet, waiting at most wait_s for the database."""
+        job = self.holding
+        log.warning(
+            "grace over and the worker still busy (a generator step, a database wait): "
+            "giving its job back, exiting",
+            extra=self._extra(job),
+        )
+
+        def write(conn: Connection) -> None:
+            if job is not None:  # fenced by its claim: a no-op when its end is already written
+                queue.release(conn, job=job, worker_id=self.id)
+            fleet.deregister(conn, worker_id=self.id)
+
+        writer = threading.Thread(target=self._record, args=(write,), daemon=True)
+        writer.start()
+        writer.join(wait_s)
+
     def close(self) -> None:
         """Let go of the listener and the held connection (run() does this on its way out)."""
         self.wakeup.close()
@@ -181,6 +205,7 @@ class Worker:
         except SQLAlchemyError as exc:
             log.error("claim failed, retrying later: %s", classify(exc) or exc, extra=self._extra())
             return None
+        self.holding = job
         if not listed:  # pruned as stale during a long outage: back on the fleet page
             with contextlib.suppress(SQLAlchemyError):
                 self.register()
@@ -195,9 +220,14 @@ class Worker:
 
     def _run(self, job: ClaimedJob) -> Outcome[Any]:
         """Generate and store the job's results; how the run ended, still to be recorded."""
-        log.info("job claimed (%s)", job.stage, extra=self._extra(job))
+        log.info("job claimed (%s, claim %d)", job.stage, job.claims, extra=self._extra(job))
         heartbeat = JobHeartbeat(
-            self.db, self.settings, job_id=job.id, worker_id=self.id, shutdown=self.shutdown
+            self.db,
+            self.settings,
+            job_id=job.id,
+            claim=job.claims,
+            worker_id=self.id,
+            shutdown=self.shutdown,
         )
         try:
             with heartbeat:  # from the claim on: a slow download must not cost the lease
@@ -222,14 +252,16 @@ class Worker:
     ) -> tuple[GenerationResult, StoredResults]:
         """The job's outputs, stored: a video is rendered, every other kind generated."""
         if job.mode is JobMode.VIDEO:
+            should_stop = self.shutdown.stop_check(heartbeat.should_stop)
             keys = render_video_job(
-                self.storage, job, self.settings, heartbeat.on_progress, heartbeat.should_stop
+                self.storage, job, self.settings, heartbeat.on_progress, should_stop
             )
             if heartbeat.lease_lost.is_set():
                 raise LeaseLost("the heartbeat lost the lease")
             return GenerationResult(images=[], seeds=[]), StoredResults(keys, None, False)
         request = load_request(self.storage, job)
-        result = self.generator.generate(request, heartbeat.on_progress, heartbeat.should_stop)
+        should_stop = self.shutdown.stop_check(heartbeat.should_stop)
+        result = self.generator.generate(request, heartbeat.on_progress, should_stop)
         if heartbeat.lease_lost.is_set():
             raise LeaseLost("the heartbeat lost the lease")
         stored = store_results(
@@ -263,8 +295,9 @@ class Worker:
                 log.info("job completed", extra=self._extra(job, JobState.COMPLETED))
             else:
                 log.warning(
-                    "lease lost before completing: another worker owns the job; "
-                    "this attempt's results stay unreferenced",
+                    "completing write refused: claim %d no longer holds the job (it was "
+                    "claimed again); this attempt's results stay unreferenced",
+                    job.claims,
                     extra=self._extra(job),
                 )
 
@@ -310,7 +343,9 @@ class Worker:
             if done:
                 log.info("job stopped", extra=self._extra(job, state))
 
-        return Outcome(write, AttemptEnd.STOPPED, report, heartbeat.lease_deadline())
+        return Outcome(
+            write, AttemptEnd.STOPPED, report, heartbeat.lease_deadline(), end is not None
+        )
 
     def _finish(
         self, job: ClaimedJob, outcome: Outcome[Any], *, claim_next: bool
@@ -319,8 +354,9 @@ class Worker:
 
         Committed before the next job runs, so the claim is still committed at once; the
         fenced write means the same as alone. While the database is unavailable it is tried
-        again with backoff until the lease runs out (a blip must not cost an attempt).
-        Returns the next job when claim_next.
+        again with backoff for FINISH_RETRY_S, past the lease if need be: the fence (this
+        claim still holds the running job) refuses a write that comes too late, so an outage
+        longer than the lease costs no finished job. Returns the next job when claim_next.
         """
 
         def work(conn: Connection) -> tuple[Any, ClaimedJob | None]:
@@ -337,21 +373,32 @@ class Worker:
             )
             return written, following
 
+        deadline = outcome.lease_deadline
+        if outcome.records_end:
+            deadline = max(deadline, time.monotonic() + self.settings.finish_retry_s)
         try:
             written, following = self.db.transaction_until(
-                work, deadline=outcome.lease_deadline, what="finishing write"
+                work, deadline=deadline, what=f"finishing write of job {job.id} claim {job.claims}"
             )
         except DatabaseUnavailable as exc:
             log.error(
-                "could not record the job's end: %s until its lease ran out; "
-                "the job runs again once the lease has expired",
+                "could not record the job's end: %s until %s; "
+                "the job runs again once its lease has expired",
                 exc,
+                "FINISH_RETRY_S was over" if outcome.records_end else "its lease ran out",
                 extra=self._extra(job),
             )
             return None
         except SQLAlchemyError as exc:
             log.error("could not record the job's end: %s", exc, extra=self._extra(job))
             return None
+        if (late_s := time.monotonic() - outcome.lease_deadline) > 0:
+            log.warning(
+                "finishing write reached the database %.1fs after the lease ran out",
+                late_s,
+                extra=self._extra(job),
+            )
+        self.holding = following
         outcome.report(written)
         return following
 

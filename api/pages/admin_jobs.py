@@ -129,6 +129,7 @@ def job_detail(
         empty_room_styles=[],
         owner=session.get(User, job.user_id),
         retryable=retry_helps([job], storage),
+        claims=jobs.claim_history(session, job.id),
     )
     return render(request, "admin/job.html", context)
 

@@ -12,6 +12,7 @@ from sqlalchemy import update
 from core.db import transaction, utcnow
 from core.faults import Retry
 from jobs import queue
+from jobs import service as jobs_service
 from jobs.models import Job, JobState
 from jobs.notify import CHANNEL
 from tests.factories import make_job, make_style, make_user
@@ -148,6 +149,82 @@ def test_postponed_job_keeps_its_attempts_and_backs_off_longer_each_time(session
     assert delays[0] < 13 and 14 < delays[1] < 25 and delays[2] > 30  # base 10 s, +/- 20%
 
 
+def test_a_postponed_job_keeps_its_last_errors_and_counts_the_dropped(session_factory, owner):
+    job_id = add_job(session_factory, owner, max_attempts=1)
+    total = queue.MAX_ERRORS_KEPT + 5
+    for number in range(total):
+        set_fields(session_factory, job_id, run_after=utcnow())
+        job = claim(session_factory)
+        with transaction(session_factory) as session:
+            state = queue.fail(
+                session,
+                job=job,
+                worker_id="w1",
+                error=f"outage {number}",
+                retry=Retry.POSTPONE,
+                base_s=0,
+                cap_s=0,
+            )
+        assert state is JobState.PENDING
+    postponed = load(session_factory, job_id)
+    assert postponed.errors_dropped == 5
+    assert [e["error"] for e in postponed.errors] == [f"outage {n}" for n in range(5, total)]
+    assert (postponed.attempt, postponed.claims) == (0, total)
+
+
+def history(session_factory, job_id) -> list[tuple]:
+    with session_factory() as session:
+        return [
+            (c.claim, c.worker_id, c.attempt, c.reclaimed)
+            for c in jobs_service.claim_history(session, job_id)
+        ]
+
+
+def test_a_re_claim_by_the_same_worker_is_recorded_and_fences_out_the_earlier_claim(
+    session_factory, owner
+):
+    job_id = add_job(session_factory, owner)
+    first = claim(session_factory, "w1")
+    set_fields(session_factory, job_id, lease_expires_at=utcnow() - timedelta(seconds=1))
+    second = claim(session_factory, "w1")
+    assert (second.id, second.locked_by, second.claims) == (job_id, "w1", first.claims + 1)
+    assert history(session_factory, job_id) == [(1, "w1", 1, False), (2, "w1", 2, True)]
+    values = dict(result_keys=["old"], mask_key=None, seeds=[1], generator="preview")
+    with transaction(session_factory) as session:
+        assert (
+            queue.heartbeat(
+                session,
+                job_id=job_id,
+                claim=first.claims,
+                worker_id="w1",
+                lease_s=30,
+                progress=50,
+                stage="x",
+            )
+            is None
+        )
+        assert not queue.complete(session, job=first, worker_id="w1", **values)
+        assert not queue.release(session, job=first, worker_id="w1")
+        assert queue.complete(
+            session, job=second, worker_id="w1", **{**values, "result_keys": ["new"]}
+        )
+    assert load(session_factory, job_id).result_keys == ["new"]
+
+
+def test_a_claim_given_back_and_taken_again_is_a_new_claim(session_factory, owner):
+    """A release gives the attempt back, so the attempt number repeats: the claim does not."""
+    job_id = add_job(session_factory, owner)
+    first = claim(session_factory, "w1")
+    with transaction(session_factory) as session:
+        assert queue.release(session, job=first, worker_id="w1")
+    again = claim(session_factory, "w1")
+    assert (again.attempt, again.claims) == (first.attempt, 2)
+    with transaction(session_factory) as session:
+        assert not queue.cancel(session, job=first, worker_id="w1")
+    assert load(session_factory, job_id).state is JobState.RUNNING
+    assert history(session_factory, job_id) == [(1, "w1", 1, False), (2, "w1", 1, False)]
+
+
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 @pytest.mark.parametrize("end", ["release", "retry", "postpone"])
 def test_release_and_retry_wake_the_listeners(session_factory, owner, settings, end):
@@ -191,7 +268,13 @@ def test_expired_lease_is_reclaimed_by_another_worker(session_factory, owner):
     with transaction(session_factory) as session:
         assert (
             queue.heartbeat(
-                session, job_id=job_id, worker_id="w1", lease_s=30, progress=50, stage="x"
+                session,
+                job_id=job_id,
+                claim=first.claims,
+                worker_id="w1",
+                lease_s=30,
+                progress=50,
+                stage="x",
             )
             is None
         )
@@ -230,7 +313,13 @@ def test_heartbeat_extends_lease_saves_progress_and_reports_cancel(session_facto
     job = claim(session_factory, lease_s=5)
     with transaction(session_factory) as session:
         beat = queue.heartbeat(
-            session, job_id=job_id, worker_id="w1", lease_s=600, progress=140, stage="Step 3"
+            session,
+            job_id=job_id,
+            claim=job.claims,
+            worker_id="w1",
+            lease_s=600,
+            progress=140,
+            stage="Step 3",
         )
     assert beat == queue.Beat(cancel_requested=False)
     saved = load(session_factory, job_id)
@@ -239,7 +328,13 @@ def test_heartbeat_extends_lease_saves_progress_and_reports_cancel(session_facto
     set_fields(session_factory, job_id, cancel_requested_at=utcnow())
     with transaction(session_factory) as session:
         beat = queue.heartbeat(
-            session, job_id=job_id, worker_id="w1", lease_s=600, progress=5, stage="Step 4"
+            session,
+            job_id=job_id,
+            claim=job.claims,
+            worker_id="w1",
+            lease_s=600,
+            progress=5,
+            stage="Step 4",
         )
     assert beat.cancel_requested
 

@@ -130,6 +130,30 @@ def test_sigterm_finishes_within_grace_or_releases(
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_sigterm_during_a_slow_step_exits_within_a_second_of_the_grace(
+    fleet, settings, session_factory
+):
+    job_id = add_jobs(settings, session_factory, 1)[0]
+    grace_s, step_s = 1.0, 4.0
+    proc = fleet.start("w", PREVIEW_STEP_DELAY_S=step_s, SHUTDOWN_GRACE_S=grace_s)
+    wait_for(lambda: job_state(session_factory, job_id).progress > 0, what="a first step")
+    time.sleep(0.3)  # inside the next step, which ends long after the grace
+    signalled = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0
+    took = time.monotonic() - signalled
+    assert took <= grace_s + 1, took
+    job = job_state(session_factory, job_id)
+    assert (job.state, job.attempt, job.errors, job.locked_by) == (JobState.PENDING, 0, [], None)
+    with session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(WorkerRecord)) == 0
+    assert any(
+        line["msg"].startswith("grace over and the worker still busy")
+        for line in fleet.log_lines("w")
+    )
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_notify_wakes_an_idle_worker_with_a_long_poll_interval(fleet, settings, session_factory):
     fleet.start("listener", POLL_INTERVAL_S=60)
     wait_for(

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from accounts.models import Role, User
 from catalog.models import Style
-from core.db import transaction
+from core.db import transaction, utcnow
 from core.storage import LocalStorage
+from jobs import queue
 from jobs.models import Job, JobState
 from tests.factories import make_job, make_style, photo_bytes, stored_job
 from tests.support.forms import csrf_of, post_form, sign_in
@@ -174,6 +176,26 @@ def test_admin_jobs_counts_filters_history_and_retry(make_web_user, session_fact
     assert post_form(client, f"/admin/jobs/{failed.id}/retry").status_code == 303
     with session_factory() as session:
         assert session.get(Job, failed.id).state is JobState.PENDING
+
+
+def test_admin_job_shows_every_claim_and_the_errors_not_kept(make_web_user, session_factory):
+    _, client = make_web_user(Role.MERCHANDISER)
+    agent, _ = make_web_user()
+    with transaction(session_factory) as session:
+        job = make_job(session, user=agent, style=make_style(session))
+    past = utcnow() - timedelta(seconds=1)
+    for _ in range(2):  # the same worker claims, loses the lease, and claims again
+        with transaction(session_factory) as session:
+            session.execute(update(Job).where(Job.id == job.id).values(lease_expires_at=past))
+            assert queue.claim(session, worker_id="pod-a-1", lease_s=60).id == job.id
+    with transaction(session_factory) as session:
+        session.execute(update(Job).where(Job.id == job.id).values(errors_dropped=7))
+    detail = client.get(f"/admin/jobs/{job.id}").text
+    claims = detail[detail.index('aria-label="Claims"') :]
+    rows = re.findall(r"<tr><td>(\d+)</td><td class=\"mono\">([^<]+)</td><td>(\d+)</td>", claims)
+    assert rows == [("1", "pod-a-1", "1"), ("2", "pod-a-1", "2")]
+    assert "re-claimed after its lease ran out" in claims
+    assert "7 older errors not kept." in detail
 
 
 def test_users_admin(make_web_user, make_client, session_factory):
