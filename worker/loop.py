@@ -251,8 +251,8 @@ class Worker:
         self, job: ClaimedJob, heartbeat: JobHeartbeat
     ) -> tuple[GenerationResult, StoredResults]:
         """The job's outputs, stored: a video is rendered, every other kind generated."""
+        should_stop = self.shutdown.stop_check(heartbeat.should_stop)
         if job.mode is JobMode.VIDEO:
-            should_stop = self.shutdown.stop_check(heartbeat.should_stop)
             keys = render_video_job(
                 self.storage, job, self.settings, heartbeat.on_progress, should_stop
             )
@@ -260,7 +260,6 @@ class Worker:
                 raise LeaseLost("the heartbeat lost the lease")
             return GenerationResult(images=[], seeds=[]), StoredResults(keys, None, False)
         request = load_request(self.storage, job)
-        should_stop = self.shutdown.stop_check(heartbeat.should_stop)
         result = self.generator.generate(request, heartbeat.on_progress, should_stop)
         if heartbeat.lease_lost.is_set():
             raise LeaseLost("the heartbeat lost the lease")
