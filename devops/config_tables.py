@@ -26,7 +26,9 @@ BEGIN_LINE = (
 )
 END = "<!-- END settings table -->"
 HEADER = "| Variable | Default | Used by | Meaning |\n|---|---|---|---|"
-USED_BY = re.compile(r"^((?:API|W|retention)(?:, (?:API|W))*(?: \([^)]*\))?): (.+)$", re.S)
+USED_BY = re.compile(
+    r"^((?:API|W|retention|webhooks)(?:, (?:API|W|webhooks))*(?: \([^)]*\))?): (.+)$", re.S
+)
 
 OTHER_VARIABLES = [
     (
