@@ -107,7 +107,7 @@ def envelope_model(event: Event) -> type[BaseModel]:
     return create_model(
         f"{event.name.title().replace('_', '')}Event",
         __doc__=event.summary,
-        type=(Literal[event.value], Field(description="The event")),  # type: ignore[valid-type]
+        type=(Literal[event.value], Field(description="The event")),  # type: ignore[arg-type]
         timestamp=(datetime, Field(description="When the change happened (UTC)")),
         data=(event.data, ...),
     )

@@ -41,7 +41,7 @@ class OutboxEvent(Base):
     """When the dispatcher made its deliveries (None: not yet)."""
 
 
-outbox = OutboxEvent.__table__
+outbox = OutboxEvent.metadata.tables[OutboxEvent.__tablename__]
 
 
 def record(executor: Executor, event: Event, subject_id: int) -> Literal[True]:

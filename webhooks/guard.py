@@ -57,7 +57,7 @@ def resolve(url: str, *, allow_private: bool) -> Destination:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
         raise RefusedDestination(f"the host {parts.hostname} could not be resolved") from None
-    addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
     refused = [a for a in addresses if not _public(a)]
     if refused and not allow_private:
         raise RefusedDestination(
