@@ -1,4 +1,4 @@
-"""Registering and changing webhook endpoints and reading their delivery logs; the caller commits."""
+"""Registering and changing webhook endpoints, and their delivery logs; the caller commits."""
 
 from __future__ import annotations
 
