@@ -25,8 +25,9 @@ from webhooks.sender import SendFailed, post
 
 log = logging.getLogger("webhooks")
 
-LEASE_MARGIN_S = 30.0
-"""A claim's lease: the longest attempt (connect + read) and this much more."""
+LEASE_MARGIN_S = 5.0
+"""A claim's lease: the longest attempt (connect + read) and this much more to record it; a
+dispatcher killed mid-delivery leaves the delivery due again when the lease ends."""
 OUTAGE_BACKOFF_MAX_S = 30.0
 """Longest wait between two tries to reach a database that is down."""
 
