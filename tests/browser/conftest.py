@@ -77,6 +77,7 @@ def _serve(root: Path, *, with_worker: bool) -> Iterator[LiveServer]:
         "PREVIEW_STEP_DELAY_S": "0.02",
         "PROGRESS_INTERVAL_S": "0.1",
         "MIN_UPLOAD_SIDE_PX": "32",
+        "WEBHOOK_ALLOW_PRIVATE": "true",  # the receivers the webhook tests start are on loopback
         "PYTHONUNBUFFERED": "1",
     }
     upgrade(db_url)
