@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -16,6 +17,9 @@ from core.errors import Invalid
 from webhooks.models import MAX_URL_CHARS
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+DNS_TIMEOUT_S = 5.0
+"""Longest wait for a name to resolve (getaddrinfo has no deadline of its own)."""
+_resolver = ThreadPoolExecutor(4, "webhook-dns")
 
 
 class RefusedDestination(Exception):
@@ -53,9 +57,14 @@ def resolve(url: str, *, allow_private: bool) -> Destination:
         raise RefusedDestination("the URL must start with https:// (or http://) and name a host")
     if parts.username or parts.password:
         raise RefusedDestination("the URL must not carry a user name or password")
+    lookup = _resolver.submit(socket.getaddrinfo, parts.hostname, port, type=socket.SOCK_STREAM)
     try:
-        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
+        infos = lookup.result(timeout=DNS_TIMEOUT_S)
+    except TimeoutError:
+        raise RefusedDestination(
+            f"the host {parts.hostname} did not resolve within {DNS_TIMEOUT_S:g} s"
+        ) from None
+    except (OSError, UnicodeError, ValueError):
         raise RefusedDestination(f"the host {parts.hostname} could not be resolved") from None
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
     refused = [a for a in addresses if not _public(a)]
