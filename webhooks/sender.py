@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
@@ -83,13 +84,15 @@ def post(
         )
         response = connection.getresponse()
         received = b""
-        while len(received) < max_response_bytes and time.monotonic() < deadline:
-            if connection.sock is not None:
-                connection.sock.settimeout(max(0.01, deadline - time.monotonic()))
-            chunk = response.read1(min(READ_CHUNK_BYTES, max_response_bytes - len(received)))
-            if not chunk:
-                break
-            received += chunk
+        # The status is in: a body that is too slow or too long is cut, not a failure.
+        with contextlib.suppress(TimeoutError):
+            while len(received) < max_response_bytes and time.monotonic() < deadline:
+                if connection.sock is not None:
+                    connection.sock.settimeout(max(0.01, deadline - time.monotonic()))
+                chunk = response.read1(min(READ_CHUNK_BYTES, max_response_bytes - len(received)))
+                if not chunk:
+                    break
+                received += chunk
         return Answer(response.status, elapsed_ms(), received)
     except TimeoutError:
         raise SendFailed(f"no answer within {read_s:g} s", elapsed_ms()) from None
