@@ -450,6 +450,9 @@ class Settings(BaseSettings):
     """webhooks: Deliveries one dispatcher sends at the same time"""
     webhook_poll_interval_s: float = Field(1.0, gt=0, le=60)
     """webhooks: How often an idle dispatcher looks for new events and due deliveries"""
+    webhook_log_days: int = Field(30, ge=1, le=3650)
+    """webhooks: Events older than this are deleted with their deliveries (hourly; never one with
+    a delivery still pending)"""
 
     sdxl: SdxlSettings = Field(default_factory=SdxlSettings)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.db import db_clock, rowcount
@@ -197,3 +197,22 @@ def send_again(session: Session, *, endpoint_id: int, delivery_id: int, give_up_
         .execution_options(synchronize_session=False)
     )
     return rowcount(result) == 1
+
+
+def prune(session: Session, *, older_than_s: float) -> int:
+    """Delete events older than this, with their deliveries, unless one is still pending."""
+    cutoff = db_clock(session) - timedelta(seconds=older_than_s)
+    pending = (
+        select(WebhookDelivery.id)
+        .where(
+            WebhookDelivery.event_id == OutboxEvent.id,
+            WebhookDelivery.state == DeliveryState.PENDING,
+        )
+        .exists()
+    )
+    result = session.execute(
+        delete(OutboxEvent)
+        .where(OutboxEvent.created_at < cutoff, OutboxEvent.fanned_out_at.is_not(None), ~pending)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -19,7 +20,7 @@ from standardwebhooks import Webhook
 from core.db import make_sessionmaker, transaction
 from core.settings import Settings
 from jobs.events import envelope
-from webhooks.deliveries import Claimed, Outcome, claim, fan_out, finish
+from webhooks.deliveries import Claimed, Outcome, claim, fan_out, finish, prune
 from webhooks.guard import RefusedDestination, resolve
 from webhooks.sender import SendFailed, post
 
@@ -28,6 +29,8 @@ log = logging.getLogger("webhooks")
 LEASE_MARGIN_S = 5.0
 """A claim's lease: the longest attempt (connect + read) and this much more to record it; a
 dispatcher killed mid-delivery leaves the delivery due again when the lease ends."""
+PRUNE_INTERVAL_S = 3600.0
+"""How often old events and their deliveries are deleted."""
 OUTAGE_BACKOFF_MAX_S = 30.0
 """Longest wait between two tries to reach a database that is down."""
 
@@ -53,6 +56,7 @@ class Dispatcher:
             settings.webhook_connect_timeout_s + settings.webhook_read_timeout_s + LEASE_MARGIN_S
         )
         self.pool = ThreadPoolExecutor(settings.webhook_concurrency, "webhook-send")
+        self.next_prune = 0.0
 
     def send(self, delivery: Claimed) -> Outcome:
         """One attempt, checked against the guard after resolving; never raises."""
@@ -78,6 +82,11 @@ class Dispatcher:
     def run_once(self) -> int:
         """One round; the deliveries attempted (0: nothing was due)."""
         s = self.settings
+        if time.monotonic() >= self.next_prune:
+            with transaction(self.sessions) as session:
+                pruned = prune(session, older_than_s=s.webhook_log_days * 86400)
+            self.next_prune = time.monotonic() + PRUNE_INTERVAL_S
+            log.info("old webhook events deleted", extra={"events": pruned})
         with transaction(self.sessions) as session:
             fan_out(session, give_up_s=s.webhook_give_up_s)
         with transaction(self.sessions) as session:

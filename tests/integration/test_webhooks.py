@@ -9,24 +9,25 @@ import itertools
 import signal
 import threading
 import time
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from accounts.models import Role
-from core.db import transaction
+from core.db import transaction, utcnow
 from core.faults import Retry
 from core.storage import make_storage
 from jobs import queue
 from jobs.events import Event
-from jobs.models import JobState
+from jobs.models import Job, JobState
 from jobs.outbox import OutboxEvent
 from jobs.service import cancel_job
 from jobs.shares import ShareScope, create_share, revoke_share
 from tests.factories import completed_job, make_style, make_user, stored_job
 from tests.support.processes import wait_for
 from tests.support.webhooks import receiving, start_dispatcher, stop_dispatcher
-from webhooks.deliveries import send_again
+from webhooks.deliveries import fan_out, prune, send_again
 from webhooks.dispatcher import Dispatcher
 from webhooks.endpoints import register
 from webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint
@@ -171,6 +172,42 @@ def test_no_event_for_a_change_that_rolled_back_or_a_lost_lease(settings, sessio
             generator="preview",
         )
     assert outbox(session_factory) == []
+
+
+def test_a_retry_or_release_writes_none_and_a_lost_last_attempt_writes_failed(
+    settings, session_factory
+):
+    storage = make_storage(settings)
+    with transaction(session_factory) as session:
+        job_id = stored_job(session, storage, max_attempts=2).id
+    first = claimed(session_factory, settings, job_id)
+    with transaction(session_factory) as session:
+        state = queue.fail(
+            session,
+            job=first,
+            worker_id="w1",
+            error="flaky",
+            retry=Retry.RETRY,
+            base_s=0,
+            cap_s=0,
+        )
+        assert state is JobState.PENDING
+    second = claimed(session_factory, settings, job_id)
+    with transaction(session_factory) as session:
+        assert queue.release(session, job=second, worker_id="w1")
+    assert outbox(session_factory) == []
+
+    claimed(session_factory, settings, job_id)  # the last attempt; its worker then dies
+    with transaction(session_factory) as session:
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(lease_expires_at=utcnow() - timedelta(seconds=1))
+        )
+    with transaction(session_factory) as session:
+        reclaimed = queue.claim(session, worker_id="w2", lease_s=30)
+        assert reclaimed is not None and reclaimed.state is JobState.FAILED
+    assert outbox(session_factory) == [(Event.JOB_FAILED, job_id)]
 
 
 def test_a_job_the_preview_worker_runs_is_delivered_signed(
@@ -341,3 +378,26 @@ def test_a_dispatcher_killed_mid_delivery_sends_again_with_the_same_id(
     assert first_try.body == second_try.body
     (delivery,) = deliveries(session_factory)
     assert delivery.attempts == 2
+
+
+def test_old_events_go_with_their_deliveries_but_not_while_one_is_pending(session_factory, engine):
+    endpoint = add_endpoint(session_factory, "https://93.184.215.14/hooks")
+    old = utcnow() - timedelta(days=31)
+    with transaction(session_factory) as session:
+        events = [
+            OutboxEvent(event=Event.JOB_FAILED, subject_id=n, payload={}, created_at=at)
+            for n, at in enumerate([old, old, utcnow()])
+        ]
+        session.add_all(events)
+    with transaction(session_factory) as session:
+        fan_out(session, give_up_s=60)
+        session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.event_id != events[1].id)
+            .values(state=DeliveryState.DELIVERED)
+        )
+    with transaction(session_factory) as session:
+        assert prune(session, older_than_s=30 * 86400) == 1
+    assert [subject for _, subject in outbox(session_factory)] == [1, 2]
+    assert [d.event_id for d in deliveries(session_factory)] == [events[1].id, events[2].id]
+    assert all(d.endpoint_id == endpoint.id for d in deliveries(session_factory))
