@@ -14,7 +14,7 @@ from core.settings import Settings
 from core.storage import make_storage
 from jobs.service import cancel_job
 from tests.factories import stored_job
-from tests.support.browser import ADMIN, axe_violations, sign_in
+from tests.support.browser import ADMIN, axe_violations, screenshot, sign_in
 from tests.support.webhooks import receiving
 from webhooks.dispatcher import Dispatcher
 
@@ -85,6 +85,7 @@ def test_register_see_the_log_and_send_again(page: Page, live_server, viewport):
         expect(row).to_have_attribute("data-state", "delivered")
         expect(row.locator("[data-attempts]")).to_have_text("2")
         assert not axe_violations(page)
+        screenshot(page, f"admin-webhook-{viewport['width']}", full_page=True)
     ids = receiver.ids()
     assert len(ids) == 2 and ids[0] == ids[1]
     assert all(r.verified for r in receiver.received)
