@@ -30,6 +30,7 @@ from tests.support.webhooks import receiving, start_dispatcher, stop_dispatcher
 from webhooks.deliveries import fan_out, prune, send_again
 from webhooks.dispatcher import Dispatcher
 from webhooks.endpoints import register
+from webhooks.metrics import webhook_metrics
 from webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint
 
 ALL_EVENTS = [event.value for event in Event]
@@ -401,3 +402,33 @@ def test_old_events_go_with_their_deliveries_but_not_while_one_is_pending(sessio
     assert [subject for _, subject in outbox(session_factory)] == [1, 2]
     assert [d.event_id for d in deliveries(session_factory)] == [events[1].id, events[2].id]
     assert all(d.endpoint_id == endpoint.id for d in deliveries(session_factory))
+
+
+def scrape(session_factory) -> dict[tuple[str, tuple], float]:
+    with session_factory() as session:
+        return {
+            (sample.name, tuple(sample.labels.items())): sample.value
+            for family in webhook_metrics(session)
+            for sample in family.samples
+        }
+
+
+def test_metrics_show_the_backlog_a_stopped_dispatcher_leaves(settings, session_factory):
+    add_endpoint(session_factory, "https://93.184.215.14/hooks")
+    with transaction(session_factory) as session:
+        job_id = stored_job(session, make_storage(settings)).id
+        cancel_job(session, user=make_user(session, role=Role.ADMIN), job_id=job_id)
+    m = scrape(session_factory)
+    assert m[("stagewright_webhook_events_waiting", ())] == 1
+    assert m[("stagewright_webhook_deliveries", (("state", "pending"),))] == 0
+
+    with transaction(session_factory) as session:
+        fan_out(session, give_up_s=60)
+        session.execute(
+            update(WebhookDelivery).values(next_attempt_at=utcnow() - timedelta(seconds=90))
+        )
+    m = scrape(session_factory)
+    assert m[("stagewright_webhook_events_waiting", ())] == 0
+    assert m[("stagewright_webhook_deliveries", (("state", "pending"),))] == 1
+    assert m[("stagewright_webhook_deliveries", (("state", "failed"),))] == 0
+    assert 85 <= m[("stagewright_webhook_oldest_due_seconds", ())] < 200
