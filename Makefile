@@ -42,6 +42,8 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
+# The tests on their own line: mypy's `files` (pyproject.toml) names the product code.
+	$(VENV)/bin/mypy tests
 # worker.py shares its module name with worker/, so mypy checks it alone, as a program.
 	$(VENV)/bin/mypy --config-file= --python-version 3.11 --follow-imports=silent \
 		--cache-dir .mypy_cache/worker.py -c "$$(cat worker.py)"
@@ -51,9 +53,16 @@ lint: install-dev
 system-deps:
 	devops/local/system-deps.sh
 
+# The SSO tests' OpenID provider (oidc-provider under Node), installed exactly as locked;
+# again only when the lock changes.
+OIDC_PROVIDER := tests/support/oidc
+$(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package-lock.json | system-deps
+	npm ci --prefix $(OIDC_PROVIDER) --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Coverage of the code the tests run in-process (its floor is fail_under in pyproject.toml);
 # worker and app subprocesses are not measured.
-test: system-deps lint
+test: system-deps lint $(OIDC_PROVIDER)/node_modules/.installed
 	$(PY) -m pytest --cov --durations=20
 
 # tests/unit alone, under a minute: the guard fails any of them that needs PostgreSQL, Chromium

@@ -53,7 +53,11 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     if bool(args.admin_email) != bool(args.admin_password):
         print("give both --admin-email and --admin-password (or neither)")
         return 2
-    engine = make_engine(settings.database_url, pooled=settings.database_pooled)
+    engine = make_engine(
+        settings.database_url,
+        pooled=settings.database_pooled,
+        timeouts=settings.database_timeouts,
+    )
     try:
         require_head(engine)
         with transaction(make_sessionmaker(engine)) as session:

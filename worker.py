@@ -28,7 +28,11 @@ def run(_args: argparse.Namespace) -> int:
     settings = settings.model_copy(update={"worker_id": settings.worker_id or default_worker_id()})
     configure_logging(settings.log_level)
     set_log_context(worker_id=settings.worker_id)
-    engine = make_engine(settings.database_url, pooled=settings.database_pooled)
+    engine = make_engine(
+        settings.database_url,
+        pooled=settings.database_pooled,
+        timeouts=settings.database_timeouts,
+    )
     try:
         require_head(engine)
     except SchemaNotAtHead as exc:

@@ -2,6 +2,7 @@
 
 from alembic import context
 from core.db import make_engine
+from core.db_timeouts import DatabaseTimeouts
 from core.settings import get_settings
 from schema import metadata
 
@@ -20,7 +21,8 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(url)
+    # A migration may rewrite a large table: no statement bound (the role's own still applies).
+    engine = make_engine(url, timeouts=DatabaseTimeouts(statement_s=None))
     with engine.connect() as connection:
         _run(connection)
     engine.dispose()

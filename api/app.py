@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp
@@ -15,15 +16,18 @@ from api.db_slots import DatabaseSlots, slots_for
 from api.docs import OPENAPI_URL, docs_enabled, install_docs
 from api.errors import install_error_handlers
 from api.fair_share import FairShare
+from api.openapi import for_generators
 from api.routers import (
     auth,
     catalog,
+    downloads,
     files,
     health,
     jobs,
     metrics,
     room_guesses,
     shares,
+    videos,
     workers,
 )
 from api.security_headers import SecurityHeaders
@@ -41,22 +45,34 @@ Stagewright stages photos of empty rooms with AI furniture.
 
 Sign in with `POST /api/v1/auth/token`, then send `Authorization: Bearer <token>`.
 Submit a photo with `POST /api/v1/jobs` and poll `GET /api/v1/jobs/{id}` until the state is
-final. Every error has the shape `{"error": {"code", "message", "field"}}`.
+final, then download a result with `GET /api/v1/jobs/{id}/results/{variant}`. Every error has
+the shape `{"error": {"code", "message", "field"}}`. Uploads and downloads are binary strings
+(`format: binary`), so generated clients send and receive files.
 """
 
 
 class Stagewright(FastAPI):
     """The app, with its security headers outside Starlette's error middleware, so that every
-    answer has them: a 500 and the body gate's own refusals too."""
+    answer has them: a 500 and the body gate's own refusals too; and its OpenAPI document as
+    client generators read it (api/openapi.py)."""
 
     def build_middleware_stack(self) -> ASGIApp:
         return SecurityHeaders(super().build_middleware_stack(), self.state.settings)
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            self.openapi_schema = for_generators(super().openapi())
+        return self.openapi_schema
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; engine, sessions and storage are made once and kept on app.state."""
     settings = settings or get_settings()
-    engine = make_engine(settings.database_url, pooled=settings.database_pooled)
+    engine = make_engine(
+        settings.database_url,
+        pooled=settings.database_pooled,
+        timeouts=settings.database_timeouts,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -91,7 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ForwardedFor, networks=settings.trusted_networks)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, catalog, jobs, room_guesses, shares, workers):
+    for module in (auth, catalog, jobs, downloads, room_guesses, shares, videos, workers):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)

@@ -11,10 +11,12 @@ from catalog.models import Style
 from core.settings import Settings
 from core.storage import Storage
 from jobs.activity import activity
-from jobs.models import Job, JobState
+from jobs.edits import edit_of
+from jobs.models import Job, JobMode, JobState
 from jobs.results import variant_results
 from jobs.stats import QueueFigures
 from jobs.usage import jobs_today
+from jobs.videos import VideoSpec
 
 
 def user_out(session: Session, user: User, settings: Settings) -> UserOut:
@@ -73,6 +75,7 @@ def job_out(
         estimated_wait_s=queue.wait_s(job),
         parent_job_id=job.parent_job_id,
         parent_variant=job.parent_variant,
+        edit=edit.action if (edit := edit_of(job.style_snapshot)) else None,
         attempt=job.attempt,
         max_attempts=job.max_attempts,
         errors=list(job.errors),
@@ -88,6 +91,9 @@ def job_out(
         input_height=job.input_height,
         mask_url=storage.url(job.mask_key) if job.mask_key else None,
         results=results,
+        video_shapes=[shape.value for shape in VideoSpec.of(job).shapes]
+        if job.mode is JobMode.VIDEO
+        else None,
         seeds=list(job.result_seeds),
         cancel_requested_at=job.cancel_requested_at,
         created_at=job.created_at,

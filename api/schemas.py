@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from accounts.models import Role
 from catalog.quality import RerollStop
+from jobs.edits import EditAction
 from jobs.models import JobMode, JobState
 from jobs.room_guesses import GuessState
 
@@ -142,6 +143,9 @@ class JobOut(BaseModel):
         None, description="The job whose result this job's photo is (null: an upload)"
     )
     parent_variant: int | None = Field(None, description="Which of the parent's variants")
+    edit: EditAction | None = Field(
+        None, description="For an edit of the parent's result: what it does to the painted part"
+    )
     attempt: int
     max_attempts: int
     errors: list[dict[str, Any]]
@@ -159,6 +163,11 @@ class JobOut(BaseModel):
     input_height: int
     mask_url: str | None
     results: list[ResultOut]
+    video_shapes: list[str] | None = Field(
+        None,
+        description="A video job (mode video): the shape of each result's MP4, in order "
+        "(landscape 1920x1080, vertical 1080x1920)",
+    )
     seeds: list[int]
     cancel_requested_at: datetime | None
     created_at: datetime

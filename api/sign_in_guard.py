@@ -17,8 +17,8 @@ from accounts import throttle
 from accounts.models import User
 from accounts.service import authenticate, get_user_by_email
 from api.web_session import DEVICE_COOKIE, set_device_cookie
-from core.errors import QuotaExceeded
-from core.settings import Settings
+from core.errors import QuotaExceeded, ServiceError
+from core.settings import Settings, comma_list
 
 
 def _unit(count: int, word: str) -> str:
@@ -51,6 +51,14 @@ class TooManySignIns(QuotaExceeded):
         self.retry_after_s = lock.retry_after_s
 
 
+class PasswordSignInOff(ServiceError):
+    """PASSWORD_SIGN_IN is false and this email is not a break-glass account."""
+
+    status = 403
+    code = "password_sign_in_off"
+    message = "password sign-in is switched off here; sign in through single sign-on"
+
+
 def client_address(request: Request) -> str:
     """The client's address (api/client_address.py resolves trusted proxies)."""
     return request.client.host if request.client else "unknown"
@@ -75,8 +83,12 @@ def remember_device(response: Response, user: User, settings: Settings) -> None:
 
 def sign_in(request: Request, session: Session, *, email: str, password: str) -> User | None:
     """The user for these credentials, else None; raises TooManySignIns while locked (and for
-    the wrong password that used up the allowance)."""
+    the wrong password that used up the allowance), PasswordSignInOff when passwords are off."""
     settings: Settings = request.app.state.settings
+    if not settings.password_sign_in and email.strip().lower() not in comma_list(
+        settings.break_glass_emails
+    ):
+        raise PasswordSignInOff()
     address = client_address(request)
     known = _known_device(request, get_user_by_email(session, email), settings)
     outcome = throttle.admit(

@@ -28,6 +28,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
+from core.db_timeouts import DatabaseTimeouts, bound_engine
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
@@ -85,20 +87,17 @@ def rowcount(result: Result[Any]) -> int:
     return result.rowcount
 
 
-PG_CONNECT_ARGS = {
-    "connect_timeout": 5,
-    "keepalives": 1,
-    "keepalives_idle": 5,
-    "keepalives_interval": 2,
-    "keepalives_count": 3,
-}
-"""An unreachable server fails a connect in seconds, and a dead peer a query in about 11 s."""
-
-
-def make_engine(url: str, *, pooled: bool = False, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    pooled: bool = False,
+    timeouts: DatabaseTimeouts = DatabaseTimeouts(),
+    **kwargs: Any,
+) -> Engine:
     """An engine with the per-dialect settings the job queue relies on.
 
-    `pooled`: the URL is PgBouncer in transaction mode (DATABASE_POOLED).
+    `pooled`: the URL is PgBouncer in transaction mode (DATABASE_POOLED). `timeouts` bound every
+    PostgreSQL round trip (core/db_timeouts.py); SQLite needs none.
     """
     if url.startswith("sqlite"):
         database = url.split("///", 1)[-1]
@@ -110,12 +109,16 @@ def make_engine(url: str, *, pooled: bool = False, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("connect_args", PG_CONNECT_ARGS)
+    # Waiting for a free pooled connection is bounded like opening one.
+    kwargs.setdefault("pool_timeout", timeouts.connect_s)
+    kwargs["connect_args"] = {**timeouts.connect_args(), **kwargs.get("connect_args", {})}
     if pooled:
         # Each transaction may run on another server connection, where a statement that
         # psycopg prepared on the last one does not exist (PgBouncer < 1.21).
-        kwargs["connect_args"] = {**kwargs["connect_args"], "prepare_threshold": None}
-    return create_engine(url, **kwargs)
+        kwargs["connect_args"]["prepare_threshold"] = None
+    engine = create_engine(url, **kwargs)
+    bound_engine(engine, timeouts, pooled=pooled)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -62,6 +62,16 @@ DEFAULTS: dict[str, Disclosure] = {
         label="Virtually restaged",
         word="restaged",
     ),
+    # An edit (jobs/edits.py) alters part of an earlier result, whatever that result's kind: the
+    # agent's brush may cover a digital piece or a real one, so the caption claims neither.
+    "edited": Disclosure(
+        caption=(
+            "Digitally edited: parts of this photo were changed digitally (furniture and decor "
+            "added, removed or generated again). The original photo is included."
+        ),
+        label="Digitally edited",
+        word="edited",
+    ),
 }
 KINDS = tuple(DEFAULTS)
 

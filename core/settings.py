@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import json
 import math
 import re
 from collections import Counter
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from zxcvbn import zxcvbn
 
+from core.db_timeouts import (
+    CONNECT_TIMEOUT_S,
+    STATEMENT_TIMEOUT_S,
+    TCP_USER_TIMEOUT_S,
+    DatabaseTimeouts,
+)
 from core.disclosure import KINDS, MAX_CAPTION_CHARS, MAX_LABEL_CHARS
 from core.generation import (
     ControlEnd,
@@ -59,6 +67,29 @@ def weak_secret(value: str) -> str | None:
 
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+ROLE_NAMES = ("agent", "merchandiser", "admin")
+"""accounts.models.Role's values (core imports no accounts)."""
+
+
+def comma_list(value: str) -> list[str]:
+    """`a, B ,c` as ["a", "b", "c"]: trimmed, lower-cased, empty entries dropped."""
+    return [part.strip().lower() for part in value.split(",") if part.strip()]
+
+
+def role_map(value: object) -> object:
+    """OIDC_ROLE_MAP as a dict: a JSON object, or `group=role, group=role`."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("{"):
+        return json.loads(text)
+    pairs = [part.partition("=") for part in text.split(",") if part.strip()]
+    bad = [name for name, sign, _ in pairs if not sign]
+    if bad:
+        raise ValueError(f"not `group=role`: {', '.join(name.strip() for name in bad)}")
+    return {name.strip(): role.strip() for name, _, role in pairs}
 
 
 def networks(value: str) -> list[Network]:
@@ -317,6 +348,18 @@ class Settings(BaseSettings):
     database_listen_url: str = ""
     """W: Direct PostgreSQL URL for the pod listener (LISTEN does not pass PgBouncer in transaction
     mode); empty: `DATABASE_URL`"""
+    database_connect_timeout_s: int = Field(CONNECT_TIMEOUT_S, ge=2, le=60)
+    """API, W: A new connection the server does not answer (TCP, TLS, login) fails after this
+    (libpq `connect_timeout`, at least 2); with the 1 s check of an idle pooled connection, a
+    request that meets a hung database is answered 503 within this plus 1 s"""
+    database_statement_timeout_s: float = Field(STATEMENT_TIMEOUT_S, ge=1, le=3600)
+    """API, W: Longest one statement may run: PostgreSQL's `statement_timeout`, sent at connect on
+    direct connections (behind PgBouncer, set it on the role: OPERATIONS.md section 3.2); the
+    client itself waits this plus 2 s for any answer, then drops the connection (a server that
+    accepts but never answers)"""
+    database_tcp_user_timeout_s: float = Field(TCP_USER_TIMEOUT_S, ge=1, le=600)
+    """API, W: A connection whose sent bytes stay unacknowledged this long (a dead peer, a network
+    black hole) is dropped (`tcp_user_timeout`; keepalives probe an idle one after 5 s)"""
 
     storage_backend: StorageBackend = StorageBackend.LOCAL
     """API, W: `r2` in production"""
@@ -416,6 +459,45 @@ class Settings(BaseSettings):
     """API: First lock past an allowance; each further attempt doubles it"""
     signin_lock_max_s: float = Field(900.0, gt=0, le=7 * 24 * 3600)
     """API: Longest sign-in lock"""
+    password_sign_in: bool = True
+    """API: `false`: email and password no longer sign anyone in (web form and
+    `POST /api/v1/auth/token`) except the BREAK_GLASS_EMAILS; people sign in through the OpenID
+    provider"""
+    break_glass_emails: str = ""
+    """API: Comma-separated emails that may still sign in with a password while
+    PASSWORD_SIGN_IN is `false` (the admin's way in when the provider is down; OPERATIONS.md)"""
+    oidc_issuer: str = ""
+    """API: OpenID Connect issuer URL (`https://login.example.com/oauth2/default`); its
+    `/.well-known/openid-configuration` is read for the endpoints and keys. Empty: no single
+    sign-on"""
+    oidc_client_id: str = ""
+    """API: The client id registered at the provider; the ID token's audience must be it"""
+    oidc_client_secret: str = ""
+    """API: The client's secret (set it in the environment, never in a file in the repository);
+    PKCE is used as well"""
+    oidc_provider_name: str = Field("single sign-on", min_length=1, max_length=60)
+    """API: The sign-in page's button says "Sign in with <this>" (`Okta`, `Microsoft`,
+    `Google`)"""
+    oidc_scopes: str = "openid email profile"
+    """API: Scopes asked for; `openid` is required, add e.g. `groups` where the provider sends
+    the role claim only for its scope"""
+    oidc_role_claim: str = "groups"
+    """API: The ID token or userinfo claim (a string or a list of strings) OIDC_ROLE_MAP reads"""
+    oidc_role_map: Annotated[dict[str, str], NoDecode] = Field(default={})
+    """API: Claim value to role (`agent`, `merchandiser`, `admin`), as JSON or
+    `staging-agents=agent,staging-admins=admin`; the highest matching role wins and is set at
+    every sign-in (the last active admin is never demoted)"""
+    oidc_default_role: str = Field("", pattern="^(|agent|merchandiser|admin)$")
+    """API: Role of a new user none of whose claim values is in OIDC_ROLE_MAP (a known one keeps
+    the role the admin console gave them); empty: such users are refused"""
+    oidc_allowed_domains: str = ""
+    """API: Comma-separated email domains that may sign in through the provider
+    (`brokerage.com, brokerage.co.uk`); empty: any domain"""
+    oidc_trust_unverified_email: bool = False
+    """API: Accept the provider's email without `email_verified: true` (Entra ID sends no such
+    claim); the email links the first sign-in to an existing user"""
+    oidc_timeout_s: float = Field(10.0, gt=0, le=60)
+    """API: Deadline of each call to the provider (discovery, keys, token, userinfo)"""
     quality_max_rerolls: int = Field(2, ge=0, le=5)
     """W: Quality gate: how many times a variant below its style's thresholds is generated again
     with a new seed"""
@@ -470,6 +552,34 @@ class Settings(BaseSettings):
         networks(value)  # a ValueError names the bad entry
         return value
 
+    @field_validator("oidc_role_map", mode="before")
+    @classmethod
+    def _parse_role_map(cls, value: object) -> object:
+        return role_map(value)
+
+    @field_validator("oidc_role_map")
+    @classmethod
+    def _known_roles(cls, mapping: dict[str, str]) -> dict[str, str]:
+        unknown = sorted({role for role in mapping.values() if role not in ROLE_NAMES})
+        if unknown:
+            raise ValueError(f"unknown role {', '.join(unknown)}; use {', '.join(ROLE_NAMES)}")
+        return mapping
+
+    @model_validator(mode="after")
+    def _check_sso(self) -> Settings:
+        if not self.oidc_issuer:
+            if not self.password_sign_in:
+                raise ValueError("PASSWORD_SIGN_IN=false needs single sign-on: set OIDC_ISSUER")
+            return self
+        missing = [name.upper() for name in ("oidc_client_id",) if not getattr(self, name)]
+        if missing:
+            raise ValueError(f"OIDC_ISSUER is set but {', '.join(missing)} is not")
+        if "openid" not in self.oidc_scopes.split():
+            raise ValueError("OIDC_SCOPES must include openid")
+        if not (self.oidc_role_map or self.oidc_default_role):
+            raise ValueError("set OIDC_ROLE_MAP or OIDC_DEFAULT_ROLE, or nobody can sign in")
+        return self
+
     @field_validator("disclosure")
     @classmethod
     def _known_kinds(cls, wording: dict[str, DisclosureWording]) -> dict[str, DisclosureWording]:
@@ -489,6 +599,8 @@ class Settings(BaseSettings):
                     f"{name.upper()} {why}; outside dev mode use a random string, e.g. "
                     "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
                 )
+        if self.oidc_issuer and not self.oidc_issuer.startswith("https://"):
+            raise ValueError("OIDC_ISSUER must be an https:// URL outside dev mode")
         if self.storage_backend is StorageBackend.R2:
             missing = [
                 name.upper()
@@ -500,6 +612,19 @@ class Settings(BaseSettings):
             if missing:
                 raise ValueError(f"missing R2 settings: {', '.join(missing)}")
         return self
+
+    @property
+    def database_timeouts(self) -> DatabaseTimeouts:
+        """The bounds of every database round trip (core/db_timeouts.py)."""
+        return DatabaseTimeouts(
+            connect_s=self.database_connect_timeout_s,
+            statement_s=self.database_statement_timeout_s,
+            tcp_user_s=self.database_tcp_user_timeout_s,
+        )
+
+    @property
+    def sso_enabled(self) -> bool:
+        return bool(self.oidc_issuer)
 
     @property
     def trusted_networks(self) -> list[Network]:

@@ -71,6 +71,11 @@ def rendition_key(result_key: str, rendition: str) -> str:
     return result_key.removesuffix(".jpg") + RENDITIONS[rendition] + ".jpg"
 
 
+def job_edit_mask_key(job_id: int) -> str:
+    """Where an edit job keeps the region the agent painted (jobs/edits.py)."""
+    return f"jobs/{int(job_id)}/edit-mask.png"
+
+
 def job_mask_key(job_id: int, attempt: int) -> str:
     return f"{attempt_prefix(job_id, attempt)}mask.png"
 

@@ -40,26 +40,42 @@ GONE = {"EXITED", "TERMINATED"}
 class AutoscaleSettings(BaseSettings):
     """The autoscaler's knobs (env prefix AUTOSCALE_; RUNPOD_API_KEY for the SDK)."""
 
-    model_config = SettingsConfigDict(env_prefix="AUTOSCALE_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="AUTOSCALE_", extra="ignore", use_attribute_docstrings=True
+    )
 
     min_pods: int = Field(0, ge=0)
+    """Fewest pods kept, even with an empty queue (0: the fleet scales down to none)."""
     max_pods: int = Field(4, ge=0)
+    """Most pods at once, whatever the queue asks."""
     max_cost_per_hour: float = Field(20.0, ge=0)
+    """Cost cap in $/h: no more pods than this buys at the dearest pod's hourly price."""
     pod_price_per_hour: float = Field(3.0, gt=0)
-    """What a new pod costs until RunPod reports costPerHr for the pods it runs."""
+    """What a new pod costs ($/h) until RunPod reports costPerHr for the pods it runs."""
     target_wait_s: float = Field(120.0, gt=0)
+    """Seconds the backlog (pending + running) should take to clear: pods = backlog * job time
+    / this, and a pending job older than this asks for one more pod."""
     default_job_s: float = Field(15.0, gt=0)
+    """Seconds a job is taken to run until completed jobs give a median of recent run times."""
     boot_grace_s: float = Field(1200.0, gt=0)
     """A pod with no live worker after this long is taken as broken and terminated."""
     interval_s: float = Field(60.0, gt=0)
+    """Seconds between two passes (without `--once`)."""
     pod_prefix: str = "stagewright-worker"
+    """Name prefix of the pods it creates; it manages only pods whose name starts with it."""
     image: str = ""
+    """Container image of the pods it creates (this or AUTOSCALE_TEMPLATE_ID is required)."""
     template_id: str = ""
+    """RunPod template of the pods it creates (this or AUTOSCALE_IMAGE is required)."""
     gpu_type_id: str = "NVIDIA H100 80GB HBM3"
+    """RunPod GPU type of the pods it creates, one GPU each."""
     cloud_type: str = Field("SECURE", pattern="^(ALL|SECURE|COMMUNITY)$")
+    """RunPod cloud of the pods it creates: SECURE, COMMUNITY or ALL."""
     container_disk_gb: int = Field(60, ge=10)
+    """Container disk of the pods it creates, in GB."""
     pod_env: str = "DATABASE_URL,DATABASE_POOLED,DATABASE_LISTEN_URL,STORAGE_BACKEND,R2_ACCOUNT_ID,R2_ACCESS_KEY_ID,R2_SECRET_ACCESS_KEY,R2_BUCKET,SECRET_KEY,APP_ENV,HF_TOKEN"  # noqa: E501
-    """Names of this process's environment variables passed on to the pods it creates."""
+    """Names (comma-separated) of this process's environment variables passed on to the pods it
+    creates, with GENERATOR=sdxl."""
 
 
 @dataclass(frozen=True)
@@ -244,7 +260,11 @@ def main(argv: list[str] | None = None) -> int:
         print("set AUTOSCALE_IMAGE or AUTOSCALE_TEMPLATE_ID", file=sys.stderr)
         return 2
     settings = get_settings()
-    engine = make_engine(settings.database_url, pooled=settings.database_pooled)
+    engine = make_engine(
+        settings.database_url,
+        pooled=settings.database_pooled,
+        timeouts=settings.database_timeouts,
+    )
     factory = make_sessionmaker(engine)
     try:
         while True:

@@ -1,9 +1,10 @@
-"""The configuration tables of README.md and OPERATIONS.md, generated from core/settings.py:
+"""The configuration tables of README.md and OPERATIONS.md, generated from the settings classes:
 `python -m devops.config_tables` checks them, `--write` rewrites them.
 
-A table sits between the BEGIN and END comments; its rows come from the fields of `Settings` and
-`SdxlSettings` (name, default, and the docstring that says who reads the setting and what it
-does), then from OTHER_VARIABLES, which are read outside `Settings`.
+A table sits between its BEGIN and END comments. The settings table (README.md, OPERATIONS.md)
+has a row for each field of `Settings` and `SdxlSettings` (name, default, and the docstring that
+says who reads the setting and what it does), then OTHER_VARIABLES, read outside `Settings`. The
+autoscale table (OPERATIONS.md) has one for each field of `AutoscaleSettings`, then RUNPOD_API_KEY.
 """
 
 from __future__ import annotations
@@ -17,14 +18,9 @@ from pathlib import Path
 from pydantic_settings import BaseSettings
 
 from core.settings import SdxlSettings, Settings
+from devops.autoscale import AutoscaleSettings
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = ("README.md", "OPERATIONS.md")
-BEGIN = "<!-- BEGIN settings table"
-BEGIN_LINE = (
-    f"{BEGIN}: generated from core/settings.py by python -m devops.config_tables --write -->"
-)
-END = "<!-- END settings table -->"
 HEADER = "| Variable | Default | Used by | Meaning |\n|---|---|---|---|"
 USED_BY = re.compile(
     r"^((?:API|W|retention|webhooks)(?:, (?:API|W|webhooks))*(?: \([^)]*\))?): (.+)$", re.S
@@ -40,6 +36,8 @@ OTHER_VARIABLES = [
     ("`HF_TOKEN`", "empty", "W", "Hugging Face token, only for gated models"),
     ("`HF_HOME`", "`$WORKSPACE/hf`", "W", "Model cache on the volume (set by deploy.sh)"),
 ]
+AUTOSCALER = "autoscaler"
+RUNPOD_API_KEY = ("`RUNPOD_API_KEY`", "empty", AUTOSCALER, "RunPod API key; required")
 
 
 def _default(value: object) -> str:
@@ -80,18 +78,46 @@ def rows(model: type[BaseSettings], prefix: str, used_by: str | None) -> list[st
     return found
 
 
-def table() -> str:
-    """The generated table, markers included."""
+def settings_rows() -> list[str]:
+    """The rows of the settings table."""
     lines = rows(Settings, "", None) + rows(SdxlSettings, "SDXL_", "W")
-    lines += [_row(*variable) for variable in OTHER_VARIABLES]
-    return "\n".join([BEGIN_LINE, "", HEADER, *lines, "", END])
+    return lines + [_row(*variable) for variable in OTHER_VARIABLES]
 
 
-def rewritten(text: str) -> str:
-    """The document with its settings table replaced by the generated one."""
-    start = text.index(BEGIN)
-    end = text.index(END, start) + len(END)
-    return text[:start] + table() + text[end:]
+def autoscale_rows() -> list[str]:
+    """The rows of the autoscale table."""
+    return [*rows(AutoscaleSettings, "AUTOSCALE_", AUTOSCALER), _row(*RUNPOD_API_KEY)]
+
+
+TABLES = {
+    "settings": ("core/settings.py", ("README.md", "OPERATIONS.md"), settings_rows),
+    "autoscale settings": ("devops/autoscale.py", ("OPERATIONS.md",), autoscale_rows),
+}
+"""Each table by the name in its markers: the module it comes from, where it is, its rows."""
+DOCS = tuple(dict.fromkeys(doc for _, docs, _ in TABLES.values() for doc in docs))
+
+
+def _markers(name: str) -> tuple[str, str]:
+    return f"<!-- BEGIN {name} table", f"<!-- END {name} table -->"
+
+
+def table(name: str) -> str:
+    """A generated table, markers included."""
+    source, _, make_rows = TABLES[name]
+    begin, end = _markers(name)
+    begin_line = f"{begin}: generated from {source} by python -m devops.config_tables --write -->"
+    return "\n".join([begin_line, "", HEADER, *make_rows(), "", end])
+
+
+def rewritten(text: str, doc: str) -> str:
+    """The document (named doc) with its generated tables replaced by the current ones."""
+    for name, (_, docs, _) in TABLES.items():
+        if doc in docs:
+            begin, end = _markers(name)
+            start = text.index(begin)
+            stop = text.index(end, start) + len(end)
+            text = text[:start] + table(name) + text[stop:]
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in DOCS:
         path = ROOT / name
         text = path.read_text()
-        new = rewritten(text)
+        new = rewritten(text, name)
         if new != text:
             stale.append(name)
             if args.write:

@@ -45,6 +45,8 @@ def activity(job: Job, *, paused: bool) -> str:
         return ""
     if job.cancel_requested_at is not None:
         return "Cancelling"
+    if job.mode is JobMode.VIDEO:
+        return "Rendering the video" if job.variants == 1 else f"Rendering {job.variants} videos"
     stage = job.stage or ""
     if stage.startswith(_QUALITY) or "Scoring" in stage:
         return "Checking quality"

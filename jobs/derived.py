@@ -24,7 +24,8 @@ SMALL_VARIATION = 0.15
 MAX_GENERATIONS = 10
 
 
-def _photo(storage: Storage, key: str, job_id: int) -> bytes:
+def read_photo(storage: Storage, key: str, job_id: int) -> bytes:
+    """A stored photo of a job; Conflict when it is gone, StorageError when unreadable."""
     try:
         return storage.get(key)
     except ObjectNotFound as exc:
@@ -66,7 +67,7 @@ def create_job_from(
     request.check()
     style = available_style(session, request)
     check_quota(session, user, settings)
-    data = _photo(storage, source.input_key, source.id)
+    data = read_photo(storage, source.input_key, source.id)
     job = new_job(
         user=user,
         style=style,
@@ -110,7 +111,7 @@ def stage_result(
     style = available_style(session, request)
     check_quota(session, user, settings)
     key = parent.result_keys[variant - 1]
-    data = _photo(
+    data = read_photo(
         storage, rendition_key(key, "clean") if parent.has_clean_copies else key, parent.id
     )
     job = new_job(
@@ -135,16 +136,22 @@ def children(session: Session, job: Job) -> list[Job]:
     return list(session.scalars(select(Job).where(Job.parent_job_id == job.id).order_by(Job.id)))
 
 
-def original_photo_key(session: Session, job: Job) -> str:
-    """The key of the photo of the real room: the input of the job's first ancestor."""
-    for _ in range(MAX_GENERATIONS):
-        if job.parent_job_id is None:
-            break
+def ancestors(session: Session, job: Job) -> list[Job]:
+    """The jobs whose results led to this job's photo, the first (the real room's) first."""
+    chain: list[Job] = []
+    while job.parent_job_id is not None and len(chain) < MAX_GENERATIONS:
         parent = session.get(Job, job.parent_job_id)
         if parent is None:
             break
+        chain.append(parent)
         job = parent
-    return job.input_key
+    return chain[::-1]
+
+
+def original_photo_key(session: Session, job: Job) -> str:
+    """The key of the photo of the real room: the input of the job's first ancestor."""
+    chain = ancestors(session, job)
+    return (chain[0] if chain else job).input_key
 
 
 def create_test_job(

@@ -47,6 +47,7 @@ class JobMode(StrEnum):
     STAGE = "stage"  # an empty room: add furniture (the default)
     DECLUTTER = "declutter"  # remove the furniture and clutter, return the empty room
     RESTAGE = "restage"  # remove the furniture, then stage the emptied room
+    VIDEO = "video"  # a reveal video of finished jobs' photos (jobs/videos.py)
 
     @property
     def label(self) -> str:
@@ -56,19 +57,29 @@ class JobMode(StrEnum):
     @property
     def removes(self) -> bool:
         """Whether the existing furniture is taken out first."""
-        return self is not JobMode.STAGE
+        return self in (JobMode.DECLUTTER, JobMode.RESTAGE)
+
+    @property
+    def edits_photo(self) -> bool:
+        """Whether the job alters an uploaded photo; a video is asked of finished jobs instead."""
+        return self is not JobMode.VIDEO
 
     @property
     def stages(self) -> bool:
         """Whether furniture is added."""
-        return self is not JobMode.DECLUTTER
+        return self in (JobMode.STAGE, JobMode.RESTAGE)
 
 
 MODE_LABELS = {
     JobMode.STAGE: "Empty room: add furniture",
     JobMode.DECLUTTER: "Remove furniture",
     JobMode.RESTAGE: "Replace furniture",
+    JobMode.VIDEO: "Reveal video",
 }
+
+
+PHOTO_MODES = tuple(mode for mode in JobMode if mode.edits_photo)
+"""The modes an upload may ask for, in the order the new-staging page offers them."""
 
 
 class Job(Base):

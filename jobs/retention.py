@@ -1,6 +1,7 @@
 """Retention: delete final jobs older than RETENTION_DAYS and their stored images, in batches;
 delete the files of attempts that no job points at (a lost lease, a failed attempt); and delete
-room type guesses past GUESS_RETENTION (jobs.room_guesses; `--guesses-only` does just that).
+room type guesses past GUESS_RETENTION (jobs.room_guesses; `--guesses-only` does just that); and
+delete share links that ended more than a month ago (jobs.shares.ENDED_KEPT).
 
 Each batch is its own short transaction (select ids, then delete rows), so the job table is never
 locked for long and the worker's claims carry on. Images go first: a crash between the two steps
@@ -23,6 +24,7 @@ from core.settings import Settings, get_settings
 from core.storage import Storage, attempt_of, attempt_prefix, job_prefix, make_storage
 from jobs.models import FINAL_STATES, Job, JobState
 from jobs.room_guesses import purge_guesses
+from jobs.shares import purge_shares
 
 BATCH_PAUSE_S = 0.2  # between batches, so vacuum and the workers' claims get their turn
 ORPHAN_GRACE = timedelta(hours=1)
@@ -39,6 +41,7 @@ class RetentionReport:
     batches: int = 0
     orphans: int = 0
     guesses: int = 0
+    shares: int = 0
 
 
 def _expired(cutoff: datetime) -> tuple[ColumnElement[bool], ...]:
@@ -149,7 +152,11 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     args = parser.parse_args(argv)
     if args.days < 1 or args.batch_size < 1:
         parser.error("--days and --batch-size must be at least 1")
-    engine = make_engine(settings.database_url, pooled=settings.database_pooled)
+    engine = make_engine(
+        settings.database_url,
+        pooled=settings.database_pooled,
+        timeouts=settings.database_timeouts,
+    )
     factory, storage = make_sessionmaker(engine), make_storage(settings)
     try:
         report = RetentionReport(cutoff=utcnow() - timedelta(days=args.days))
@@ -160,6 +167,8 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
             purge_orphaned_attempts(
                 factory, storage, report, batch_size=args.batch_size, dry_run=args.dry_run
             )
+            with transaction(factory) as session:
+                report.shares = purge_shares(session, dry_run=args.dry_run)
         with transaction(factory) as session:
             report.guesses = purge_guesses(session, storage, dry_run=args.dry_run)
     finally:
@@ -170,7 +179,7 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
         f"retention: {verb} {report.jobs} jobs{objects} created before "
         f"{report.cutoff.isoformat(timespec='seconds')} in {report.batches} batches; "
         f"{verb} {report.orphans} files of unreferenced attempts; "
-        f"{verb} {report.guesses} room type guesses"
+        f"{verb} {report.guesses} room type guesses; {verb} {report.shares} ended share links"
     )
     return 0
 

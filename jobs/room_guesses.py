@@ -34,7 +34,7 @@ from core.errors import NotFound, QuotaExceeded
 from core.images import NormalisedImage
 from core.storage import Storage, StorageError, guess_photo_key, guess_prefix
 from jobs.queue import Executor
-from jobs.submit import store_photo
+from jobs.submit import hold_user, store_photo
 
 GUESS_RETENTION = timedelta(minutes=50)
 """A guess is asked for while the agent picks photos; after this its row and photo go."""
@@ -96,6 +96,7 @@ def create_guess(
 
 
 def _refuse_past_the_rate(session: Session, user: User) -> None:
+    hold_user(session, user)  # the count and the insert after it cannot interleave with another
     since = utcnow() - timedelta(minutes=1)
     recent = select(func.count()).where(RoomGuess.user_id == user.id, RoomGuess.created_at > since)
     if (session.scalar(recent) or 0) >= GUESSES_PER_MINUTE:

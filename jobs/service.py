@@ -16,7 +16,7 @@ from core.db import db_now, rowcount
 from core.errors import Conflict, NotFound
 from core.settings import Settings
 from core.storage import Storage
-from jobs.models import Job, JobRetry, JobState
+from jobs.models import Job, JobMode, JobRetry, JobState
 from jobs.notify import notify_job_available
 from jobs.outbox import Event, record
 from jobs.submit import check_quota
@@ -63,9 +63,10 @@ def list_jobs(
     page: int = 1,
     per_page: int = 20,
 ) -> Page:
-    """Newest first; agents always see only their own jobs."""
+    """Newest first; agents always see only their own jobs. Videos are not listed: each shows
+    on the page of the job it was asked of."""
     page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
-    query = select(Job)
+    query = select(Job).where(Job.mode != JobMode.VIDEO)
     if not can_see_all_jobs(user):
         query = query.where(Job.user_id == user.id)
     elif user_id is not None:

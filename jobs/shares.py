@@ -11,14 +11,25 @@ import re
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, select, update
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    Select,
+    String,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from accounts.models import User
 from accounts.security import hash_token, new_token
-from core.db import Base, UTCDateTime, db_clock, db_now, enum_column, utcnow
+from core.db import Base, UTCDateTime, db_clock, db_now, enum_column, rowcount, utcnow
 from core.errors import Conflict, Invalid, NotFound
-from jobs.models import BigId, Job, JobState
+from jobs.models import BigId, Job, JobMode, JobState
 from jobs.outbox import Event, record
 from jobs.service import can_see_all_jobs, get_job_for
 
@@ -81,6 +92,8 @@ def create_share(
     if not 1 <= days <= MAX_DAYS:
         raise Invalid(f"a link lasts 1 to {MAX_DAYS} days", field="expires_in_days")
     job = get_job_for(session, user=user, job_id=job_id)
+    if not job.mode.edits_photo:
+        raise Invalid(f"job {job.id} is a video; share the photo's job", field="job_id")
     if scope is ShareScope.LISTING and not job.listing:
         raise Invalid(f"job {job.id} belongs to no listing; share the photo itself", field="scope")
     if job.state is not JobState.COMPLETED or not job.result_keys:
@@ -148,13 +161,38 @@ def count_view(session: Session, link: ShareLink) -> None:
     )
 
 
+def _finished_photos(query: Select[Job]) -> Select[Job]:
+    return query.where(Job.state == JobState.COMPLETED, Job.mode != JobMode.VIDEO).order_by(Job.id)
+
+
+def _listing_query(owner_id: int, listing: str | None) -> Select[Job]:
+    return _finished_photos(
+        select(Job).where(Job.user_id == owner_id, Job.listing == listing, Job.is_test.is_(False))
+    )
+
+
+def listing_jobs(session: Session, job: Job) -> list[Job]:
+    """The finished photos of the job's listing, in the order the agent submitted them."""
+    return [j for j in session.scalars(_listing_query(job.user_id, job.listing)) if j.result_keys]
+
+
 def shared_jobs(session: Session, link: ShareLink) -> list[Job]:
     """The finished jobs the link shows, in the order the agent submitted them."""
-    query = select(Job).where(Job.state == JobState.COMPLETED).order_by(Job.id)
     if link.scope is ShareScope.JOB:
-        query = query.where(Job.id == link.job_id)
+        query = _finished_photos(select(Job).where(Job.id == link.job_id))
     else:
-        query = query.where(
-            Job.user_id == link.owner_id, Job.listing == link.listing, Job.is_test.is_(False)
-        )
+        query = _listing_query(link.owner_id, link.listing)
     return [job for job in session.scalars(query) if job.result_keys]
+
+
+ENDED_KEPT = timedelta(days=30)
+"""How long a revoked or expired link stays on its agent's list before retention deletes it."""
+
+
+def purge_shares(session: Session, *, dry_run: bool = False, now: datetime | None = None) -> int:
+    """Delete links that ended (revoked or expired) more than ENDED_KEPT ago; a dry run counts."""
+    cutoff = (now or utcnow()) - ENDED_KEPT
+    ended = or_(ShareLink.expires_at < cutoff, ShareLink.revoked_at < cutoff)
+    if dry_run:
+        return session.scalar(select(func.count()).select_from(ShareLink).where(ended)) or 0
+    return rowcount(session.execute(delete(ShareLink).where(ended)))

@@ -47,6 +47,12 @@ class JobRequest:
 
     def check(self) -> None:
         """Raise Invalid for values out of range (the API's schema checks them too)."""
+        if not self.mode.edits_photo:
+            raise Invalid(
+                f"mode '{self.mode.value}' is not done to an upload; "
+                "ask a finished job for it (POST /jobs/{id}/videos)",
+                field="mode",
+            )
         if not 1 <= self.variants <= MAX_VARIANTS:
             raise Invalid(f"variants must be between 1 and {MAX_VARIANTS}", field="variants")
         if self.seed is not None and not 0 <= self.seed <= MAX_SEED:
@@ -112,8 +118,9 @@ def available_style(session: Session, request: JobRequest) -> Style:
     return style
 
 
-def hold_quota(session: Session, user: User) -> None:
-    """Serialise this user's submissions until the transaction ends, so quota checks cannot race."""
+def hold_user(session: Session, user: User) -> None:
+    """Serialise this user's submissions and room guesses until the transaction ends, so their
+    quota and rate checks cannot race."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(
             text("SELECT pg_advisory_xact_lock(:namespace, :user_id)"),
@@ -128,7 +135,7 @@ def hold_quota(session: Session, user: User) -> None:
 def check_quota(session: Session, user: User, settings: Settings) -> None:
     """Raise QuotaExceeded (429, with the reset time) when today's jobs are used up."""
     limit = quota_for(user, settings)
-    hold_quota(session, user)
+    hold_user(session, user)
     if jobs_today(session, user=user) < limit:
         return
     resets = quota_resets_at()
@@ -160,7 +167,7 @@ def create_job(
             )
         # Taken before the lookup so that a concurrent twin of this request, once it commits,
         # is found here and replayed rather than counted against the quota.
-        hold_quota(session, user)
+        hold_user(session, user)
         # A replay answers with the job it made, even after quota or catalog changes.
         existing = _find_by_key(session, user, idempotency_key)
         if existing is not None:

@@ -11,6 +11,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from core.db_timeouts import NoAnswer
 from core.faults import DatabaseUnavailable, classify
 
 T = TypeVar("T")
@@ -40,7 +41,7 @@ class DedicatedConnection:
             return self._once(work)
         except DBAPIError as exc:
             # A connection the server dropped while idle fails at once; use a fresh one.
-            if not exc.connection_invalidated:
+            if not exc.connection_invalidated or isinstance(exc.orig, NoAnswer):
                 raise
         return self._once(work)
 

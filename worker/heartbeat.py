@@ -51,18 +51,25 @@ class JobHeartbeat:
         # The lease runs from the claim, just before this; renewals move its end on.
         self._renewed_at = time.monotonic()
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
+        self._clock = threading.Thread(
+            target=self._watch_lease, name=f"lease-{job_id}", daemon=True
+        )
         self.lease_lost = threading.Event()
         self.cancel_requested = threading.Event()
 
     def __enter__(self) -> JobHeartbeat:
         self._thread.start()
+        self._clock.start()
         return self
 
     def __exit__(
         self, _t: type[BaseException] | None, _e: BaseException | None, _tb: TracebackType | None
     ) -> None:
         self._done.set()
-        self._thread.join()
+        self._clock.join()
+        # A beat hung on a silent database ends at its round trip's deadline; the job is not
+        # ours any more, so nothing it could still learn matters.
+        self._thread.join(timeout=0 if self.lease_lost.is_set() else None)
 
     def on_progress(self, fraction: float, stage: str) -> None:
         """The generator's ProgressCallback: progress only ever rises."""
@@ -92,17 +99,24 @@ class JobHeartbeat:
             if current == self._saved and time.monotonic() - self._renewed_at < keepalive_s:
                 continue
             sent_at = time.monotonic()
-            if self._beat(*current):
+            if self._beat(*current) and not self.lease_lost.is_set():
                 self._saved, self._renewed_at = current, sent_at
-            elif time.monotonic() > self.lease_deadline() and not self.lease_lost.is_set():
-                # Another worker may hold the job by now: stop rather than run on blind.
+            if self.lease_lost.is_set():
+                return
+
+    def _watch_lease(self) -> None:
+        """Lose the lease when it runs out by this worker's own clock, even while a beat hangs:
+        another worker may hold the job by then, so stop rather than run on blind."""
+        while not self._done.wait(max(0.0, self.lease_deadline() - time.monotonic())):
+            if self.lease_lost.is_set():
+                return
+            if time.monotonic() >= self.lease_deadline():  # not renewed meanwhile
                 log.warning(
-                    "heartbeat failing for longer than the lease (%gs): stopping, writing nothing",
+                    "no heartbeat got through for the lease (%gs): stopping, writing nothing",
                     self._lease_s,
                     extra=self._extra(),
                 )
                 self.lease_lost.set()
-            if self.lease_lost.is_set():
                 return
 
     def _beat(self, progress: int, stage: str) -> bool:

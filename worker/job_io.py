@@ -18,8 +18,9 @@ from core.storage import (
     job_result_key,
     web_key,
 )
+from jobs.edits import Edit, edit_of
 from jobs.queue import ClaimedJob
-from worker.generators.base import BadInput, GenerationRequest, GenerationResult
+from worker.generators.base import BadInput, EditRequest, GenerationRequest, GenerationResult
 from worker.postprocess import encode_jpeg, encode_png
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,22 @@ def load_request(storage: Storage, job: ClaimedJob) -> GenerationRequest:
         reference_images=_references(storage, job, style.get("reference_image_keys") or []),
         mode=job.mode,
         disclosure=kind_of(job.mode, style),
+        edit=_edit(storage, job, edit, image.size) if (edit := edit_of(style)) else None,
     )
+
+
+def _edit(storage: Storage, job: ClaimedJob, edit: Edit, size: tuple[int, int]) -> EditRequest:
+    """The edit's painted region at the photo's size; BadInput when it is gone or unreadable."""
+    try:
+        mask = Image.open(io.BytesIO(storage.get(edit.mask_key)), formats=("PNG",))
+        mask.load()
+    except ObjectNotFound as exc:
+        raise BadInput(f"edit mask {edit.mask_key} is missing from storage") from exc
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
+        raise BadInput(f"edit mask {edit.mask_key} is not a readable PNG: {exc}") from exc
+    if mask.size != size:
+        raise BadInput(f"edit mask is {mask.size}, the photo {size}")
+    return EditRequest(edit.action, mask.convert("L"))
 
 
 def _references(storage: Storage, job: ClaimedJob, keys: list[str]) -> list[Image.Image]:

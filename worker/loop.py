@@ -22,7 +22,7 @@ from core.storage import Storage
 from core.version import __version__
 from jobs import fleet, queue, room_guesses
 from jobs.fleet import AttemptEnd
-from jobs.models import JobState
+from jobs.models import JobMode, JobState
 from jobs.queue import ClaimedJob
 from jobs.room_guesses import ClaimedGuess
 from worker import guesses
@@ -31,6 +31,7 @@ from worker.generators.base import GenerationResult, Generator, StopRequested
 from worker.heartbeat import JobHeartbeat, touch_liveness
 from worker.job_io import StoredResults, load_request, store_results
 from worker.signals import Shutdown
+from worker.video_job import render_video_job
 from worker.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ class Worker:
             stop=shutdown.requested,
             wake_dir=settings.wake_dir,
             worker_id=self.id,
+            timeouts=settings.database_timeouts,
         )
 
     def register(self) -> None:
@@ -199,19 +201,7 @@ class Worker:
         )
         try:
             with heartbeat:  # from the claim on: a slow download must not cost the lease
-                request = load_request(self.storage, job)
-                result = self.generator.generate(
-                    request, heartbeat.on_progress, heartbeat.should_stop
-                )
-                if heartbeat.lease_lost.is_set():
-                    raise LeaseLost("the heartbeat lost the lease")
-                stored = store_results(
-                    self.storage,
-                    job,
-                    result,
-                    size=request.image.size,
-                    quality=self.settings.jpeg_quality,
-                )
+                result, stored = self._produce(job, heartbeat)
         except Exception as exc:
             if heartbeat.lease_lost.is_set():
                 log.warning("job abandoned: lease lost, nothing recorded", extra=self._extra(job))
@@ -226,6 +216,26 @@ class Worker:
                 fault = Fault(f"{type(exc).__name__}: {exc}")
             return self._failed(job, fault, heartbeat)
         return self._completed(job, result, stored, heartbeat)
+
+    def _produce(
+        self, job: ClaimedJob, heartbeat: JobHeartbeat
+    ) -> tuple[GenerationResult, StoredResults]:
+        """The job's outputs, stored: a video is rendered, every other kind generated."""
+        if job.mode is JobMode.VIDEO:
+            keys = render_video_job(
+                self.storage, job, self.settings, heartbeat.on_progress, heartbeat.should_stop
+            )
+            if heartbeat.lease_lost.is_set():
+                raise LeaseLost("the heartbeat lost the lease")
+            return GenerationResult(images=[], seeds=[]), StoredResults(keys, None, False)
+        request = load_request(self.storage, job)
+        result = self.generator.generate(request, heartbeat.on_progress, heartbeat.should_stop)
+        if heartbeat.lease_lost.is_set():
+            raise LeaseLost("the heartbeat lost the lease")
+        stored = store_results(
+            self.storage, job, result, size=request.image.size, quality=self.settings.jpeg_quality
+        )
+        return result, stored
 
     def _completed(
         self,

@@ -10,27 +10,29 @@ lock go, and the next pod's listener takes it at once. The leader also wakes a w
 POLL_INTERVAL_S, for retries whose backoff has run out (they send no NOTIFY).
 
 Without a listener (SQLite, or while PostgreSQL is unreachable), workers poll every
-POLL_INTERVAL_S; with one, they poll only every SAFETY_POLL_S.
+POLL_INTERVAL_S; with one, they poll only every SAFETY_POLL_S. A deleted wake folder is made again
+(worker/wake_files.py); while it cannot be, workers poll: no wake-up error ends a worker.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import logging
 import os
 import select
-import termios
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 from psycopg import errors
 
+from core.db_timeouts import BoundedConnection, DatabaseTimeouts
 from jobs.notify import CHANNEL
+from worker.wake_files import PodWakeFiles, idle_marker, pod_dir
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,8 @@ SAFETY_POLL_S = 30.0
 """A worker's own poll while its pod has a live listener (in case a wake-up byte was lost)."""
 LISTENER_ALIVE_S = 3 * LEADER_WAIT_S
 """A pod listener that has not shown life for this long is taken as gone."""
+LISTENER_STATEMENT_S = 2 * LEADER_WAIT_S
+"""The listener's statement timeout at least: its wait for the fleet lock is a statement."""
 FLEET_LOCK_KEY = int.from_bytes(hashlib.sha256(CHANNEL.encode()).digest()[:4], "big")
 """The advisory lock whose holder is the fleet's one LISTENing pod."""
 
@@ -51,62 +55,6 @@ FLEET_LOCK_KEY = int.from_bytes(hashlib.sha256(CHANNEL.encode()).digest()[:4], "
 def libpq_url(database_url: str) -> str:
     """The SQLAlchemy URL in the form psycopg.connect understands."""
     return database_url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-def pod_dir(wake_dir: Path, database_url: str) -> Path:
-    """The pod's wake-up folder for one database (two databases on one host never mix)."""
-    return wake_dir / hashlib.sha256(database_url.encode()).hexdigest()[:12]
-
-
-class PodWakeFiles:
-    """The pod's FIFO, its idle markers and the listener's lock and liveness files."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        (root / "idle").mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileExistsError):
-            os.mkfifo(root / "wake.fifo")
-        # Read-write and non-blocking: opening never waits for a peer, reading never blocks.
-        self.fifo = os.open(root / "wake.fifo", os.O_RDWR | os.O_NONBLOCK)
-
-    def wake(self, idle_workers: int) -> bool:
-        """Write one wake-up byte if fewer bytes wait than there are idle workers."""
-        waiting = fcntl.ioctl(self.fifo, termios.FIONREAD, b"\0\0\0\0")
-        if int.from_bytes(waiting, "little") >= idle_workers:
-            return False
-        with contextlib.suppress(BlockingIOError):
-            os.write(self.fifo, b"\1")
-        return True
-
-    def idle_workers(self) -> int:
-        """Idle markers whose worker still holds their lock (a crashed worker's are removed)."""
-        count = 0
-        for marker in (self.root / "idle").iterdir():
-            if marker.name.startswith("."):
-                continue  # not yet locked (see _idle_marker)
-            try:
-                fd = os.open(marker, os.O_RDONLY)
-            except FileNotFoundError:
-                continue
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                count += 1
-            else:
-                marker.unlink(missing_ok=True)
-            finally:
-                os.close(fd)
-        return count
-
-    def listener_alive(self) -> bool:
-        try:
-            age = time.time() - (self.root / "listener.alive").stat().st_mtime
-        except FileNotFoundError:
-            return False
-        return age < LISTENER_ALIVE_S
-
-    def close(self) -> None:
-        os.close(self.fifo)
 
 
 class Wakeup:
@@ -121,8 +69,10 @@ class Wakeup:
         wake_dir: Path,
         worker_id: str,
         listen_url: str = "",
+        timeouts: DatabaseTimeouts = DatabaseTimeouts(),
     ) -> None:
         self._poll_s = poll_interval_s
+        self._timeouts = timeouts
         self._stop = stop
         self._worker_id = worker_id
         postgres = database_url.startswith("postgresql")
@@ -138,7 +88,11 @@ class Wakeup:
         self._files = PodWakeFiles(self._root)
         assert self._listen_url is not None
         self._listener = PodListener(
-            self._files, self._listen_url, poll_interval_s=self._poll_s, stop=self._stop
+            self._files,
+            self._listen_url,
+            poll_interval_s=self._poll_s,
+            stop=self._stop,
+            timeouts=self._timeouts,
         )
         self._listener.start()
 
@@ -148,9 +102,19 @@ class Wakeup:
         if files is None:
             self._stop.wait(self._poll_s)
             return
-        poll_s = SAFETY_POLL_S if files.listener_alive() else self._poll_s
+        try:
+            if files.ensure():
+                log.warning("wake-up folder %s was deleted: made again", files.root)
+            self._wait_on(files)
+        except OSError as exc:
+            log.warning("wake-up folder %s: %s; polling meanwhile", files.root, exc)
+            self._stop.wait(self._poll_s)
+
+    def _wait_on(self, files: PodWakeFiles) -> None:
+        poll_s = SAFETY_POLL_S if files.listener_alive(LISTENER_ALIVE_S) else self._poll_s
         deadline = time.monotonic() + poll_s
-        with _idle_marker(files.root / "idle" / self._worker_id):
+        remade = files.remade
+        with idle_marker(files.root / "idle" / self._worker_id):
             while not self._stop.is_set():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -162,7 +126,11 @@ class Wakeup:
                             return
                     except BlockingIOError:
                         continue  # another idle worker took that byte
-                if not files.listener_alive() and poll_s > self._poll_s:
+                if files.ensure():
+                    log.warning("wake-up folder %s was deleted: made again", files.root)
+                if files.remade != remade:  # this idle marker went with the old folder
+                    return
+                if not files.listener_alive(LISTENER_ALIVE_S) and poll_s > self._poll_s:
                     poll_s = self._poll_s
                     deadline = min(deadline, time.monotonic() + poll_s)
 
@@ -175,33 +143,25 @@ class Wakeup:
             self._files = None
 
 
-@contextlib.contextmanager
-def _idle_marker(path: Path) -> Iterator[None]:
-    """A file that exists, locked, while this worker waits idle.
-
-    It is locked before it gets its name: the listener takes an unlocked marker for a crashed
-    worker's and removes it.
-    """
-    draft = path.with_name(f".{path.name}")
-    fd = os.open(draft, os.O_CREAT | os.O_RDWR, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        os.rename(draft, path)
-        yield
-    finally:
-        path.unlink(missing_ok=True)
-        os.close(fd)
-
-
 class PodListener(threading.Thread):
     """Waits for the pod's lock file; its holder listens for the pod (see the module's doc)."""
 
     def __init__(
-        self, files: PodWakeFiles, url: str, *, poll_interval_s: float, stop: threading.Event
+        self,
+        files: PodWakeFiles,
+        url: str,
+        *,
+        poll_interval_s: float,
+        stop: threading.Event,
+        timeouts: DatabaseTimeouts,
     ) -> None:
         super().__init__(name="pod-listener", daemon=True)
         self._files = files
         self._url = url
+        statement_s = timeouts.statement_s
+        if statement_s is not None:
+            statement_s = max(statement_s, LISTENER_STATEMENT_S)
+        self._timeouts = dataclasses.replace(timeouts, statement_s=statement_s)
         self._poll_s = poll_interval_s
         self._shutdown = stop
         self._closed = threading.Event()
@@ -220,25 +180,32 @@ class PodListener(threading.Thread):
         return self._closed.is_set() or self._shutdown.is_set()
 
     def run(self) -> None:
-        lock = os.open(self._files.root / "listener.lock", os.O_CREAT | os.O_RDWR, 0o644)
+        while not self._done():
+            try:
+                self._take_turn()
+            except OSError as exc:  # the wake folder was deleted: made again next turn
+                log.warning("pod listener: %s; workers poll meanwhile", exc)
+                self._closed.wait(STOP_CHECK_S)
+
+    def _take_turn(self) -> None:
+        """Serve the pod while holding its lock file; opened each turn, as it may be a new one."""
+        if self._files.ensure():
+            log.warning("pod listener: wake-up folder %s was deleted: made again", self._files.root)
+        lock = self._files.open_listener_lock()
         try:
-            while not self._done():
-                try:
-                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    self._closed.wait(STOP_CHECK_S)
-                    continue
-                try:
-                    self._serve_pod()
-                finally:
-                    fcntl.flock(lock, fcntl.LOCK_UN)
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self._closed.wait(STOP_CHECK_S)
+                return
+            self._serve_pod()
         finally:
-            os.close(lock)
+            os.close(lock)  # and with it the lock
 
     def _serve_pod(self) -> None:
         while not self._done():
             try:
-                with psycopg.connect(self._url, autocommit=True) as conn:
+                with BoundedConnection.open(self._url, self._timeouts, autocommit=True) as conn:
                     self._conn = conn
                     log.info("pod listener connected; waiting for the fleet lock")
                     self._contend(conn)
@@ -296,4 +263,4 @@ class PodListener(threading.Thread):
         return idle > 0
 
     def _alive(self) -> None:
-        (self._files.root / "listener.alive").touch()
+        self._files.mark_listener_alive()

@@ -1,7 +1,7 @@
 """Webhooks: the outbox of events, the endpoints staff register and their deliveries.
 
 Revision ID: 0018_webhooks
-Revises: 0013_share_links
+Revises: 0017_sso
 Create Date: 2026-12-07 23:30:00
 """
 
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 from alembic import op
 
 revision: str = "0018_webhooks"
-down_revision: str | None = "0013_share_links"
+down_revision: str | None = "0017_sso"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -16,6 +16,7 @@ from api.pages import (
     admin_users,
     admin_webhooks,
     auth,
+    edits,
     fleet,
     floor,
     job_images,
@@ -23,7 +24,9 @@ from api.pages import (
     regenerate,
     share_public,
     shares,
+    sso,
     stage_form,
+    videos,
 )
 from api.pages.common import STATIC_DIR, SignInRequired, page_error_response, sign_in_redirect
 
@@ -31,8 +34,9 @@ from api.pages.common import STATIC_DIR, SignInRequired, page_error_response, si
 def install(app: FastAPI) -> None:
     """Mount the pages and their static files; page routes' errors are answered as HTML."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    pages: tuple[ModuleType, ...] = (auth, floor, job_images, stage_form, regenerate, mls)
-    pages += (shares, share_public)
+    pages: tuple[ModuleType, ...] = (auth, sso, floor, job_images, stage_form, regenerate)
+    pages += (edits, mls)
+    pages += (shares, share_public, videos)
     # admin_sign_ins before admin_users: its paths sit under /admin/users.
     pages += (
         admin_styles,

@@ -21,7 +21,7 @@ from api.pages.common import (
     render,
 )
 from api.pages.job_outcome import retry_helps
-from api.pages.job_view import job_context, load_job, thumb_url
+from api.pages.job_view import job_context, load_job, thumb_url, video_page
 from catalog import service as catalog
 from jobs import service as jobs
 from jobs.models import JobState
@@ -114,6 +114,8 @@ def job_detail(
     job_id: int,
 ) -> Response:
     job = load_job(session, user, job_id)
+    if (elsewhere := video_page(job, "/admin/jobs")) is not None:
+        return elsewhere
     context = job_context(session, settings, storage, job, viewer=user)
     context.update(
         nav="admin-jobs",

@@ -13,25 +13,43 @@ from accounts.security import verify_password
 from accounts.service import get_user_by_email, issue_token, revoke_token
 from api.deps import SessionDep, SettingsDep
 from api.pages.common import AnonCsrfChecked, CsrfChecked, PageRoute, redirect, render
-from api.sign_in_guard import TooManySignIns, in_words, remember_device
+from api.sign_in_guard import PasswordSignInOff, TooManySignIns, in_words, remember_device
 from api.sign_in_guard import sign_in as guarded_sign_in
 from api.web_session import SESSION_COOKIE, clear_session_cookie, set_session_cookie
+from core.settings import Settings
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 WRONG_CREDENTIALS = "Wrong email or password. Check both and try again."
 LOCKED = "Too many failed sign-ins. Try again in {0}, or ask an admin."
 DEACTIVATED = "This account has been deactivated. Ask an admin to reactivate it."
+PASSWORD_OFF = "Passwords are switched off here. Use the “Sign in with {0}” button."  # noqa: S105
 
 
-def _safe_next(url: str) -> str:
+def safe_next(url: str) -> str:
     """Only a path on this site, so the form cannot bounce a user to another one."""
     return url if url.startswith("/") and not url.startswith("//") and "\\" not in url else "/"
 
 
+def _page(
+    request: Request, next_url: str, email: str = "", error: str = "", status: int = 200
+) -> Response:
+    """The sign-in page: the provider's button when single sign-on is set up, the password form
+    unless it is switched off (then folded away, for the break-glass accounts)."""
+    settings: Settings = request.app.state.settings
+    context = {
+        "next_url": safe_next(next_url),
+        "email": email,
+        "error": error,
+        "sso_name": settings.oidc_provider_name if settings.sso_enabled else "",
+        "password_sign_in": settings.password_sign_in,
+    }
+    return render(request, "auth/sign_in.html", context, status=status)
+
+
 @router.get("/sign-in")
 def sign_in_page(request: Request, next: str = "/") -> Response:
-    return render(request, "auth/sign_in.html", {"next_url": _safe_next(next), "email": ""})
+    return _page(request, next)
 
 
 @router.post("/sign-in", dependencies=[AnonCsrfChecked])
@@ -45,10 +63,11 @@ def sign_in(
 ) -> Response:
     try:
         user = guarded_sign_in(request, session, email=email, password=password)
+    except PasswordSignInOff:
+        return _page(request, next, email, PASSWORD_OFF.format(settings.oidc_provider_name), 403)
     except TooManySignIns as exc:
         error = LOCKED.format(in_words(exc.retry_after_s))
-        context = {"next_url": _safe_next(next), "email": email, "error": error}
-        response: Response = render(request, "auth/sign_in.html", context, status=429)
+        response = _page(request, next, email, error, 429)
         response.headers["Retry-After"] = str(exc.retry_after_s)
         return response
     if user is None:
@@ -60,8 +79,7 @@ def sign_in(
             and verify_password(known.password_hash, password)
             else WRONG_CREDENTIALS
         )
-        context = {"next_url": _safe_next(next), "email": email, "error": error}
-        return render(request, "auth/sign_in.html", context, status=401)
+        return _page(request, next, email, error, 401)
     token = issue_token(
         session,
         user=user,
@@ -69,7 +87,7 @@ def sign_in(
         expires_in=timedelta(seconds=settings.session_ttl_s),
         name="web session",
     )
-    response = redirect(request, _safe_next(next))
+    response = redirect(request, safe_next(next))
     set_session_cookie(response, token, settings)
     remember_device(response, user, settings)
     return response

@@ -38,6 +38,7 @@ from catalog.quality import REROLL_STOP_LABELS
 from catalog.validation import HEX_COLOUR_PATTERN
 from core.errors import AppError
 from core.settings import Settings
+from jobs.edits import EditAction, edit_of
 from jobs.models import Job, JobMode
 from jobs.service import Page as JobsPage
 
@@ -56,7 +57,9 @@ def _hex_colour(value: object) -> str:
 
 
 def job_what(job: Job) -> str:
-    """What a job made, for titles and lists: a removal names no style."""
+    """What a job made, for titles and lists: a removal names no style, an edit its action."""
+    if edit := edit_of(job.style_snapshot):
+        return "Part removed" if edit.action is EditAction.REMOVE else "Part generated again"
     if job.mode is JobMode.DECLUTTER:
         return "Furniture removed"
     return str(job.style_snapshot.get("name") or "Style")

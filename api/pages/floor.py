@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
-import zipfile
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -22,13 +20,13 @@ from api.pages.common import (
     redirect,
     render,
 )
-from api.pages.job_view import job_context, load_job, thumb_url
+from api.pages.job_view import job_context, load_job, thumb_url, video_page
 from catalog.models import ROOM_TYPES, Style
 from catalog.service import list_active_styles
 from core.storage import ObjectNotFound, rendition_key
 from jobs import service as jobs
-from jobs.derived import original_photo_key
-from jobs.models import JobMode, JobState
+from jobs.archive import job_zip
+from jobs.models import PHOTO_MODES, JobMode, JobState
 from jobs.usage import jobs_today
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -56,7 +54,7 @@ def new_staging(
         "styles": styles,
         "style_previews": {s.id: storage.url(key) for s in styles if (key := _card_image(s))},
         "room_types": ROOM_TYPES,
-        "modes": {mode.value: mode.label for mode in JobMode},
+        "modes": {mode.value: mode.label for mode in PHOTO_MODES},
         "max_files": MAX_PHOTOS,
         "max_bytes": settings.max_upload_bytes,
         "downscale_px": settings.browser_downscale_px,
@@ -115,6 +113,8 @@ def job_page(
     job_id: int,
 ) -> Response:
     job = load_job(session, user, job_id)
+    if (elsewhere := video_page(job, "/jobs")) is not None:
+        return elsewhere
     context = job_context(session, settings, storage, job, viewer=user)
     suited = [s for s in list_active_styles(session) if job.room_type in s.room_types]
     context.update(
@@ -183,7 +183,7 @@ def download(
     clean: bool = False,
 ) -> Response:
     job = load_job(session, user, job_id)
-    if not 1 <= variant <= len(job.result_keys):
+    if not job.mode.edits_photo or not 1 <= variant <= len(job.result_keys):
         raise PageError(404, "No such image", f"Job #{job.id} has no variant {variant}.")
     if clean and not settings.offer_clean_copy:
         raise PageError(
@@ -204,11 +204,9 @@ def download(
 @router.get("/jobs/{job_id}/download.zip")
 def download_zip(session: SessionDep, storage: StorageDep, user: PageUser, job_id: int) -> Response:
     job = load_job(session, user, job_id)
+    if not job.mode.edits_photo:
+        raise PageError(404, "No photos", f"Job #{job.id} is a video; download it on its page.")
     if job.state is not JobState.COMPLETED:
         raise PageError(409, "Not ready yet", "The zip is available once staging has completed.")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        archive.writestr("original.jpg", storage.get(original_photo_key(session, job)))
-        for key in job.result_keys:
-            archive.writestr(key.rpartition("/")[2], storage.get(key))
-    return _attachment(buffer.getvalue(), f"stagewright-job-{job.id}.zip", "application/zip")
+    data = job_zip(session, storage, job)
+    return _attachment(data, f"stagewright-job-{job.id}.zip", "application/zip")

@@ -65,7 +65,7 @@ def result_thumbnail(
 ) -> Response:
     """A small copy of a result for the job lists, kept next to the result."""
     job = load_job(session, user, job_id)
-    if not 1 <= variant <= len(job.result_keys):
+    if not job.mode.edits_photo or not 1 <= variant <= len(job.result_keys):
         raise PageError(404, "No such image", f"Job #{job.id} has no variant {variant}.")
     key = job.result_keys[variant - 1]
     return _jpeg(kept_rendition(storage, rendition_key(key, "thumb"), key, _thumb))
@@ -79,7 +79,7 @@ def web_image(
     job = load_job(session, user, job_id)
     if name == "input":
         source = job.input_key
-    elif ascii_digits(name) and 1 <= int(name) <= len(job.result_keys):
+    elif job.mode.edits_photo and ascii_digits(name) and 1 <= int(name) <= len(job.result_keys):
         source = job.result_keys[int(name) - 1]
     else:
         raise PageError(404, "No such image", f"Job #{job.id} has no image “{name}”.")

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from accounts.models import User
 from api.deps import SessionDep
 from api.pages.common import PageError, PageUser, job_what
 from api.pages.job_outcome import describe_outcome
+from api.pages.video_view import SHAPE_LABELS, video_view
 from catalog.models import ROOM_TYPES
 from core import disclosure
 from core.errors import NotFound
@@ -18,10 +20,12 @@ from core.settings import Settings
 from core.storage import Storage
 from jobs import service as jobs
 from jobs.activity import activity
-from jobs.derived import children
-from jobs.models import Job, JobState
+from jobs.derived import ancestors, children
+from jobs.edits import edit_of
+from jobs.models import Job, JobMode, JobState
 from jobs.results import variant_results
 from jobs.stats import QueueFigures
+from jobs.videos import MAX_PHOTOS, videos_of
 
 
 def describe_wait(seconds: float | None) -> str:
@@ -38,6 +42,14 @@ def load_job(session: SessionDep, user: PageUser, job_id: int) -> Job:
         return jobs.get_job_for(session, user=user, job_id=job_id)
     except NotFound as exc:
         raise PageError(404, "Job not found", f"There is no job #{job_id} for you.") from exc
+
+
+def video_page(job: Job, base_path: str) -> RedirectResponse | None:
+    """A video job has no page: it is shown on the page of the job it was asked of."""
+    if job.mode is not JobMode.VIDEO:
+        return None
+    back = f"{base_path}/{job.parent_job_id}#videos" if job.parent_job_id else base_path
+    return RedirectResponse(back, status_code=303)
 
 
 def thumb_url(job: Job) -> str:
@@ -66,6 +78,7 @@ def job_context(
     paused = queue.paused and job.state is JobState.PENDING
     outcome = describe_outcome(job, storage)
     kind = disclosure.kind_of(job.mode, job.style_snapshot)
+    videos = [video_view(video, paused=queue.paused) for video in videos_of(session, job)]
     return {
         "job": job,
         "staff": staff,
@@ -90,5 +103,15 @@ def job_context(
         "outcome": outcome,
         "disclosure": disclosure.disclosure_for(kind, settings),
         "parent": session.get(Job, job.parent_job_id) if job.parent_job_id else None,
-        "children": [c for c in children(session, job) if staff or c.user_id == viewer.id],
+        "edit": edit_of(job.style_snapshot),
+        "versions": ancestors(session, job),
+        "children": [
+            c
+            for c in children(session, job)
+            if c.mode.edits_photo and (staff or c.user_id == viewer.id)
+        ],
+        "videos": videos,
+        "live_video": next((v["job"] for v in videos if not v["job"].state.is_final), None),
+        "video_shapes": SHAPE_LABELS,
+        "video_max_photos": MAX_PHOTOS,
     }

@@ -34,7 +34,7 @@ from core.errors import QuotaExceeded
 from core.settings import Settings
 from core.storage import ObjectNotFound, Storage, StorageError, sized_key
 from jobs.derived import original_photo_key
-from jobs.models import Job, JobState
+from jobs.models import Job, JobMode, JobState
 from jobs.submit import MAX_LISTING_CHARS
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -215,6 +215,7 @@ def listing_download(
                 Job.user_id == user.id,
                 Job.listing == listing.strip(),
                 Job.state == JobState.COMPLETED,
+                Job.mode != JobMode.VIDEO,
             )
             .order_by(Job.id)
         )

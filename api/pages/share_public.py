@@ -20,6 +20,7 @@ from accounts.models import User
 from api.deps import SessionDep, SettingsDep, StorageDep
 from api.pages.common import PageError, PageRoute, templates
 from api.pages.job_images import kept_rendition
+from api.ranges import ranged
 from catalog.models import ROOM_TYPES
 from core.disclosure import disclosure_for, kind_of
 from core.renditions import phone_rendition_of, web_rendition_of
@@ -27,6 +28,7 @@ from core.settings import Settings
 from core.storage import ObjectNotFound, phone_key, web_key
 from jobs.models import Job
 from jobs.shares import ShareLink, ShareScope, count_view, open_share, shared_jobs
+from jobs.videos import VideoShape, result_key, shared_video
 
 ROBOTS = "noindex, nofollow, noarchive"
 # Private: a shared cache must not keep what a revoked link showed.
@@ -100,7 +102,15 @@ def _context(
         )
     )
     base_url = settings.base_url.rstrip("/")
+    video = shared_video(session, link)
     return {
+        "video": {
+            "url": f"/s/{token}/video.mp4",
+            "portrait": video[1] is VideoShape.VERTICAL,
+            "poster": photos[0]["after"]["phone"],
+        }
+        if video
+        else None,
         "title": title,
         "agent": owner.name,
         "brokerage": brokerage.name,
@@ -145,6 +155,22 @@ def share_image(
     return _image(
         kept_rendition(storage, RENDITIONS[size](source), source, MAKERS[size]), "image/jpeg"
     )
+
+
+@router.get("/{token}/video.mp4")
+def share_video(request: Request, session: SessionDep, storage: StorageDep, token: str) -> Response:
+    """The newest reveal video of what the link shares (byte ranges, so players can seek)."""
+    link, _ = _live(session, token)
+    video = shared_video(session, link)
+    key = result_key(*video) if video else None
+    if key is None:
+        raise _gone()
+    try:
+        data = storage.get(key)
+    except ObjectNotFound as exc:
+        raise _gone() from exc
+    headers = {"Cache-Control": IMAGE_CACHE, "X-Robots-Tag": ROBOTS}
+    return ranged(request, data, "video/mp4", headers)
 
 
 @router.get("/{token}/logo.png")

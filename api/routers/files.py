@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import mimetypes
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.deps import StorageDep
 from api.errors import Forbidden
 from api.inputs import CheckedRoute
-from api.schemas import ErrorOut
+from api.openapi import answer_media_type, binary_content
+from api.schemas import error_responses
 from core.errors import NotFound
 from core.storage import LocalStorage, ObjectNotFound
 
@@ -22,12 +23,12 @@ router = APIRouter(route_class=CheckedRoute, tags=["files"])
     summary="A stored image, for the URLs the API hands out",
     response_class=Response,
     responses={
-        200: {"content": {"image/jpeg": {}, "image/png": {}}},
-        403: {"model": ErrorOut},
-        404: {"model": ErrorOut},
+        200: {"content": binary_content("image/jpeg", "image/png")},
+        **error_responses(403, 404, 422),
     },
 )
 def get_file(
+    request: Request,
     key: str,
     storage: StorageDep,
     expires: int = Query(ge=0, le=10**12),
@@ -44,6 +45,6 @@ def get_file(
     content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
     return Response(
         data,
-        media_type=content_type,
+        media_type=answer_media_type(request.headers.get("accept"), content_type),
         headers={"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"},
     )

@@ -16,6 +16,7 @@ from api.schemas import COMMON_ERRORS, JobOut, JobPage, error_responses
 from core.images import normalise_upload
 from core.settings import Settings
 from core.storage import Storage
+from jobs.edits import MAX_MASK_BYTES, EditAction, create_edit
 from jobs.models import MODE_LABELS, Job, JobMode, JobState
 from jobs.service import MAX_PER_PAGE, cancel_job, get_job_for, list_jobs, retry_job
 from jobs.stats import QueueFigures
@@ -32,7 +33,9 @@ router = APIRouter(route_class=CheckedRoute, tags=["jobs"], responses=COMMON_ERR
 
 JobId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The job's id")]
 _errors = error_responses(404, 409)
-_MODES = "; ".join(f"{mode.value}: {label}" for mode, label in MODE_LABELS.items())
+_MODES = "; ".join(
+    f"{mode.value}: {label}" for mode, label in MODE_LABELS.items() if mode.edits_photo
+)
 
 
 # OpenAPI links from a job in a response to the operations on it (for clients and the fuzzer).
@@ -45,6 +48,7 @@ JOB_LINKS = {
         ("GetJob", "/get"),
         ("CancelJob", "~1cancel/post"),
         ("RetryJob", "~1retry/post"),
+        ("EditJob", "~1edits/post"),
     )
 }
 UTC_NOTE = "ISO 8601 date-time; one without an offset (e.g. 2026-01-31T09:00) is read as UTC"
@@ -202,4 +206,43 @@ def cancel(job_id: JobId, user: CurrentUser, view: JobViewDep) -> JobOut:
 )
 def retry(job_id: JobId, user: CurrentUser, view: JobViewDep, settings: SettingsDep) -> JobOut:
     job = retry_job(view.session, user=user, job_id=job_id, settings=settings, storage=view.storage)
+    return view(job)
+
+
+@router.post(
+    "/jobs/{job_id}/edits",
+    status_code=202,
+    response_model=JobOut,
+    summary="Edit one part of a result: remove it, or generate it again",
+    description=(
+        "Multipart form. `mask` is a PNG of the photo's shape (any scale up to its size) whose "
+        "painted pixels are opaque (or white, without alpha): at most half the photo. Answers "
+        "202 with the edit, a new job whose parent is this job's variant; only the painted "
+        "part changes. Counts against the daily quota like a new job. 409 when the job has not "
+        "completed or its result is no longer stored."
+    ),
+    responses={202: {"links": JOB_LINKS}, **error_responses(404, 409, 413, 429, 503)},
+)
+def edit(
+    response: Response,
+    job_id: JobId,
+    user: CurrentUser,
+    view: JobViewDep,
+    variant: Annotated[int, Form(ge=1, le=MAX_VARIANTS, description="Which result to edit")],
+    action: Annotated[EditAction, Form(description="remove: the part becomes its surroundings; "
+                                                   "redo: the part is generated again")],
+    mask: Annotated[UploadFile, File(description="PNG: the painted part")],
+) -> JobOut:  # fmt: skip
+    parent = get_job_for(view.session, user=user, job_id=job_id)
+    job = create_edit(
+        view.session,
+        user=user,
+        parent=parent,
+        variant=variant,
+        action=action,
+        mask=mask.file.read(MAX_MASK_BYTES + 1),
+        storage=view.storage,
+        settings=view.settings,
+    )
+    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
     return view(job)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What `make test` needs from the system: Chromium at /usr/bin/chromium, PostgreSQL's server
-# binaries, PgBouncer and fonts. As root it installs what is missing; otherwise it stops at once
+# binaries, PgBouncer, fonts, and Node.js with npm (the SSO tests' OpenID provider). As root it installs what is missing; otherwise it stops at once
 # and prints the exact command to run. (Paths and the uid can be overridden for the script's test.)
 set -euo pipefail
 
@@ -8,6 +8,8 @@ CHROMIUM_BIN=${CHROMIUM_BIN:-/usr/bin/chromium}
 INITDB_GLOB=${INITDB_GLOB:-/usr/lib/postgresql/*/bin/initdb}
 PGBOUNCER_BIN=${PGBOUNCER_BIN:-/usr/sbin/pgbouncer}
 FONT_FILE=${FONT_FILE:-/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf}
+NODE_BIN=${NODE_BIN:-node}
+NPM_BIN=${NPM_BIN:-npm}
 APT_GET=${APT_GET:-apt-get}
 USER_ID=${SYSTEM_DEPS_UID:-$(id -u)}
 
@@ -17,6 +19,8 @@ missing=()
 compgen -G $INITDB_GLOB >/dev/null || missing+=(postgresql)
 [[ -x $PGBOUNCER_BIN ]] || missing+=(pgbouncer)
 [[ -f $FONT_FILE ]] || missing+=(fonts-dejavu-core)
+command -v "$NODE_BIN" >/dev/null || missing+=(nodejs)
+command -v "$NPM_BIN" >/dev/null || missing+=(npm)
 ((${#missing[@]})) || exit 0
 
 install="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"

@@ -47,22 +47,35 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """App + preview worker on a migrated, seeded temp SQLite database."""
-    yield from _serve(tmp_path_factory.mktemp("browser"), with_worker=True)
+    yield from serve(tmp_path_factory.mktemp("browser"), with_worker=True)
 
 
 @pytest.fixture(scope="session")
 def server_without_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The app alone on its own database: a fleet stopped, drained or scaled to zero."""
-    yield from _serve(tmp_path_factory.mktemp("browser-idle"), with_worker=False)
+    yield from serve(tmp_path_factory.mktemp("browser-idle"), with_worker=False)
 
 
-def _serve(root: Path, *, with_worker: bool) -> Iterator[LiveServer]:
-    """The app (and, with_worker, a preview worker) until the session ends."""
-    db_url = f"sqlite:///{root / 'stagewright.db'}"
-    storage_dir = root / "storage"
+def bound_listener() -> socket.socket:
+    """A listening socket on a free loopback port, for the app to serve."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(128)
+    return listener
+
+
+def serve(
+    root: Path,
+    *,
+    with_worker: bool,
+    listener: socket.socket | None = None,
+    **settings: str,
+) -> Iterator[LiveServer]:
+    """The app (and, with_worker, a preview worker) until the session ends; settings are extra
+    environment variables, listener the socket it serves when its URL must be known first."""
+    db_url = f"sqlite:///{root / 'stagewright.db'}"
+    storage_dir = root / "storage"
+    listener = listener or bound_listener()
     url = f"http://127.0.0.1:{listener.getsockname()[1]}"
     env = {
         **os.environ,
@@ -79,6 +92,7 @@ def _serve(root: Path, *, with_worker: bool) -> Iterator[LiveServer]:
         "MIN_UPLOAD_SIDE_PX": "32",
         "WEBHOOK_ALLOW_PRIVATE": "true",  # the receivers the webhook tests start are on loopback
         "PYTHONUNBUFFERED": "1",
+        **settings,
     }
     upgrade(db_url)
     subprocess.run([sys.executable, "seed.py", "--demo"], cwd=ROOT, env=env, check=True)
@@ -136,7 +150,7 @@ def _serve(root: Path, *, with_worker: bool) -> Iterator[LiveServer]:
 
 def _registered(sessions: sessionmaker[Session]) -> bool:
     with sessions() as session:
-        return session.scalar(select(func.count()).select_from(WorkerRecord)) > 0
+        return session.execute(select(func.count()).select_from(WorkerRecord)).scalar_one() > 0
 
 
 @pytest.fixture(scope="session")

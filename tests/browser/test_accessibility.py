@@ -36,6 +36,7 @@ def _admin_job(live_server: LiveServer, **fields) -> int:
     with live_server.sessions.begin() as session:
         admin = session.scalars(select(User).where(User.email == ADMIN[0])).one()
         style = session.scalars(select(Style).order_by(Style.sort_order, Style.id)).first()
+        assert style is not None, "the seed catalog has styles"
         width, height = SAMPLE_SIZE
         job = make_job(
             session, user=admin, style=style, input_width=width, input_height=height, **fields
@@ -53,7 +54,7 @@ def jobs(live_server: LiveServer) -> dict[str, int]:
     deadline = time.monotonic() + JOB_TIMEOUT_S
     while time.monotonic() < deadline:
         with live_server.sessions() as session:
-            state = session.get(Job, done).state
+            state = session.get_one(Job, done).state
         if state.is_final:
             break
         time.sleep(0.2)

@@ -74,7 +74,7 @@ def test_pages_are_light_and_local_on_first_load(page: Page, browser: Browser, l
     cookies = page.context.cookies()
     for path in ("/", "/jobs", "/admin/styles", "/admin/jobs", "/admin/users", "/sign-in"):
         context = browser.new_context(base_url=live_server.url)  # an empty cache each time
-        context.add_cookies(cookies)
+        context.add_cookies([{**cookie} for cookie in cookies])  # a Cookie as a SetCookieParam
         fresh = context.new_page()
         log = RequestLog()
         fresh.on("requestfinished", log.record)

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from tests.browser.test_sales_floor import jpeg
 from tests.factories import PASSWORD, make_user
-from tests.support.browser import sign_in
+from tests.support.browser import PHONE, sign_in
 
-PHONE = {"width": 390, "height": 844}
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
@@ -21,7 +20,7 @@ def _agent(live_server, email: str, quota: int | None = None) -> tuple[str, str]
     return email, PASSWORD
 
 
-def _photos(count: int) -> list[dict]:
+def _photos(count: int) -> list[FilePayload]:
     data = jpeg()
     return [
         {"name": f"room-{n:02}.jpg", "mimeType": "image/jpeg", "buffer": data} for n in range(count)

@@ -45,9 +45,11 @@ def test_all_jobs_filters_with_every_field_left_empty_or_set_alone(
     page.get_by_label("User").select_option(label="Demo Agent (agent@stagewright.local)")
     _filter(page)
     expect(page.get_by_role("heading", name="All jobs")).to_be_visible()
-    expect(page.get_by_label("User")).to_have_value(
+    agent = (
         page.get_by_label("User").locator("option", has_text="Demo Agent").get_attribute("value")
     )
+    assert agent is not None
+    expect(page.get_by_label("User")).to_have_value(agent)
 
     page.get_by_label("User").select_option("")
     page.get_by_label("From").fill("2026-01-01")

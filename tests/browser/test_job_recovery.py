@@ -10,9 +10,7 @@ from catalog.models import Style
 from catalog.sample_photo import sample_room_jpeg
 from core.storage import LocalStorage
 from tests.factories import make_job
-from tests.support.browser import AGENT, axe_violations, screenshot, sign_in
-
-PHONE = {"width": 390, "height": 844}
+from tests.support.browser import AGENT, PHONE, axe_violations, screenshot, sign_in
 
 
 def _failed_job(live_server, *, photo: bool, error: str) -> int:

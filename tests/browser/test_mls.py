@@ -8,9 +8,7 @@ import zipfile
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_sales_floor import add_photo, jpeg
-from tests.support.browser import AGENT, sign_in
-
-PHONE = {"width": 390, "height": 844}
+from tests.support.browser import AGENT, PHONE, sign_in
 
 
 def test_caption_and_listing_zip_for_the_mls(page: Page, live_server):

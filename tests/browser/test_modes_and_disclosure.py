@@ -8,7 +8,7 @@ import re
 import zipfile
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from core import disclosure
 from tests.browser.test_sales_floor import jpeg
@@ -32,8 +32,8 @@ def test_a_mixed_batch_then_the_emptied_room_staged(page: Page, live_server, vie
     page.get_by_label("Listing name or address").fill(listing)
     page.locator("#photos").set_input_files(
         [
-            {"name": "empty.jpg", "mimeType": "image/jpeg", "buffer": jpeg()},
-            {"name": "furnished.jpg", "mimeType": "image/jpeg", "buffer": jpeg()},
+            FilePayload(name="empty.jpg", mimeType="image/jpeg", buffer=jpeg()),
+            FilePayload(name="furnished.jpg", mimeType="image/jpeg", buffer=jpeg()),
         ]
     )
     rows = page.locator(".photo-item")

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from tests.browser.test_sales_floor import jpeg
 from tests.support.browser import AGENT, sign_in
@@ -47,8 +47,8 @@ def test_two_photos_without_javascript_are_refused_in_words(no_js_phone: Page, l
     page.goto("/")
     page.locator("#photos").set_input_files(
         [
-            {"name": "a.jpg", "mimeType": "image/jpeg", "buffer": jpeg()},
-            {"name": "b.jpg", "mimeType": "image/jpeg", "buffer": jpeg()},
+            FilePayload(name="a.jpg", mimeType="image/jpeg", buffer=jpeg()),
+            FilePayload(name="b.jpg", mimeType="image/jpeg", buffer=jpeg()),
         ]
     )
     page.get_by_role("button", name="Stage photos").click()

@@ -148,7 +148,7 @@ def test_a_running_job_says_what_the_agent_cares_about(
     activity = tab.locator("[data-field='activity']")
     expect(activity).to_have_text("Staging variant 2 of 2")
     with server.sessions.begin() as session:  # the worker moves on to the quality gate
-        job = session.get(type(running), running.id)
+        job = session.get_one(type(running), running.id)
         job.stage, job.progress = "Re-roll 2: Labelling (variant 2/2)", 90
     expect(activity).to_have_text("Checking quality")
     main = tab.locator("main")

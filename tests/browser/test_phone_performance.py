@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 from sqlalchemy import select
 
 from accounts.models import User
@@ -156,8 +156,8 @@ SAMPLE_OVERALL = """() => {
 
 def test_overall_progress_stays_in_view_on_a_phone(phone: Page, live_server):
     photos = [
-        {"name": "lounge.jpg", "mimeType": "image/jpeg", "buffer": camera_photo(6000, 4000)},
-        {"name": "kitchen.jpg", "mimeType": "image/jpeg", "buffer": camera_photo(4000, 3000)},
+        FilePayload(name="lounge.jpg", mimeType="image/jpeg", buffer=camera_photo(6000, 4000)),
+        FilePayload(name="kitchen.jpg", mimeType="image/jpeg", buffer=camera_photo(4000, 3000)),
     ]
     phone.goto("/")
     phone.get_by_label("Listing name or address").fill("8 Phone Parade")

@@ -8,9 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_sales_floor import add_photo, jpeg
-from tests.support.browser import AGENT, sign_in
-
-PHONE = {"width": 390, "height": 844}
+from tests.support.browser import AGENT, PHONE, sign_in
 
 
 def test_more_like_a_variant_and_again_in_this_style(page: Page, live_server):

@@ -3,7 +3,7 @@ sign-out does not show the signed-in jobs page."""
 
 from __future__ import annotations
 
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import ConsoleMessage, FilePayload, Page, expect
 
 from tests.support.browser import ADMIN, AGENT, sign_in
 
@@ -26,7 +26,7 @@ def test_no_page_trips_the_content_security_policy(page: Page, live_server):
         assert "script-src 'self'" in response.headers["content-security-policy"]
     page.goto("/")
     page.locator("input[type=file]").first.set_input_files(
-        files=[{"name": "room.png", "mimeType": "image/png", "buffer": _png()}]
+        files=[FilePayload(name="room.png", mimeType="image/png", buffer=_png())]
     )
     page.wait_for_timeout(300)  # the preview thumbnail is a blob: URL
     assert not violations, violations

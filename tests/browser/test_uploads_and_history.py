@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 from sqlalchemy import select
 
 from accounts.models import User
@@ -16,10 +16,9 @@ from catalog.models import Style
 from core.storage import LocalStorage
 from jobs.models import Job, JobState
 from tests.factories import make_job
-from tests.support.browser import ADMIN, AGENT, save_docs_screenshot, screenshot, sign_in
+from tests.support.browser import ADMIN, AGENT, PHONE, save_docs_screenshot, screenshot, sign_in
 
 VIEWPORTS = [{"width": 1280, "height": 800}, {"width": 390, "height": 844}]
-PHONE = {"width": 390, "height": 844}
 
 
 def states_across(page: Page) -> None:
@@ -42,7 +41,7 @@ def test_fast_upload_is_the_stated_default_and_full_resolution_keeps_the_size(
 ):
     page.set_viewport_size(viewport)
     sign_in(page, AGENT)
-    photo = {"name": "print.jpg", "mimeType": "image/jpeg", "buffer": camera_photo(3200, 2400)}
+    photo = FilePayload(name="print.jpg", mimeType="image/jpeg", buffer=camera_photo(3200, 2400))
     sizes = {}
     for choice in ("fast", "full"):
         page.goto("/")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog.models import Style
 from core.db import make_engine
 from core.migrations import (
     SchemaNotAtHead,
+    alembic_config,
     current_revision,
     downgrade,
     head_revision,
@@ -86,4 +89,25 @@ def test_0011_drops_threshold_overrides_whose_score_changed_scale(empty_url):
     with Session(engine) as session:
         stored = {s.id: s.quality_thresholds for s in session.scalars(select(Style))}
     assert stored == ids
+    engine.dispose()
+
+
+def test_0017_adds_sso_identities_without_touching_users_jobs(empty_url):
+    upgrade(empty_url)
+    engine = make_engine(empty_url)
+    with Session(engine) as session, session.begin():
+        user, style = make_user(session), make_style(session)
+        make_job(session, user=user, style=style)
+        user.oidc_issuer, user.oidc_subject = "https://idp.example.com", "sub-1"
+
+    before = ScriptDirectory.from_config(alembic_config(empty_url)).get_revision("0017_sso")
+    downgrade(empty_url, before.down_revision)
+    assert "oidc_subject" not in {c["name"] for c in inspect(engine).get_columns("users")}
+    upgrade(empty_url)
+    with engine.connect() as conn:  # SQLite copying the users table would cascade to the jobs
+        assert conn.execute(text("SELECT count(*) FROM jobs")).scalar_one() == 1
+    with Session(engine) as session, session.begin():
+        make_user(session, oidc_issuer="https://idp.example.com", oidc_subject="sub-2")
+    with pytest.raises(IntegrityError), Session(engine) as session, session.begin():
+        make_user(session, oidc_issuer="https://idp.example.com", oidc_subject="sub-2")
     engine.dispose()

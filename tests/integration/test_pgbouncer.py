@@ -6,10 +6,11 @@ import contextlib
 
 import psycopg
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from core.db import make_engine, transaction
+from core.db_timeouts import DatabaseTimeouts
 from core.storage import make_storage
 from jobs import queue
 from jobs.models import Job, JobState
@@ -63,13 +64,32 @@ def test_statements_prepared_by_psycopg_break_without_database_pooled(engine, po
     assert claims_failing_on_prepared_statements(pooled, pooled=True) == 0
 
 
+def test_statement_timeout_goes_only_to_direct_connections(db_url):
+    """A PgBouncer that ignores no `options` refuses the connection that sends one: the
+    statement_timeout goes direct only; the other bounds are client-side and pass."""
+    timeouts = DatabaseTimeouts(statement_s=7)
+    show = text("SHOW statement_timeout")
+    with throwaway_pgbouncer(db_url, pool_size=1, ignore_startup_parameters="") as strict:
+        for url, pooled, expected in [(db_url, False, "7s"), (strict, True, "0")]:
+            engine = make_engine(url, pooled=pooled, timeouts=timeouts)
+            try:
+                with engine.connect() as conn:
+                    assert conn.scalar(show) == expected
+            finally:
+                engine.dispose()
+        with pytest.raises(psycopg.OperationalError, match="unsupported startup parameter"):
+            psycopg.connect(libpq_url(strict), options="-c statement_timeout=7000").close()
+
+
 def backends(db_url: str) -> int:
     """Server connections to the test database, this one aside."""
     with psycopg.connect(libpq_url(db_url), autocommit=True) as conn:
-        return conn.execute(
+        row = conn.execute(
             "SELECT count(*) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ).fetchone()[0]
+        ).fetchone()
+    assert row is not None
+    return row[0]
 
 
 def test_workers_behind_pgbouncer_complete_every_job_once(

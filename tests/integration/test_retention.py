@@ -24,6 +24,7 @@ from core.storage import (
 )
 from jobs.models import Job, JobState
 from jobs.retention import RetentionReport, purge_expired_jobs, purge_orphaned_attempts
+from jobs.shares import ENDED_KEPT, ShareLink, ShareScope, purge_shares
 from tests.factories import make_job, make_style, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,7 +111,7 @@ def test_a_job_revived_between_select_and_delete_is_kept(
     with transaction(session_factory) as session:
         batch = expired_job_ids(session=session, cutoff=cutoff, after_id=0, limit=100)
     with transaction(session_factory) as session:
-        session.get(Job, ids["old_failed"]).state = JobState.PENDING
+        session.get_one(Job, ids["old_failed"]).state = JobState.PENDING
     with transaction(session_factory) as session:
         assert delete_jobs(session=session, ids=batch, cutoff=cutoff) == 4
     assert ids["old_failed"] in remaining(session_factory)
@@ -140,6 +141,7 @@ def test_cli_dry_run_then_real_run(
 
     for args, expected in [
         (["--dry-run"], "would delete 5 jobs created before"),
+        (["--dry-run"], "would delete 0 ended share links"),
         ([], "deleted 5 jobs and 10 stored objects created before"),
         (["--days", "1"], "deleted 2 jobs and 4 stored objects"),
     ]:
@@ -169,7 +171,7 @@ def test_files_of_unreferenced_attempts_are_deleted(
         }
         for name, job_id in ids.items():
             keep = [job_result_key(job_id, 2, 1)] if name != "failed" else []
-            session.get(Job, job_id).result_keys = keep
+            session.get_one(Job, job_id).result_keys = keep
     for job_id in ids.values():
         storage.put(job_input_key(job_id), b"in", "image/jpeg")
         for attempt in (1, 2):
@@ -190,3 +192,40 @@ def test_files_of_unreferenced_attempts_are_deleted(
     assert storage.keys(f"jobs/{ids['retried']}/a1/") == []
     assert left["failed"] == [job_input_key(ids["failed"])]
     assert len(left["just_ended"]) == len(left["running"]) == 5
+
+
+def test_share_links_that_ended_a_month_ago_are_deleted(
+    session_factory: sessionmaker[Session],
+) -> None:
+    now = utcnow()
+    month, day = ENDED_KEPT, timedelta(days=1)
+    ends = {  # name: (expires_at, revoked_at)
+        "live": (now + day, None),
+        "expired_lately": (now - month + day, None),
+        "expired_long_ago": (now - month - day, None),
+        "revoked_lately": (now + day, now - day),
+        "revoked_long_ago": (now + day, now - month - day),
+    }
+    with transaction(session_factory) as session:
+        user, style = make_user(session), make_style(session)
+        job = make_job(session, user=user, style=style, state=JobState.COMPLETED)
+        for name, (expires_at, revoked_at) in ends.items():
+            session.add(
+                ShareLink(
+                    token_hash=name.ljust(64, "0"),
+                    scope=ShareScope.JOB,
+                    owner_id=user.id,
+                    job_id=job.id,
+                    created_by_id=user.id,
+                    created_at=now - month - month,
+                    expires_at=expires_at,
+                    revoked_at=revoked_at,
+                )
+            )
+    with transaction(session_factory) as session:
+        assert purge_shares(session, dry_run=True) == 2
+    with transaction(session_factory) as session:
+        assert purge_shares(session) == 2
+    with transaction(session_factory) as session:
+        kept = {link.token_hash.rstrip("0") for link in session.scalars(select(ShareLink))}
+    assert kept == {"live", "expired_lately", "revoked_lately"}

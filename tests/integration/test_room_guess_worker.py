@@ -53,7 +53,7 @@ class BrokenGuesser(PreviewGenerator):
 def ask(settings, session_factory, photo, *, user_id: int | None = None) -> int:
     data = encode(photo, "JPEG")
     with transaction(session_factory) as session:
-        user = session.get(User, user_id) if user_id else make_user(session)
+        user = session.get_one(User, user_id) if user_id else make_user(session)
         image = NormalisedImage(data, *photo.size)
         return create_guess(session, user=user, image=image, storage=make_storage(settings)).id
 

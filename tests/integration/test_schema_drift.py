@@ -57,8 +57,9 @@ def describe(engine: Engine) -> dict[str, object]:
             ("check", inspector.get_check_constraints(table), "sqltext"),
         ):
             for item in items:
+                fields = dict(item)
                 # SQLite leaves foreign keys and checks unnamed: name them by what they cover.
-                schema[f"{table} {kind} {item['name'] or item[named_by]}"] = _plain(item)
+                schema[f"{table} {kind} {fields['name'] or fields[named_by]}"] = _plain(item)
     return schema
 
 

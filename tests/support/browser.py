@@ -13,7 +13,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import Page, Request
+from playwright.sync_api import Page, Request, ViewportSize
 from sqlalchemy.orm import Session, sessionmaker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ APP_COMMAND = [
     "warning",
 ]
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 PHONE_4G = {
     "offline": False,
     "latency": 60,
@@ -62,7 +62,7 @@ class LiveServer:
 
     def assert_alive(self) -> None:
         for process in self.processes:
-            assert process.poll() is None, f"{process.args} exited with {process.returncode}"
+            assert process.poll() is None, f"{process.args!r} exited with {process.returncode}"
 
 
 def wait_healthy(url: str, process: subprocess.Popen) -> None:

@@ -77,7 +77,7 @@ def add_job(settings: Settings, factory: sessionmaker[Session], **fields: object
 def load(factory: sessionmaker[Session], job_id: int) -> Job:
     """The job as the database holds it now."""
     with factory() as session:
-        return session.get(Job, job_id)
+        return session.get_one(Job, job_id)
 
 
 def timed_run(worker: Worker) -> tuple[threading.Thread, list[float]]:

@@ -31,10 +31,16 @@ def pgbouncer_binary() -> str:
 
 
 @contextlib.contextmanager
-def throwaway_pgbouncer(database_url: str, *, pool_size: int = 20) -> Iterator[str]:
+def throwaway_pgbouncer(
+    database_url: str,
+    *,
+    pool_size: int = 20,
+    ignore_startup_parameters: str = "extra_float_digits,options",
+) -> Iterator[str]:
     """Start PgBouncer (pool_mode=transaction) for the database of `database_url`.
 
-    Yields the SQLAlchemy URL of the same database through PgBouncer.
+    Yields the SQLAlchemy URL of the same database through PgBouncer. A startup parameter it is
+    not told to ignore (`options` without DATABASE_POOLED) refuses the connection.
     """
     server = libpq_url(database_url)
     info = psycopg.conninfo.conninfo_to_dict(server)
@@ -50,7 +56,7 @@ def throwaway_pgbouncer(database_url: str, *, pool_size: int = 20) -> Iterator[s
         "pool_mode = transaction\n"
         f"default_pool_size = {pool_size}\nmin_pool_size = 0\nreserve_pool_size = 0\n"
         "max_client_conn = 2000\n"
-        "ignore_startup_parameters = extra_float_digits,options\n"
+        f"ignore_startup_parameters = {ignore_startup_parameters}\n"
         f"logfile = {root / 'pgbouncer.log'}\n"
         f"pidfile = {root / 'pgbouncer.pid'}\n"
     )

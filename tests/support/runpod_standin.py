@@ -14,6 +14,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+def _quoted(key: str, query: str) -> str:
+    """The value of `key: "…"` in a GraphQL query (a ValueError answers as a GraphQL error)."""
+    match = re.search(rf'{key}:\s*"([^"]*)"', query)
+    if match is None:
+        raise ValueError(f"no {key} in the query: {query[:200]}")
+    return match[1]
+
+
 class RunPodStandIn:
     """Pods by id, and the operations received, in order."""
 
@@ -38,18 +46,18 @@ class RunPodStandIn:
     def answer(self, query: str) -> dict[str, Any]:
         if "podFindAndDeployOnDemand" in query:
             self.calls.append("create")
-            name = re.search(r'name:\s*"([^"]*)"', query).group(1)
+            name = _quoted("name", query)
             pod_id = self.add_pod(name)
             self.pods[pod_id]["env"] = re.findall(r'key:\s*"([^"]*)"', query)
             return {"podFindAndDeployOnDemand": {"id": pod_id, "desiredStatus": "RUNNING"}}
         if "podTerminate" in query:
-            pod_id = re.search(r'podId:\s*"([^"]*)"', query).group(1)
+            pod_id = _quoted("podId", query)
             self.calls.append(f"terminate {pod_id}")
             self.pods.pop(pod_id, None)
             return {"podTerminate": None}
         if "gpuTypes" in query:
             self.calls.append("gpu")
-            gpu = re.search(r'id:\s*"([^"]*)"', query).group(1)
+            gpu = _quoted("id", query)
             return {"gpuTypes": [{"id": gpu, "displayName": gpu, "memoryInGb": 80}]}
         if "myPods" in query:
             self.calls.append("list")
@@ -70,7 +78,7 @@ def runpod_standin() -> Iterator[tuple[RunPodStandIn, str]]:
                 self.end_headers()
                 return
             try:
-                payload = {"data": api.answer(body["query"])}
+                payload: dict[str, Any] = {"data": api.answer(body["query"])}
             except ValueError as exc:
                 payload = {"errors": [{"message": str(exc)}]}
             data = json.dumps(payload).encode()

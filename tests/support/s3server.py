@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import boto3
 from moto.server import ThreadedMotoServer
@@ -44,9 +45,9 @@ def create_bucket(endpoint: str) -> str:
     return name
 
 
-def r2_settings(endpoint: str, bucket: str, tmp_path: Path, **overrides: object) -> Settings:
+def r2_settings(endpoint: str, bucket: str, tmp_path: Path, **overrides: Any) -> Settings:
     """Settings that point the r2 backend at the test endpoint."""
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "storage_backend": "r2",
         "r2_endpoint_url": endpoint,
         "r2_access_key_id": ACCESS_KEY,

@@ -49,6 +49,9 @@ class TcpProxy:
             self.mode = mode
             if mode == REFUSE:
                 if self._listener is not None:
+                    # A thread in select() on it keeps it listening past close(); this does not.
+                    with contextlib.suppress(OSError):
+                        self._listener.shutdown(socket.SHUT_RDWR)
                     self._listener.close()
                     self._listener = None
                 self._cut()
@@ -75,6 +78,9 @@ class TcpProxy:
 
     def _serve(self, client: socket.socket) -> None:
         with self._lock:
+            if self.mode == REFUSE:  # accepted just before the cut: it holds the port too
+                client.close()
+                return
             self._conns.append(client)
         while self.mode == STALL and not self._closed.is_set():
             self._closed.wait(TICK_S)  # accepted, never answered

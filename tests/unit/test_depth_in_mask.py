@@ -48,7 +48,7 @@ def test_a_style_can_weaken_or_keep_the_depth() -> None:
 def test_a_control_image_at_another_size_than_the_mask_keeps_its_size() -> None:
     depth = _depth().resize((240, 180))
     (out,) = depth_in_mask([depth], ["depth"], _floor(), 0.0)
-    assert out.size == (240, 180) and np.asarray(out)[150:].max() == 0
+    assert out is not None and out.size == (240, 180) and np.asarray(out)[150:].max() == 0
 
 
 def test_depth_in_mask_is_a_style_param_over_the_setting() -> None:

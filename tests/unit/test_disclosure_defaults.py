@@ -22,12 +22,17 @@ def test_the_disclosure_label_is_on_by_default_with_a_clean_copy_and_mls_presets
 
 def test_each_kind_says_what_was_done_and_what_the_original_shows():
     table = disclosure.table(Settings())
-    assert set(table) == {"stage", "declutter", "restage"}
+    assert set(table) == {"stage", "declutter", "restage", "edited"}
     declutter, restage = table["declutter"].caption, table["restage"].caption
     assert "removed digitally" in declutter and "added" not in declutter
     assert "shows the room furnished" in declutter and "empty room is included" not in declutter
     assert "replaced digitally" in restage and "shows the room as it is furnished" in restage
-    assert [entry.word for entry in table.values()] == ["staged", "decluttered", "restaged"]
+    # An edit's brush may cover a digital piece or a real one: its caption claims neither.
+    edited = table["edited"].caption
+    assert "changed digitally" in edited and "empty room" not in edited
+    assert "furnished" not in edited and "original photo is included" in edited
+    words = [entry.word for entry in table.values()]
+    assert words == ["staged", "decluttered", "restaged", "edited"]
     assert all(len(entry.label) <= disclosure.MAX_LABEL_CHARS for entry in table.values())
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import TypedDict
 
 import numpy as np
 import pytest
@@ -11,8 +12,20 @@ from bench.resolution_grid import FLOOR_FRACTIONS, PHOTOS, SHAPES, grid_rows
 from core.settings import SdxlSettings
 from worker.engine.crop import crop_mask, detail_size, plan_crop, plan_for
 
-PRODUCTION = {"target_pixels": 1024 * 1024, "multiple": 64, "margin_fraction": 0.05}
-GOAL = {"min_resolution": 0.5, "detail_scale": 3.0}
+
+class _Bucket(TypedDict):
+    target_pixels: int
+    multiple: int
+    margin_fraction: float
+
+
+class _Goal(TypedDict):
+    min_resolution: float
+    detail_scale: float
+
+
+PRODUCTION = _Bucket(target_pixels=1024 * 1024, multiple=64, margin_fraction=0.05)
+GOAL = _Goal(min_resolution=0.5, detail_scale=3.0)
 
 
 def floor_mask(width: int, height: int, top_fraction: float) -> np.ndarray:

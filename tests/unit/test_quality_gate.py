@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from jobs.models import JobMode
+from jobs.models import PHOTO_MODES
 from tests.factories import room_photo
 from worker.generators.base import GenerationRequest, GenerationResult, variant_seeds
 from worker.generators.preview import PreviewGenerator
@@ -154,7 +154,7 @@ def test_no_rerolls_when_disabled_or_when_the_style_allows_more():
     }  # fmt: skip
 
 
-@pytest.mark.parametrize("mode", list(JobMode))
+@pytest.mark.parametrize("mode", PHOTO_MODES)
 def test_the_preview_scorer_measures_the_seam_of_real_variants(mode):
     gate = QualityGate(PreviewGenerator(0), VariantScorer(), max_rerolls=0)
     request = GenerationRequest(

@@ -51,8 +51,12 @@ def _staging(floor: tuple[int, int, int], rest: tuple[int, int, int] = (50, 80, 
 def test_style_is_read_on_the_staged_region_against_the_other_styles() -> None:
     clip = ColourWords()
     scorer = VariantScorer(clip=clip)
-    red = scorer(*_staging((200, 40, 40))[:2], 0)["style"]
-    green = scorer(*_staging((40, 160, 60))[:2], 0)["style"]
+    (red_request, red_result, _), (green_request, green_result, _) = (
+        _staging((200, 40, 40)),
+        _staging((40, 160, 60)),
+    )
+    red = scorer(red_request, red_result, 0)["style"]
+    green = scorer(green_request, green_result, 0)["style"]
     assert red > 0.5 > green
     # The staged corner grown to a square, not the blue room around it.
     assert clip.sizes == [(120, 120), (120, 120)]

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from jobs import room_guesses
 from jobs.queue_sql import STATEMENTS
@@ -40,9 +41,10 @@ def render() -> str:
     dialect = postgresql.psycopg.dialect()
     guesses = {"guess_claim": room_guesses.CLAIM, "guess_finish": room_guesses.FINISH}
     for name, statement in {**vars(STATEMENTS["postgresql"]), **guesses}.items():
-        if not isinstance(statement, Executable):
+        if not (isinstance(statement, Executable) and isinstance(statement, ClauseElement)):
             continue
         compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
         binds = {key: compiled.binds[key] for key in compiled.params}
         lines += ["", f"-- name: {name}"]
         lines.append(

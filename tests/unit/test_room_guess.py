@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import pytest
 
 from catalog.models import ROOM_TYPES
@@ -21,7 +23,15 @@ FIXTURES = (
 )
 BED = ("bed", 0.5, 0.3, 0.85, 0.7)
 SOFA = ("sofa", 0.5, 0.05, 0.8, 0.3)
-PATIO_GROUND = {"ceiling": 0.0, "floor_top": 0.55, "floor": "sidewalk"}
+
+
+class _Ground(TypedDict):
+    ceiling: float
+    floor_top: float
+    floor: str
+
+
+PATIO_GROUND = _Ground(ceiling=0.0, floor_top=0.55, floor="sidewalk")
 
 ROOMS = {
     "empty room with sky and trees in the window": (None, room(WINDOW, *VIEW)),

@@ -19,6 +19,8 @@ def run(tmp_path: Path, uid: int, **paths: str) -> subprocess.CompletedProcess[s
         "INITDB_GLOB": str(tmp_path / "postgresql" / "*" / "bin" / "initdb"),
         "PGBOUNCER_BIN": str(tmp_path / "pgbouncer"),
         "FONT_FILE": str(tmp_path / "DejaVuSans.ttf"),
+        "NODE_BIN": str(tmp_path / "node"),
+        "NPM_BIN": str(tmp_path / "npm"),
         **paths,
     }
     return subprocess.run(
@@ -31,7 +33,7 @@ def test_a_user_is_told_the_exact_command_and_nothing_runs(tmp_path: Path) -> No
     assert result.returncode == 1
     assert (
         "sudo sh -c 'apt-get update && apt-get install -y --no-install-recommends "
-        "chromium postgresql pgbouncer fonts-dejavu-core'"
+        "chromium postgresql pgbouncer fonts-dejavu-core nodejs npm'"
     ) in result.stderr
 
 
@@ -47,7 +49,7 @@ def test_root_installs_only_what_is_missing(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert log.read_text().splitlines() == [
         "update -q",
-        "install -y -q --no-install-recommends postgresql pgbouncer fonts-dejavu-core",
+        "install -y -q --no-install-recommends postgresql pgbouncer fonts-dejavu-core nodejs npm",
     ]
 
 

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from PIL import Image
 
 from core.faults import BadInput as BadInput
+from jobs.edits import EditAction
 from jobs.models import JobMode
 
 ProgressCallback = Callable[[float, str], None]
@@ -20,6 +21,15 @@ StopCheck = Callable[[], bool]
 
 class StopRequested(Exception):
     """Raised by a generator that saw should_stop() turn True; nothing is written."""
+
+
+@dataclass(frozen=True)
+class EditRequest:
+    """An edit of an earlier result (jobs/edits.py): the action, and where the agent painted."""
+
+    action: EditAction
+    mask: Image.Image
+    """"L" at the photo's size, white where the agent painted (worker/edits.py grows it)."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,8 @@ class GenerationRequest:
     mode: JobMode = JobMode.STAGE
     disclosure: str = "stage"
     """The kind of alteration the result discloses (core.disclosure); it names the label."""
+    edit: EditRequest | None = None
+    """Set for an edit: only its region changes; `image` is the result being edited."""
 
 
 @dataclass

@@ -8,13 +8,17 @@ pixels inside that mask change; the PREVIEW label is drawn inside it too.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 
 import numpy as np
 from PIL import Image, ImageDraw
 
+from jobs.edits import EditAction
+from jobs.models import JobMode
 from worker.generators.base import (
+    EditRequest,
     GenerationRequest,
     GenerationResult,
     GpuInfo,
@@ -94,65 +98,76 @@ def _legs(draw: ImageDraw.ImageDraw, box: Box, height: float, colour: Rgb) -> No
         draw.rectangle((x, bottom, x + leg, bottom + height), fill=colour)
 
 
-def _layers(
-    room_type: str,
-    size: tuple[int, int],
-    palette: list[Rgb],
-    rng: np.random.Generator,
-    nudge: tuple[np.random.Generator, float] | None = None,
-):
-    """The drawing steps of one variant, placed with a little randomness on the floor.
+class _Layout:
+    """One variant's furniture, placed with a little randomness on the floor.
 
     With `nudge` (a generator and a fraction), the layout is rng's, moved by that fraction of
     its spread: a small variation of the variant that rng drew.
     """
-    width, height = size
+
     dark = (45, 40, 36)
 
-    def jitter(value: float, spread: float) -> float:
-        moved = value + float(rng.uniform(-spread, spread))
-        if nudge is not None:
-            moved += float(nudge[0].uniform(-spread, spread)) * nudge[1]
+    def __init__(
+        self,
+        room_type: str,
+        size: tuple[int, int],
+        palette: list[Rgb],
+        rng: np.random.Generator,
+        nudge: tuple[np.random.Generator, float] | None,
+    ) -> None:
+        self.room_type = room_type
+        self.width, self.height = size
+        self.palette, self.rng, self.nudge = palette, rng, nudge
+        # The draws' order is the layout: every seed's picture depends on it.
+        self.cx = self.jitter(0.5, 0.06) * self.width
+        self.main, self.soft = self.colour(1), self.colour(2)
+        self.wood, self.accent = self.colour(3), self.colour(0)
+        self.rug_w = self.jitter(0.62, 0.05) * self.width
+
+    def jitter(self, value: float, spread: float) -> float:
+        moved = value + float(self.rng.uniform(-spread, spread))
+        if self.nudge is not None:
+            moved += float(self.nudge[0].uniform(-spread, spread)) * self.nudge[1]
         return moved
 
-    def colour(index: int) -> Rgb:
-        return palette[(index + int(rng.integers(0, len(palette)))) % len(palette)]
+    def colour(self, index: int) -> Rgb:
+        palette = self.palette
+        return palette[(index + int(self.rng.integers(0, len(palette)))) % len(palette)]
 
-    cx = jitter(0.5, 0.06) * width
-    main, soft, wood, accent = colour(1), colour(2), colour(3), colour(0)
-    rug_w = jitter(0.62, 0.05) * width
-    rug = (cx - rug_w / 2, 0.80 * height, cx + rug_w / 2, 0.97 * height)
+    def rug(self, draw: ImageDraw.ImageDraw) -> None:
+        cx, half, height = self.cx, self.rug_w / 2, self.height
+        rug = (cx - half, 0.80 * height, cx + half, 0.97 * height)
+        draw.ellipse(rug, fill=_shade(self.accent, 1.15), outline=_shade(self.accent, 0.8), width=2)
 
-    def draw_rug(draw: ImageDraw.ImageDraw) -> None:
-        draw.ellipse(rug, fill=_shade(accent, 1.15), outline=_shade(accent, 0.8), width=2)
-
-    def sofa(draw: ImageDraw.ImageDraw) -> None:
-        w, top = jitter(0.44, 0.04) * width, 0.63 * height
-        left, right = cx - w / 2, cx + w / 2
+    def sofa(self, draw: ImageDraw.ImageDraw) -> None:
+        height, main = self.height, self.main
+        w, top = self.jitter(0.44, 0.04) * self.width, 0.63 * height
+        left, right = self.cx - w / 2, self.cx + w / 2
         arm = w * 0.09
         _box(draw, (left + arm, top, right - arm, top + 0.09 * height), _shade(main, 0.9), 0.3)
         seat = (left + arm, top + 0.08 * height, right - arm, top + 0.15 * height)
         _box(draw, seat, main, 0.45)
         for x in (left, right - arm):
             _box(draw, (x, top + 0.04 * height, x + arm, top + 0.15 * height), main, 0.2)
-        _legs(draw, (left, top, right, top + 0.15 * height), 0.015 * height, dark)
+        _legs(draw, (left, top, right, top + 0.15 * height), 0.015 * height, self.dark)
         for k in range(3):
             cw = (w - 2 * arm) / 3
             cushion = (left + arm + k * cw + cw * 0.1, top + 0.015 * height)
             draw.rounded_rectangle(
                 (*cushion, cushion[0] + cw * 0.8, top + 0.075 * height),
                 max(1, int(cw * 0.1)),
-                fill=_shade(soft, 1.15) if k != 1 else _shade(accent, 1.0),
+                fill=_shade(self.soft, 1.15) if k != 1 else _shade(self.accent, 1.0),
             )
 
-    def bed(draw: ImageDraw.ImageDraw) -> None:
-        w, top = jitter(0.40, 0.03) * width, 0.61 * height
+    def bed(self, draw: ImageDraw.ImageDraw) -> None:
+        height, wood, cx = self.height, self.wood, self.cx
+        w, top = self.jitter(0.40, 0.03) * self.width, 0.61 * height
         left, right = cx - w / 2, cx + w / 2
         _box(draw, (left, top, right, top + 0.12 * height), _shade(wood, 0.9), 0.15)
         mattress = (left - w * 0.04, top + 0.07 * height, right + w * 0.04, top + 0.26 * height)
-        _box(draw, mattress, soft, 0.55)
+        _box(draw, mattress, self.soft, 0.55)
         duvet = (mattress[0], top + 0.13 * height, mattress[2], mattress[3])
-        _box(draw, duvet, main, 0.35)
+        _box(draw, duvet, self.main, 0.35)
         for x in (left + w * 0.06, cx + w * 0.04):
             draw.rounded_rectangle(
                 (x, top + 0.085 * height, x + w * 0.4, top + 0.125 * height),
@@ -162,26 +177,28 @@ def _layers(
         for x in (left - w * 0.26, right + w * 0.08):
             _box(draw, (x, top + 0.10 * height, x + w * 0.18, top + 0.18 * height), wood, 0.3)
 
-    def dining(draw: ImageDraw.ImageDraw) -> None:
-        w, top = jitter(0.42, 0.03) * width, 0.70 * height
-        left, right = cx - w / 2, cx + w / 2
+    def dining(self, draw: ImageDraw.ImageDraw) -> None:
+        height, wood = self.height, self.wood
+        w, top = self.jitter(0.42, 0.03) * self.width, 0.70 * height
+        left, right = self.cx - w / 2, self.cx + w / 2
         for k in range(4):
             x = left + w * (0.06 + k * 0.24)
-            _box(draw, (x, top - 0.06 * height, x + w * 0.16, top + 0.02 * height), soft, 0.25)
+            _box(draw, (x, top - 0.06 * height, x + w * 0.16, top + 0.02 * height), self.soft, 0.25)
         table = (left, top, right, top + 0.035 * height)
         _box(draw, table, wood, 0.5)
         _legs(draw, table, 0.08 * height, _shade(wood, 0.55))
 
-    def draw_main(draw: ImageDraw.ImageDraw) -> None:
-        if room_type == "bedroom":
-            bed(draw)
-        elif room_type in {"dining_room", "kitchen"}:
-            dining(draw)
+    def centre_piece(self, draw: ImageDraw.ImageDraw) -> None:
+        if self.room_type == "bedroom":
+            self.bed(draw)
+        elif self.room_type in {"dining_room", "kitchen"}:
+            self.dining(draw)
         else:
-            sofa(draw)
+            self.sofa(draw)
 
-    def draw_side(draw: ImageDraw.ImageDraw) -> None:
-        x = jitter(0.2, 0.02) * width
+    def plant(self, draw: ImageDraw.ImageDraw) -> None:
+        width, height = self.width, self.height
+        x = self.jitter(0.2, 0.02) * width
         pot = (x - 0.025 * width, 0.80 * height, x + 0.025 * width, 0.86 * height)
         for k in range(5):
             dx, dy = (k - 2) * 0.012 * width, -abs(k - 2) * 0.01 * height
@@ -189,17 +206,27 @@ def _layers(
             draw.ellipse(
                 (*leaf, 0.80 * height + dy), fill=(74, 110, 70) if k % 2 else (92, 130, 84)
             )
-        _box(draw, pot, wood, 0.3)
+        _box(draw, pot, self.wood, 0.3)
 
-    def draw_accent(draw: ImageDraw.ImageDraw) -> None:
-        if room_type in {"dining_room", "kitchen", "bedroom"}:
+    def side_table(self, draw: ImageDraw.ImageDraw) -> None:
+        if self.room_type in {"dining_room", "kitchen", "bedroom"}:
             return
-        w, top = 0.18 * width, jitter(0.84, 0.01) * height
-        table = (cx - w / 2, top, cx + w / 2, top + 0.03 * height)
-        _box(draw, table, wood, 0.5)
-        _legs(draw, table, 0.035 * height, _shade(wood, 0.55))
+        w, top = 0.18 * self.width, self.jitter(0.84, 0.01) * self.height
+        table = (self.cx - w / 2, top, self.cx + w / 2, top + 0.03 * self.height)
+        _box(draw, table, self.wood, 0.5)
+        _legs(draw, table, 0.035 * self.height, _shade(self.wood, 0.55))
 
-    return [draw_rug, draw_main, draw_side, draw_accent]
+
+def _layers(
+    room_type: str,
+    size: tuple[int, int],
+    palette: list[Rgb],
+    rng: np.random.Generator,
+    nudge: tuple[np.random.Generator, float] | None = None,
+) -> list[Callable[[ImageDraw.ImageDraw], None]]:
+    """The drawing steps of one variant (see _Layout)."""
+    layout = _Layout(room_type, size, palette, rng, nudge)
+    return [layout.rug, layout.centre_piece, layout.plant, layout.side_table]
 
 
 class PreviewGenerator:
@@ -218,6 +245,8 @@ class PreviewGenerator:
     def generate(
         self, request: GenerationRequest, on_progress: ProgressCallback, should_stop: StopCheck
     ) -> GenerationResult:
+        if request.edit is not None:
+            return self._edit(request, request.edit, on_progress, should_stop)
         source = request.image.convert("RGB")
         palette = [hex_to_rgb(c) for c in request.style.get("palette") or DEFAULT_PALETTE]
         seeds = variant_seeds(request.seed, request.variants)
@@ -262,3 +291,34 @@ class PreviewGenerator:
             images.append(Image.composite(labelled, source, mask))
             step(f"Labelling (variant {number}/{len(plans)})")
         return GenerationResult(images=images, seeds=seeds, mask=mask)
+
+    def _edit(
+        self,
+        request: GenerationRequest,
+        edit: EditRequest,
+        on_progress: ProgressCallback,
+        should_stop: StopCheck,
+    ) -> GenerationResult:
+        """Remove (flat floor and wall colours) or redo (new furniture blocks) inside the painted
+        region only; a removal job's redo removes again."""
+        # Imported here: OpenCV (worker/edits.py) and preview_removal stay out of module import.
+        from worker.edits import edit_region, paste_edit
+        from worker.generators.preview_removal import erase
+
+        source = request.image.convert("RGB")
+        region = edit_region(edit.mask, source.size)
+        on_progress(0.1, "Finding the painted part")
+        if edit.action is EditAction.REDO and request.mode.stages:
+            staged = dataclasses.replace(request, edit=None, mode=JobMode.STAGE, variants=1)
+            generated = self.generate(staged, on_progress, should_stop).images[0]
+        else:
+            if should_stop():
+                raise StopRequested
+            generated = erase(source, Image.fromarray(region.astype(np.uint8) * 255, "L"))
+        on_progress(0.95, "Compositing")
+        image = paste_edit(source, generated, region)
+        return GenerationResult(
+            images=[image],
+            seeds=variant_seeds(request.seed, 1),
+            mask=Image.fromarray(region.astype(np.uint8) * 255, "L"),
+        )

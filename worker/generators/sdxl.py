@@ -25,6 +25,7 @@ from worker.generators.base import (
     variant_seeds,
 )
 from worker.generators.sdxl_adapters import Adapters
+from worker.generators.sdxl_edit import generate_edit
 from worker.generators.sdxl_inpaint import STAGING, Controls, InsideMask, inpaint, result_of
 from worker.generators.sdxl_params import JobParams, job_params
 from worker.generators.sdxl_pipeline import (
@@ -156,6 +157,8 @@ class SdxlGenerator:
         """Stage the photo's floor in N variants; every pixel outside the mask stays the input's."""
         if request.variants < 1:
             raise BadInput("variants must be at least 1")
+        if request.edit is not None:
+            return generate_edit(self, request, request.edit, on_progress, should_stop)
         if request.mode.removes:  # declutter and restage (issue 9)
             return generate_with_removal(self, request, on_progress, should_stop)
         params = job_params(

@@ -30,7 +30,7 @@ from worker.generators.base import (
 )
 from worker.generators.buckets import nearest_bucket
 from worker.generators.sdxl_inpaint import REMOVAL, blanked, inpaint, result_of
-from worker.generators.sdxl_params import job_params
+from worker.generators.sdxl_params import JobParams, job_params
 from worker.overlay import photo_mask
 from worker.vision.mask import mask_image
 from worker.vision.removal import removal_mask
@@ -44,6 +44,19 @@ REMOVAL_SHARE = 0.45
 
 def _scaled(on_progress: ProgressCallback, start: float, end: float) -> ProgressCallback:
     return lambda fraction, stage: on_progress(start + (end - start) * fraction, stage)
+
+
+def emptying_params(gen: SdxlGenerator, params: JobParams, room_type: str) -> JobParams:
+    """The job's parameters for a pass that empties the masked part: the empty-room prompt, full
+    strength, no depth (it would put the furniture back) and no reference image."""
+    return dataclasses.replace(
+        params,
+        prompt=gen.settings.declutter_prompt.replace("{room_type}", room_name(room_type)),
+        negative_prompt=gen.settings.declutter_negative_prompt,
+        strength=1.0,
+        depth_scale=0.0,
+        ip_adapter_scale=0.0,
+    )
 
 
 def generate_with_removal(
@@ -85,15 +98,7 @@ def generate_with_removal(
                 dataclasses.replace(request, mode=JobMode.STAGE), on_progress, should_stop
             )
         raise BadInput("no furniture or clutter to remove was found in the photo")
-    emptying = dataclasses.replace(
-        params,
-        # No furniture composed in: this pass empties the room.
-        prompt=gen.settings.declutter_prompt.replace("{room_type}", room_name(request.room_type)),
-        negative_prompt=gen.settings.declutter_negative_prompt,
-        strength=1.0,
-        depth_scale=0.0,
-        ip_adapter_scale=0.0,
-    )
+    emptying = emptying_params(gen, params, request.room_type)
     seeds = variant_seeds(request.seed, 1 if restage else request.variants)
     binary = photo_mask(removal, photo.size)
     bare = dataclasses.replace(request, reference_images=[])

@@ -102,7 +102,7 @@ def render_reveal(
     out: Path,
     *,
     shape: VideoShape = LANDSCAPE,
-    label: str | None,
+    label: str | Sequence[str | None] | None,
     branding: Branding | None = None,
     on_progress: ProgressCallback = _ignore,
     should_stop: StopCheck = _never,
@@ -110,18 +110,23 @@ def render_reveal(
     """Write the reveal of each (original, staged) pair in order to `out` (an .mp4 path).
 
     Pass the staged photos without their own label (the clean copies): `label` is drawn on
-    every frame instead, in the same place; None draws none. Raises StopRequested, with no file
-    left at `out`, once should_stop() is true; ValueError for no photos or too many.
+    every frame instead, in the same place; None draws none, and a sequence gives each photo its
+    own (a listing that mixes kinds of alteration says what was done to each). Raises
+    StopRequested, with no file left at `out`, once should_stop() is true; ValueError for no
+    photos or too many.
     """
     beat = plan(len(photos))
+    labels = [label] * len(photos) if label is None or isinstance(label, str) else list(label)
+    if len(labels) != len(photos):
+        raise ValueError(f"{len(labels)} labels for {len(photos)} photos")
     total = beat.frames * len(photos)
     size = (shape.width, shape.height)
     canvas = np.empty((shape.height, shape.width, 3), dtype=np.uint8)
     writer = Mp4Writer(out, shape)
     try:
-        for before_photo, after_photo in photos:
-            before = still(before_photo, size, label=label, branding=branding)
-            after = still(after_photo, size, label=label, branding=branding)
+        for (before_photo, after_photo), photo_label in zip(photos, labels, strict=True):
+            before = still(before_photo, size, label=photo_label, branding=branding)
+            after = still(after_photo, size, label=photo_label, branding=branding)
             last: tuple[float, av.VideoFrame] | None = None
             for position in divider_positions(beat):
                 # A hold repeats its frame: converted once, encoded again with the next time.

@@ -45,6 +45,15 @@
           });
         });
       });
+
+    // For a job made from an earlier result, "Before" is that result or the original photo.
+    var befores = document.querySelectorAll("[data-compare-before]");
+    befores.forEach(function (button) {
+      button.addEventListener("click", function () {
+        compare.querySelector(":scope > img").src = button.dataset.compareBefore;
+        befores.forEach(function (b) { b.setAttribute("aria-pressed", String(b === button)); });
+      });
+    });
   }
 
   document.querySelectorAll(".compare[data-range]").forEach(setup);

@@ -15,9 +15,13 @@ from api.app import create_app
 from catalog.models import Style
 from core.db import transaction
 from core.settings import Settings
+from core.storage import make_storage
 from tests.factories import make_style, make_user
 from tests.integration.api.helpers import Actor
 from tests.support.one_connection import OneConnectionGuard
+from worker.generators.preview import PreviewGenerator
+from worker.loop import Worker
+from worker.signals import Shutdown
 
 
 @pytest.fixture
@@ -63,3 +67,17 @@ def staff(make_actor) -> Actor:
 def style(session_factory: sessionmaker[Session]) -> Style:
     with transaction(session_factory) as session:
         return make_style(session, slug="modern", name="Modern")
+
+
+@pytest.fixture
+def preview_worker(api_settings: Settings, engine) -> Iterator[Worker]:
+    """An in-process worker with the preview generator; `run_once()` serves one job."""
+    worker = Worker(
+        api_settings,
+        generator=PreviewGenerator(step_delay_s=0),
+        storage=make_storage(api_settings),
+        engine=engine,
+        shutdown=Shutdown(1),
+    )
+    yield worker
+    worker.close()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi.testclient import TestClient
-from httpx import Response
+from httpx2 import Response  # TestClient's client (starlette prefers httpx2)
 
 from accounts.models import User
 from tests.factories import photo_bytes

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -25,7 +25,11 @@ def api(settings, engine, tmp_path: Path) -> Iterator[ApiServer]:
 
 
 def exchange(
-    url: str, head: list[str], chunks: list[bytes] = (), wait_s: float = 10, raw_extra: bytes = b""
+    url: str,
+    head: list[str],
+    chunks: Sequence[bytes] = (),
+    wait_s: float = 10,
+    raw_extra: bytes = b"",
 ) -> str:
     """Send a request head and body parts (never finishing a chunked body), return the answer."""
     host, port = url.removeprefix("http://").split(":")

@@ -168,7 +168,7 @@ def test_stateful_create_get_cancel_retry(fuzz_app: FastAPI, agent_headers: dict
     """Follows the document's links from each created job to get, cancel and retry it."""
     calls: Counter[tuple[str, str, int]] = Counter()
 
-    class Workflow(jobs_schema.as_state_machine()):
+    class Workflow(jobs_schema.as_state_machine()):  # type: ignore[misc]  # built from the schema at run time
         def get_call_kwargs(self, case: Case) -> dict[str, Any]:
             return {"app": fuzz_app, "headers": agent_headers}
 
@@ -225,7 +225,7 @@ def test_every_page_and_form_never_gets_a_server_error(
     case: Case, admin_browser: tuple[TestClient, str]
 ):
     client, csrf = admin_browser
-    form = case.body if isinstance(case.body, dict) else {}
+    form: dict[str, Any] = case.body if isinstance(case.body, dict) else {}
     response = client.request(
         case.method,
         case.formatted_path,

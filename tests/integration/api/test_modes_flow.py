@@ -5,28 +5,10 @@ from __future__ import annotations
 import io
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from catalog.sample_photo import furnished_room_jpeg
-from core.storage import make_storage
 from tests.integration.api.helpers import submit
-from worker.generators.preview import PreviewGenerator
-from worker.loop import Worker
-from worker.signals import Shutdown
-
-
-@pytest.fixture
-def worker(api_settings, engine):
-    worker = Worker(
-        api_settings,
-        generator=PreviewGenerator(step_delay_s=0),
-        storage=make_storage(api_settings),
-        engine=engine,
-        shutdown=Shutdown(1),
-    )
-    yield worker
-    worker.close()
 
 
 def _image(client, url: str) -> np.ndarray:
@@ -35,13 +17,13 @@ def _image(client, url: str) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(response.content)).convert("RGB"), dtype=np.int16)
 
 
-def test_every_mode_runs_end_to_end(client, agent, style, worker):
+def test_every_mode_runs_end_to_end(client, agent, style, preview_worker):
     jobs = {}
     for mode in ("stage", "declutter", "restage"):
         response = submit(client, agent.headers, photo=furnished_room_jpeg(), mode=mode, seed=9)
         assert response.status_code == 202, response.text
         jobs[mode] = response.json()["id"]
-    while worker.run_once():
+    while preview_worker.run_once():
         pass
     images, masks = {}, {}
     for mode, job_id in jobs.items():

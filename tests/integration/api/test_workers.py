@@ -22,7 +22,7 @@ def add_fleet(session_factory, settings) -> None:
 
 def sign_in_page(session_factory, client, actor) -> None:
     with transaction(session_factory) as session:
-        user = session.get(User, actor.user.id)
+        user = session.get_one(User, actor.user.id)
         token = issue_token(
             session, user=user, kind=TokenKind.SESSION, expires_in=timedelta(hours=1)
         )

@@ -63,6 +63,7 @@ def s3_proxy(tmp_path: Path) -> Iterator[tuple[TcpProxy, str]]:
     with s3_server() as endpoint:
         bucket = create_bucket(endpoint)
         parts = urlsplit(endpoint)
+        assert parts.hostname is not None and parts.port is not None, endpoint
         with tcp_proxy(parts.hostname, parts.port) as proxy:
             yield proxy, bucket
 

@@ -30,7 +30,7 @@ def emptied(session_factory, settings, user, style) -> Job:
     storage = LocalStorage(settings.local_storage_dir, settings.secret_key)
     job = completed_job(session_factory, settings, user=user, style=style)
     with transaction(session_factory) as session:
-        row = session.get(Job, job.id)
+        row = session.get_one(Job, job.id)
         row.mode, row.listing, row.has_clean_copies = JobMode.DECLUTTER, "4 Empty Lane", True
         for n in (1, 2):
             storage.put(

@@ -39,7 +39,9 @@ def api(settings, engine, tmp_path: Path) -> Iterator[ApiServer]:
 
 def rss_mb(pid: int, field: str) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(field + r":\s+(\d+) kB", status).group(1)) / 1024
+    match = re.search(field + r":\s+(\d+) kB", status)
+    assert match, field
+    return int(match[1]) / 1024
 
 
 def reset_peak_rss(pid: int) -> None:

@@ -13,7 +13,9 @@ from accounts.security import csrf_token_for
 from api.app import create_app
 from core.db import transaction
 from core.storage import LocalStorage, brokerage_logo_key
+from jobs.models import JobState
 from jobs.shares import ShareScope, create_share, revoke_share
+from jobs.videos import VideoShape, request_video, video_key
 from tests.factories import completed_job, encode, make_style, room_photo
 from tests.support.forms import csrf_of
 
@@ -21,6 +23,8 @@ from tests.support.forms import csrf_of
 PUBLIC = {
     ("GET", "/sign-in"),
     ("POST", "/sign-in"),
+    ("GET", "/sso/start"),  # single sign-on: a 404 where OIDC_ISSUER is not set
+    ("GET", "/sso/callback"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),  # METRICS_TOKEN bearer when set; open only in dev mode without one
@@ -135,18 +139,31 @@ def test_share_routes_open_only_through_a_live_link(
     job = completed_job(session_factory, web_settings, user=user, style=style)
     with transaction(session_factory) as session:
         link, token = create_share(session, user=user, job_id=job.id, scope=ShareScope.JOB)
+        video = request_video(
+            session,
+            user=user,
+            job_id=job.id,
+            scope=ShareScope.JOB,
+            shapes=["landscape"],
+            settings=web_settings,
+        )
+        video.state, video.result_keys = (
+            JobState.COMPLETED,
+            [video_key(video.id, 1, VideoShape.LANDSCAPE)],
+        )
+    storage.put(video.result_keys[0], b"\x00\x00\x00\x18ftypisom", "video/mp4")
     routes = [path for method, path in ROUTES if path.startswith(LINK_PREFIX)]
-    assert len(routes) == 3 and all(method == "GET" for method, path in ROUTES if path in routes)
+    assert len(routes) == 4 and all(method == "GET" for method, path in ROUTES if path in routes)
     urls = [
         re.sub(r"\{(\w+)[^}]*\}", lambda m: LINK_VALUES[m.group(1)] or token, path)
         for path in routes
     ]
     anonymous = make_client()
-    assert [anonymous.get(url).status_code for url in urls] == [200] * 3
+    assert [anonymous.get(url).status_code for url in urls] == [200] * 4
     _, other_agent = make_web_user(Role.AGENT)
-    assert [other_agent.get(url).status_code for url in urls] == [200] * 3
+    assert [other_agent.get(url).status_code for url in urls] == [200] * 4
     with transaction(session_factory) as session:
         revoke_share(session, user=user, share_id=link.id)
     assert [client.get(url).status_code for url in urls for client in (anonymous, agent)] == [
         404
-    ] * 6
+    ] * 8

@@ -24,7 +24,9 @@ def _share(client, job_id: int, **fields):
 
 def _created_path(response) -> str:
     assert response.status_code == 200, response.text
-    return URL.search(response.text).group(1).removeprefix("http://127.0.0.1:8000")
+    match = URL.search(response.text)
+    assert match, response.text
+    return match[1].removeprefix("http://127.0.0.1:8000")
 
 
 def test_the_job_page_shares_the_photo_and_shows_the_link_once(

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -138,7 +139,8 @@ def test_check_models_reads_pickle_bin_weights(tiny_models: TinyModels, tmp_path
 
 def adapter_settings(dry_run_models: dict[str, str], **fields: str) -> Settings:
     """The dry run's models, LoRA and IP-Adapter included, production's other defaults."""
-    sdxl = SdxlSettings(**{**dry_run_models, "controlnet_mlsd_model": "", **fields})
+    values: dict[str, Any] = {**dry_run_models, "controlnet_mlsd_model": "", **fields}
+    sdxl = SdxlSettings(**values)
     return Settings(sdxl=sdxl)
 
 
@@ -208,7 +210,8 @@ def test_a_pinned_model_loads_its_own_commit_and_nothing_else(
     pinned = MODEL_REVISIONS[depth]
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
     other = hub_cache(tmp_path, depth, "0" * 40, dry_run_models["controlnet_depth_model"])
-    settings = SdxlSettings(**{**dry_run_models, "controlnet_depth_model": depth})
+    values: dict[str, Any] = {**dry_run_models, "controlnet_depth_model": depth}
+    settings = SdxlSettings(**values)
     with pytest.raises(ModelNotDownloaded, match=f"{depth} at {pinned}"):
         pinned_settings(settings)
     assert pinned_settings(settings.model_copy(update={"model_revisions": {depth: "0" * 40}}))

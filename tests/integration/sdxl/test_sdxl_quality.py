@@ -12,7 +12,7 @@ from PIL import Image
 from core.db import transaction
 from core.settings import GeneratorName
 from core.storage import make_storage
-from jobs.models import Job, JobMode, JobState
+from jobs.models import PHOTO_MODES, Job, JobMode, JobState
 from tests.factories import room_photo, stored_job
 from tests.integration.sdxl.test_sdxl_removal import DrawnSegmenter
 from tests.support.sdxl import tiny_settings
@@ -42,7 +42,7 @@ def gated(tiny_models: TinyModels, clip_path: Path) -> Any:
     settings = settings.model_copy(
         update={"generator": GeneratorName.SDXL, "quality_max_rerolls": 1}
     )
-    gate = build_generator(settings)
+    gate: Any = build_generator(settings)  # Any: the test reaches into the gate's generator
     gate.inner.segmenter = gate.scorer.segmenter = DrawnSegmenter(ROOM)
     return gate
 
@@ -53,14 +53,14 @@ def test_every_mode_is_scored_and_rerolled_in_the_worker_loop(
     storage = make_storage(settings)
     ids = {}
     with transaction(session_factory) as session:
-        for mode in JobMode:
+        for mode in PHOTO_MODES:
             job = stored_job(
                 session, storage, mode=mode, variants=1, seed=11, input_width=96, input_height=64
             )
             ids[mode] = job.id
     worker = Worker(settings, generator=gated, storage=storage, engine=engine, shutdown=Shutdown(1))
     try:
-        for _ in JobMode:
+        for _ in PHOTO_MODES:
             assert worker.run_once()
     finally:
         worker.close()

@@ -15,6 +15,7 @@ from tests.support.sdxl import counting, request, run, tiny_settings
 from tests.support.tiny_models import TinyModels, upernet
 from worker.generators.base import BadInput, variant_seeds
 from worker.vision.ade20k import ADE20K_LABELS, PROTECTED_CLASSES
+from worker.vision.mask import Segmenter
 from worker.vision.removal import removal_mask
 
 ID2LABEL = dict(enumerate(ADE20K_LABELS))
@@ -22,7 +23,7 @@ ID = {name: index for index, name in ID2LABEL.items()}
 Box = tuple[float, float, float, float]
 
 
-class DrawnSegmenter:
+class DrawnSegmenter(Segmenter):
     """Segmentation the test draws: floor below 60%, wall above, and the given boxes."""
 
     id2label = ID2LABEL

@@ -115,7 +115,7 @@ def test_cancel_mid_denoising_leaves_no_result_objects(
 ) -> None:
     def cancel(request: GenerationRequest, should_stop) -> None:
         with transaction(session_factory) as session:
-            owner = session.get(User, session.get(Job, request.job_id).user_id)
+            owner = session.get_one(User, session.get_one(Job, request.job_id).user_id)
             cancel_job(session, user=owner, job_id=request.job_id)
         deadline = time.monotonic() + 30
         while not should_stop():  # the heartbeat thread reads the cancel from the database
