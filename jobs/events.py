@@ -27,7 +27,10 @@ class JobData(BaseModel):
 
     id: int = Field(description="The job's id: `GET /api/v1/jobs/{id}` reads it")
     state: JobState
-    mode: JobMode
+    mode: JobMode = Field(description="What the job does; `video` is a reveal video")
+    parent_job_id: int | None = Field(
+        description="The job whose result this one starts from (an edit, a video), if any"
+    )
     room_type: str
     style: str = Field(description="The style's name when the job was submitted")
     listing: str | None = Field(description="The listing the agent filed the photo under")
@@ -48,6 +51,7 @@ class JobData(BaseModel):
             id=row["id"],
             state=row["state"],
             mode=row["mode"],
+            parent_job_id=row["parent_job_id"],
             room_type=row["room_type"],
             style=str((row["style_snapshot"] or {}).get("name", "")),
             listing=row["listing"],
