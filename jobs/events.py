@@ -21,6 +21,21 @@ from jobs.models import Job, JobMode, JobState
 
 Executor = Session | Connection
 
+JOB_COLUMNS = (
+    "id",
+    "state",
+    "mode",
+    "parent_job_id",
+    "room_type",
+    "listing",
+    "user_id",
+    "variants",
+    "result_keys",
+    "errors",
+    "created_at",
+    "finished_at",
+)
+
 
 class JobData(BaseModel):
     """A job as a webhook describes it, in the state the event left it."""
@@ -45,7 +60,9 @@ class JobData(BaseModel):
     @classmethod
     def load(cls, executor: Executor, subject_id: int) -> JobData:
         jobs = Base.metadata.tables[Job.__tablename__]
-        row = executor.execute(select(jobs).where(jobs.c.id == subject_id)).one()._mapping
+        style_name = jobs.c.style_snapshot["name"].as_string().label("style_name")
+        columns = [*(jobs.c[name] for name in JOB_COLUMNS), style_name]
+        row = executor.execute(select(*columns).where(jobs.c.id == subject_id)).one()._mapping
         errors = row["errors"] or []
         return cls(
             id=row["id"],
@@ -53,7 +70,7 @@ class JobData(BaseModel):
             mode=row["mode"],
             parent_job_id=row["parent_job_id"],
             room_type=row["room_type"],
-            style=str((row["style_snapshot"] or {}).get("name", "")),
+            style=row["style_name"] or "",
             listing=row["listing"],
             user_id=row["user_id"],
             variants=row["variants"],

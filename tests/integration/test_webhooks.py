@@ -137,6 +137,7 @@ def test_each_final_state_and_share_change_writes_one_event(settings, session_fa
     assert completed["state"] == "completed" and completed["results"] == 1
     assert completed["api_path"] == f"/api/v1/jobs/{ids[0]}"
     assert completed["mode"] == "stage" and completed["parent_job_id"] is None
+    assert completed["style"] == style.name
     assert failed["state"] == "failed" and failed["error"] == "bad photo"
     assert payloads[5]["scope"] == "job" and payloads[5]["revoked_at"] is None
     assert payloads[6]["revoked_at"] is not None
