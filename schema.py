@@ -9,8 +9,10 @@ from accounts.models import AuthToken, SignInThrottle, User
 from catalog.models import Sky, Style
 from core.db import Base
 from jobs.models import Job, JobRetry, WorkerDeparture, WorkerRecord
+from jobs.outbox import OutboxEvent
 from jobs.room_guesses import RoomGuess
 from jobs.shares import ShareLink
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 metadata = Base.metadata
 
@@ -19,12 +21,15 @@ __all__ = [
     "Brokerage",
     "Job",
     "JobRetry",
+    "OutboxEvent",
     "RoomGuess",
     "ShareLink",
     "SignInThrottle",
     "Sky",
     "Style",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WorkerDeparture",
     "WorkerRecord",
     "metadata",

@@ -34,6 +34,7 @@ from api.security_headers import SecurityHeaders
 from core.db import make_engine, make_sessionmaker
 from core.settings import Settings, get_settings
 from core.storage import make_storage
+from webhooks.openapi import document_webhooks
 
 API_PREFIX = "/api/v1"
 # Room for the multipart envelope and the form fields around the photo.
@@ -114,4 +115,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics.router)
     pages.install(app)
     install_docs(app, settings)
+    document_webhooks(app)
     return app

@@ -519,6 +519,32 @@ class Settings(BaseSettings):
     retention_batch_size: int = Field(500, ge=1, le=10_000)
     """retention: Jobs per batch (one short transaction each)"""
 
+    webhook_allow_private: bool = False
+    """API, webhooks: Allow webhook endpoints on private, loopback, link-local or other non-public
+    addresses (tests, a CRM inside the network); off, they are refused at registration and, after
+    DNS resolution, at every delivery"""
+    webhook_connect_timeout_s: float = Field(5.0, gt=0, le=60)
+    """webhooks: Longest wait to connect to an endpoint"""
+    webhook_read_timeout_s: float = Field(10.0, gt=0, le=300)
+    """webhooks: Longest wait for an endpoint's whole answer once connected (status, headers and
+    the body up to `WEBHOOK_MAX_RESPONSE_BYTES`); past it the attempt failed"""
+    webhook_max_response_bytes: int = Field(64 * 1024, ge=0, le=10 * 1024 * 1024)
+    """webhooks: Most bytes of an answer's body read (the rest is not read)"""
+    webhook_retry_base_s: float = Field(10.0, gt=0, le=3600)
+    """webhooks: First retry delay; it doubles with each failed attempt (±20% jitter)"""
+    webhook_retry_cap_s: float = Field(3600.0, gt=0, le=24 * 3600)
+    """webhooks: Longest delay between two attempts"""
+    webhook_give_up_s: float = Field(24 * 3600.0, gt=0, le=30 * 24 * 3600)
+    """webhooks: A delivery without a 2xx answer this long after its event (or after "send
+    again") is marked failed"""
+    webhook_concurrency: int = Field(4, ge=1, le=64)
+    """webhooks: Deliveries one dispatcher sends at the same time"""
+    webhook_poll_interval_s: float = Field(1.0, gt=0, le=60)
+    """webhooks: How often an idle dispatcher looks for new events and due deliveries"""
+    webhook_log_days: int = Field(30, ge=1, le=3650)
+    """webhooks: Events older than this are deleted with their deliveries (hourly; never one with
+    a delivery still pending)"""
+
     sdxl: SdxlSettings = Field(default_factory=SdxlSettings)
 
     @field_validator("database_url")

@@ -22,7 +22,9 @@ from devops.autoscale import AutoscaleSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = "| Variable | Default | Used by | Meaning |\n|---|---|---|---|"
-USED_BY = re.compile(r"^((?:API|W|retention)(?:, (?:API|W))*(?: \([^)]*\))?): (.+)$", re.S)
+USED_BY = re.compile(
+    r"^((?:API|W|retention|webhooks)(?:, (?:API|W|webhooks))*(?: \([^)]*\))?): (.+)$", re.S
+)
 
 OTHER_VARIABLES = [
     (

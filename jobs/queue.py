@@ -19,6 +19,7 @@ from core.db import rowcount, utcnow
 from core.faults import Retry
 from jobs.models import JobMode, JobState
 from jobs.notify import notify_job_available
+from jobs.outbox import Event, record
 from jobs.queue_sql import RECLAIMED_STAGE as RECLAIMED_STAGE
 from jobs.queue_sql import STARTING_STAGE as STARTING_STAGE
 from jobs.queue_sql import STATEMENTS, Offset, Statements
@@ -97,7 +98,10 @@ def claim(session: Executor, *, worker_id: str, lease_s: float) -> ClaimedJob | 
         **_with_error(job, job.attempt - 1, LEASE_LOST_ERROR),
         **st.clock.params(),
     }
-    return ClaimedJob(**session.execute(lost, params).one()._mapping)
+    reclaimed = ClaimedJob(**session.execute(lost, params).one()._mapping)
+    if reclaimed.state is JobState.FAILED:
+        record(session, Event.JOB_FAILED, job.id)
+    return reclaimed
 
 
 @dataclass(frozen=True)
@@ -173,7 +177,7 @@ def complete(
         new_room_type_guess=room_type_guess,
         generator_name=generator,
         new_has_clean_copies=has_clean_copies,
-    )
+    ) and record(session, Event.JOB_COMPLETED, job.id)
 
 
 def backoff_s(
@@ -214,12 +218,14 @@ def fail(
         notify_job_available(session)
         return JobState.PENDING
     done = _fenced(session, st.fail, job, worker_id, **errors)
-    return JobState.FAILED if done else None
+    return JobState.FAILED if done and record(session, Event.JOB_FAILED, job.id) else None
 
 
 def cancel(session: Executor, *, job: ClaimedJob, worker_id: str) -> bool:
     """End a running job whose cancel was requested; no results are kept."""
-    return _fenced(session, statements(session).cancel, job, worker_id)
+    return _fenced(session, statements(session).cancel, job, worker_id) and record(
+        session, Event.JOB_CANCELLED, job.id
+    )
 
 
 def release(session: Executor, *, job: ClaimedJob, worker_id: str) -> bool:

@@ -18,6 +18,7 @@ from core.settings import Settings
 from core.storage import Storage
 from jobs.models import Job, JobClaim, JobMode, JobRetry, JobState
 from jobs.notify import notify_job_available
+from jobs.outbox import Event, record
 from jobs.submit import check_quota
 
 RETRYABLE = frozenset({JobState.FAILED, JobState.CANCELLED})
@@ -118,7 +119,9 @@ def cancel_job(session: Session, *, user: User, job_id: int) -> Job:
     now = db_now(session)
     if _transition(
         session, job, {JobState.PENDING}, state=JobState.CANCELLED, finished_at=now
-    ) or _transition(
+    ) and record(session, Event.JOB_CANCELLED, job.id):
+        return job
+    if _transition(
         session,
         job,
         {JobState.RUNNING},

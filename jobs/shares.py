@@ -30,6 +30,7 @@ from accounts.security import hash_token, new_token
 from core.db import Base, UTCDateTime, db_clock, db_now, enum_column, rowcount, utcnow
 from core.errors import Conflict, Invalid, NotFound
 from jobs.models import BigId, Job, JobMode, JobState
+from jobs.outbox import Event, record
 from jobs.service import can_see_all_jobs, get_job_for
 
 DEFAULT_DAYS = 30
@@ -110,6 +111,7 @@ def create_share(
     link.expires_at = link.created_at + timedelta(days=days)
     session.add(link)
     session.flush()
+    record(session, Event.SHARE_CREATED, link.id)
     return link, token
 
 
@@ -132,6 +134,7 @@ def revoke_share(session: Session, *, user: User, share_id: int) -> ShareLink:
     if link.revoked_at is None:
         link.revoked_at = db_clock(session)
         session.flush()
+        record(session, Event.SHARE_REVOKED, link.id)
     return link
 
 

@@ -14,6 +14,7 @@ from api.pages import (
     admin_skies,
     admin_styles,
     admin_users,
+    admin_webhooks,
     auth,
     edits,
     fleet,
@@ -45,6 +46,7 @@ def install(app: FastAPI) -> None:
         admin_users,
         fleet,
         admin_brokerage,
+        admin_webhooks,
     )
     for module in pages:
         app.include_router(module.router)

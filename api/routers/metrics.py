@@ -28,6 +28,7 @@ from core.version import __version__
 from jobs.models import Job, JobState
 from jobs.quality_stats import QUALITY_WINDOW, quality_by_style
 from jobs.stats import WORKER_LIVE_LEASES, counts_by_state, fleet_status, oldest_pending_age_s
+from webhooks.metrics import webhook_metrics
 
 router = APIRouter(route_class=CheckedRoute, tags=["operations"])
 
@@ -116,6 +117,7 @@ class DatabaseCollector(Collector):
         yield failures
 
         yield from _quality(session, now - QUALITY_WINDOW)
+        yield from webhook_metrics(session)
 
         fleet = fleet_status(session, self.settings)
         stale = sum(is_stale for _, is_stale in fleet)

@@ -36,6 +36,8 @@ trap cleanup EXIT INT TERM
 pids+=($!)
 "$PY" worker.py &
 pids+=($!)
+"$PY" -m webhooks &
+pids+=($!)
 
 "$PY" - "$PORT" <<'PY'
 import sys, time, urllib.request

@@ -90,6 +90,7 @@ def serve(
         "PREVIEW_STEP_DELAY_S": "0.02",
         "PROGRESS_INTERVAL_S": "0.1",
         "MIN_UPLOAD_SIDE_PX": "32",
+        "WEBHOOK_ALLOW_PRIVATE": "true",  # the receivers the webhook tests start are on loopback
         "PYTHONUNBUFFERED": "1",
         **settings,
     }

@@ -77,6 +77,7 @@ def _pages(jobs: dict[str, int]) -> dict[str, str]:
         "admin-users": "/admin/users",
         "fleet": "/admin/fleet",
         "admin-brokerage": "/admin/brokerage",
+        "admin-webhooks": "/admin/webhooks",
         "shared-links": "/shares",
         "not-found": "/jobs/999999",
     }

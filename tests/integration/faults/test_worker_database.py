@@ -8,11 +8,13 @@ import time
 from datetime import timedelta
 
 from PIL import Image
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from core.db import make_engine, transaction, utcnow
 from core.storage import attempt_prefix, job_result_key, make_storage
+from jobs.events import Event
 from jobs.models import Job, JobState
+from jobs.outbox import OutboxEvent
 from jobs.retention import RetentionReport, purge_orphaned_attempts
 from tests.support.faults import add_job, load, proxied_url, timed_run
 from tests.support.processes import wait_for
@@ -56,6 +58,8 @@ def test_a_restart_during_the_finishing_write_costs_no_attempt(
     assert job.result_keys == [job_result_key(job_id, 1, 1)]
     assert took and took[0] < settings.lease_s + 5
     assert f"finishing write of job {job_id} claim 1 failed, trying again" in caplog.text
+    with cluster_factory() as session:  # the retried write's event, once; the failed one's, never
+        assert session.scalars(select(OutboxEvent.event)).all() == [Event.JOB_COMPLETED]
 
 
 def test_a_worker_cut_off_from_postgresql_stops_generating_within_a_lease(

@@ -37,7 +37,7 @@ PUBLIC = {
 # for everyone, signed in or not; test_share_routes_open_only_through_a_live_link uses real ones.
 LINK_PREFIX = "/s/"
 STAFF_PREFIXES = ("/admin", "/api/v1/admin", "/api/v1/workers")
-ADMIN_ONLY_PREFIXES = ("/admin/users", "/api/v1/admin/users")
+ADMIN_ONLY_PREFIXES = ("/admin/users", "/api/v1/admin/users", "/admin/webhooks")
 
 
 # Run last: they end the session the other checks use.

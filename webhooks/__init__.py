@@ -1,0 +1,1 @@
+"""Signed webhooks to brokerages' systems: endpoints, deliveries and the dispatcher process."""
