@@ -81,6 +81,7 @@ def test_paint_a_part_and_edit_it(page: Page, live_server, viewport, action):
     page.wait_for_url(lambda url: re.search(r"/jobs/\d+$", url) is not None and url != parent)
     done = "Removing" if action == "Remove" else "Generating again"
     expect(page.locator(".alert-success")).to_contain_text(f"{done} the part you painted")
+    assert axe_violations(page) == []  # the flash message too
     expect(page.locator("#compare")).to_be_visible(timeout=60_000)
     expect(page.locator("#parent-link")).to_contain_text("An edit of variant 1 of job")
     expect(page.get_by_role("heading", name="Versions")).to_be_visible()
