@@ -164,16 +164,20 @@ class SdxlGenerator:
             return generate_finishing(self, request, on_progress, should_stop)
         if request.mode.removes:  # declutter and restage (issue 9)
             return generate_with_removal(self, request, on_progress, should_stop)
-        params = job_params(
+        params = self.params_for(request)
+        if params.fast_tier_unavailable:
+            log.warning("fast tier asked for, but no Lightning LoRA is configured: standard tier")
+            on_progress(0.01, FAST_TIER_UNAVAILABLE)
+        return self.stage(request, params, on_progress, should_stop)
+
+    def params_for(self, request: GenerationRequest) -> JobParams:
+        """The job's pipeline parameters from its style, room type and this deployment."""
+        return job_params(
             request.style,
             request.room_type,
             self.settings,
             fast_tier_loaded=bool(self.settings.lightning_lora_model),
         )
-        if params.fast_tier_unavailable:
-            log.warning("fast tier asked for, but no Lightning LoRA is configured: standard tier")
-            on_progress(0.01, FAST_TIER_UNAVAILABLE)
-        return self.stage(request, params, on_progress, should_stop)
 
     def guess_room_type(self, image: Image.Image) -> str | None:
         """The room type the photo's segmentation suggests (None without a segmenter)."""

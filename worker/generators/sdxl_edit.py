@@ -23,7 +23,6 @@ from worker.generators.base import (
     variant_seeds,
 )
 from worker.generators.sdxl_inpaint import REMOVAL, STAGING, blanked, inpaint, result_of
-from worker.generators.sdxl_params import job_params
 from worker.generators.sdxl_removal import emptying_params
 
 if TYPE_CHECKING:
@@ -38,12 +37,7 @@ def generate_edit(
     should_stop: StopCheck,
 ) -> GenerationResult:
     """One result: the request's image with only the painted region changed."""
-    params = job_params(
-        request.style,
-        request.room_type,
-        gen.settings,
-        fast_tier_loaded=bool(gen.settings.lightning_lora_model),
-    )
+    params = gen.params_for(request)
     photo = request.image.convert("RGB")
     region = edit_region(edit.mask, photo.size)
     seeds = variant_seeds(request.seed, 1)

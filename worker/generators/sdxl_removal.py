@@ -30,7 +30,7 @@ from worker.generators.base import (
 )
 from worker.generators.buckets import nearest_bucket
 from worker.generators.sdxl_inpaint import REMOVAL, blanked, inpaint, result_of
-from worker.generators.sdxl_params import JobParams, job_params
+from worker.generators.sdxl_params import JobParams
 from worker.overlay import photo_mask
 from worker.vision.mask import mask_image
 from worker.vision.removal import removal_mask
@@ -70,12 +70,7 @@ def generate_with_removal(
         raise BadInput("removing furniture needs a segmentation model (SDXL_SEGMENTATION_MODEL)")
     restage = request.mode.stages
     progress = _scaled(on_progress, 0.0, REMOVAL_SHARE) if restage else on_progress
-    params = job_params(
-        request.style,
-        request.room_type,
-        gen.settings,
-        fast_tier_loaded=bool(gen.settings.lightning_lora_model),
-    )
+    params = gen.params_for(request)
     photo = request.image.convert("RGB")
     width, height = nearest_bucket(
         *photo.size, target_pixels=gen.settings.target_pixels, multiple=gen.settings.bucket_multiple
