@@ -46,6 +46,9 @@ class JobData(BaseModel):
     parent_job_id: int | None = Field(
         description="The job whose result this one starts from (an edit, a video), if any"
     )
+    edit: str | None = Field(
+        None, description="An edit of the parent's result: `remove` or `redo` the painted part"
+    )
     room_type: str
     style: str = Field(description="The style's name when the job was submitted")
     listing: str | None = Field(description="The listing the agent filed the photo under")
@@ -61,7 +64,8 @@ class JobData(BaseModel):
     def load(cls, executor: Executor, subject_id: int) -> JobData:
         jobs = Base.metadata.tables[Job.__tablename__]
         style_name = jobs.c.style_snapshot["name"].as_string().label("style_name")
-        columns = [*(jobs.c[name] for name in JOB_COLUMNS), style_name]
+        edit = jobs.c.style_snapshot[("edit", "action")].as_string().label("edit_action")
+        columns = [*(jobs.c[name] for name in JOB_COLUMNS), style_name, edit]
         row = executor.execute(select(*columns).where(jobs.c.id == subject_id)).one()._mapping
         errors = row["errors"] or []
         return cls(
@@ -69,6 +73,7 @@ class JobData(BaseModel):
             state=row["state"],
             mode=row["mode"],
             parent_job_id=row["parent_job_id"],
+            edit=row["edit_action"],
             room_type=row["room_type"],
             style=row["style_name"] or "",
             listing=row["listing"],

@@ -87,7 +87,10 @@ def test_each_final_state_and_share_change_writes_one_event(settings, session_fa
     storage = make_storage(settings)
     with transaction(session_factory) as session:
         user, style = make_user(session), make_style(session)
-        ids = [stored_job(session, storage, user=user, style=style).id for _ in range(4)]
+        jobs = [stored_job(session, storage, user=user, style=style) for _ in range(4)]
+        ids = [job.id for job in jobs]
+        edit = {"action": "remove", "mask_key": f"jobs/{ids[3]}/edit-mask.png"}
+        jobs[3].style_snapshot = {**jobs[3].style_snapshot, "edit": edit}  # an edit's payload
 
     done = claimed(session_factory, settings, ids[0])
     with transaction(session_factory) as session:
@@ -137,6 +140,7 @@ def test_each_final_state_and_share_change_writes_one_event(settings, session_fa
     assert completed["state"] == "completed" and completed["results"] == 1
     assert completed["api_path"] == f"/api/v1/jobs/{ids[0]}"
     assert completed["mode"] == "stage" and completed["parent_job_id"] is None
+    assert completed["edit"] is None and payloads[4]["edit"] == "remove"
     assert completed["style"] == style.name
     assert failed["state"] == "failed" and failed["error"] == "bad photo"
     assert payloads[5]["scope"] == "job" and payloads[5]["revoked_at"] is None
