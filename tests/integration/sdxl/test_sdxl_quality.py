@@ -12,7 +12,7 @@ from PIL import Image
 from core.db import transaction
 from core.settings import GeneratorName
 from core.storage import make_storage
-from jobs.models import PHOTO_MODES, Job, JobMode, JobState
+from jobs.models import Job, JobMode, JobState
 from tests.factories import room_photo, stored_job
 from tests.integration.sdxl.test_sdxl_removal import DrawnSegmenter
 from tests.support.sdxl import tiny_settings
@@ -24,7 +24,7 @@ from worker.quality.scorers import ClipScorer
 from worker.signals import Shutdown
 
 ROOM = {"sofa": (0.3, 0.5, 0.7, 0.8), "windowpane": (0.35, 0.2, 0.6, 0.45)}
-EXPECTED = {
+EXPECTED = {  # the gate's scores per mode the sdxl pipeline runs (finishing passes are unscored)
     JobMode.STAGE: {"seam", "furniture", "style"},
     JobMode.DECLUTTER: {"seam", "leftover"},
     JobMode.RESTAGE: {"seam", "furniture", "style"},
@@ -53,14 +53,14 @@ def test_every_mode_is_scored_and_rerolled_in_the_worker_loop(
     storage = make_storage(settings)
     ids = {}
     with transaction(session_factory) as session:
-        for mode in PHOTO_MODES:
+        for mode in EXPECTED:
             job = stored_job(
                 session, storage, mode=mode, variants=1, seed=11, input_width=96, input_height=64
             )
             ids[mode] = job.id
     worker = Worker(settings, generator=gated, storage=storage, engine=engine, shutdown=Shutdown(1))
     try:
-        for _ in PHOTO_MODES:
+        for _ in EXPECTED:
             assert worker.run_once()
     finally:
         worker.close()
