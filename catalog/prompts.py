@@ -100,6 +100,17 @@ def compose_prompt(template: str, room_type: str) -> str:
     return f"{phrase}, {text}" if text else phrase
 
 
+def compose_item_prompt(piece: str, template: str, room_type: str) -> str:
+    """The prompt of a piece added by an edit: the piece leads (CLIP cuts the end), then the
+    room, then the style's phrases that suit it, less the one that lists the room's furniture."""
+    context = [
+        phrase
+        for phrase in style_phrases(template, room_type)
+        if not any(mark in phrase for mark in PLACEHOLDERS)
+    ]
+    return ", ".join([piece, f"in a {room_name(room_type)}", *context])
+
+
 @cache
 def _tokenizer() -> Any:
     # instant-clip-tokenizer: OpenAI's CLIP BPE vocabulary compiled in, numpy its only dependency.
