@@ -102,13 +102,14 @@ def compose_prompt(template: str, room_type: str) -> str:
 
 def compose_item_prompt(piece: str, template: str, room_type: str) -> str:
     """The prompt of a piece added by an edit: the piece leads (CLIP cuts the end), then the
-    room, then the style's phrases that suit it, less the one that lists the room's furniture."""
-    context = [
-        phrase
-        for phrase in style_phrases(template, room_type)
-        if not any(mark in phrase for mark in PLACEHOLDERS)
-    ]
-    return ", ".join([piece, f"in a {room_name(room_type)}", *context])
+    style's phrases that suit the room, {room_type} naming just the room; a phrase placing the
+    room's {furniture} is left out, and the room is named after the piece when no phrase does."""
+    room = room_name(room_type)
+    kept = [p for p in style_phrases(template, room_type) if "{furniture}" not in p]
+    context = [phrase.replace("{room_type}", room) for phrase in kept]
+    if not any("{room_type}" in phrase for phrase in kept):
+        context.insert(0, f"in a {room}")
+    return ", ".join([piece, *context])
 
 
 @cache

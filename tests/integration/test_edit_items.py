@@ -117,8 +117,10 @@ def test_bad_reference_images_are_refused_and_nothing_is_written(
 
 def test_list_filter_activate_offer_and_delete(session_factory, storage, settings):
     with transaction(session_factory) as session:
-        lamp = create_item(session, storage, settings,
-                           {**FIELDS, "name": "Lamp", "room_types": ["living_room", "bedroom"]})  # fmt: skip
+        rooms = ["living_room", "bedroom"]
+        lamp = create_item(
+            session, storage, settings, {**FIELDS, "name": "Lamp", "room_types": rooms}
+        )
         stool = create_item(session, storage, settings,
                             {**FIELDS, "name": "Stool", "room_types": ["kitchen"]})  # fmt: skip
         set_item_active(session, stool, False)
