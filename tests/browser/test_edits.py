@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from core import disclosure
 from tests.browser.test_sales_floor import add_photo, jpeg
 from tests.support.browser import AGENT, MERCHANDISER, axe_violations, sign_in
 
-LAPTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+LAPTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def staged_job(page: Page) -> str:
