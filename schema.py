@@ -6,7 +6,7 @@ the packages that build on it.
 
 from accounts.brokerage import Brokerage
 from accounts.models import AuthToken, SignInThrottle, User
-from catalog.models import Sky, Style
+from catalog.models import EditItem, Sky, Style
 from core.db import Base
 from jobs.models import Job, JobRetry, WorkerDeparture, WorkerRecord
 from jobs.outbox import OutboxEvent
@@ -19,6 +19,7 @@ metadata = Base.metadata
 __all__ = [
     "AuthToken",
     "Brokerage",
+    "EditItem",
     "Job",
     "JobRetry",
     "OutboxEvent",

@@ -1,7 +1,7 @@
-"""Load the style catalog and the sky library (each only when empty) and create the first users;
-safe to rerun.
+"""Load the style catalog, the sky library and the edit items (each only when empty) and create
+the first users; safe to rerun.
 
-python seed.py                                  # the curated styles and generated skies
+python seed.py                                  # the curated styles, skies and edit items
 python seed.py --admin-email a@b.c --admin-password ...   # or SEED_ADMIN_EMAIL/_PASSWORD
 python seed.py --demo                           # demo agent and admin (APP_ENV=dev only)
 """
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from accounts.models import Role
 from accounts.service import create_user, get_user_by_email
-from catalog.seed import seed_skies, seed_styles
+from catalog.seed import seed_items, seed_skies, seed_styles
 from core.db import make_engine, make_sessionmaker, transaction
 from core.errors import ServiceError
 from core.migrations import SchemaNotAtHead, require_head
@@ -44,6 +44,13 @@ def _ensure_user(session: Session, email: str, password: str, role: Role, name: 
     return f"created {role.value} {email}"
 
 
+def _report(what: str, where: str, created: list[str], present: list[str]) -> None:
+    if created:
+        print(f"{what}: created {len(created)} {created}")
+    else:
+        print(f"{what}: {where} has {len(present)}, left as merchandisers keep it")
+
+
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = settings or get_settings()
@@ -61,16 +68,10 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     try:
         require_head(engine)
         with transaction(make_sessionmaker(engine)) as session:
-            created, present = seed_styles(session)
-            if created:
-                print(f"styles: created {len(created)} {created}")
-            else:
-                print(f"styles: the catalog has {len(present)}, left as merchandisers keep it")
-            created, present = seed_skies(session, make_storage(settings), settings)
-            if created:
-                print(f"skies: created {len(created)} {created}")
-            else:
-                print(f"skies: the library has {len(present)}, left as merchandisers keep it")
+            storage = make_storage(settings)
+            _report("styles", "the catalog", *seed_styles(session))
+            _report("skies", "the library", *seed_skies(session, storage, settings))
+            _report("edit items", "the list", *seed_items(session, storage, settings))
             if args.admin_email:
                 print(
                     _ensure_user(

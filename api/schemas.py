@@ -88,6 +88,14 @@ class RoomTypeOut(BaseModel):
     label: str
 
 
+class EditItemOut(BaseModel):
+    """A piece an edit can add (`action` add, `item` its id)."""
+
+    id: int
+    name: str
+    room_types: list[str]
+
+
 class StyleRef(BaseModel):
     slug: str | None
     name: str | None

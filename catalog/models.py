@@ -81,3 +81,22 @@ class Sky(Base):
     height: Mapped[int] = mapped_column(Integer, default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EditItem(Base):
+    """A piece merchandisers offer for an edit's "Add" (jobs/edits.py): placed where the agent
+    paints, in rooms of the types it lists."""
+
+    __tablename__ = "edit_items"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids (and so storage keys) never reused
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(80))
+    room_types: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    prompt: Mapped[str] = mapped_column(String(200))
+    """What the generator is asked to draw ("a tall fiddle-leaf fig in a white pot")."""
+    reference_image_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    """An optional photo of the piece, shown to the IP-Adapter where the worker has one."""
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

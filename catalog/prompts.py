@@ -100,6 +100,18 @@ def compose_prompt(template: str, room_type: str) -> str:
     return f"{phrase}, {text}" if text else phrase
 
 
+def compose_item_prompt(piece: str, template: str, room_type: str) -> str:
+    """The prompt of a piece added by an edit: the piece leads (CLIP cuts the end), then the
+    style's phrases that suit the room, {room_type} naming just the room; a phrase placing the
+    room's {furniture} is left out, and the room is named after the piece when no phrase does."""
+    room = room_name(room_type)
+    kept = [p for p in style_phrases(template, room_type) if "{furniture}" not in p]
+    context = [phrase.replace("{room_type}", room) for phrase in kept]
+    if not any("{room_type}" in phrase for phrase in kept):
+        context.insert(0, f"in a {room}")
+    return ", ".join([piece, *context])
+
+
 @cache
 def _tokenizer() -> Any:
     # instant-clip-tokenizer: OpenAI's CLIP BPE vocabulary compiled in, numpy its only dependency.

@@ -1,5 +1,6 @@
-"""Loads the curated styles in catalog/data/styles.json into an empty catalog, once, and the
-generated skies into an empty sky library."""
+"""Loads the curated styles in catalog/data/styles.json into an empty catalog, once, the
+generated skies into an empty sky library, and the pieces of catalog/data/edit_items.json into an
+empty list of edit items."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.generated_skies import LOOKS, generated_sky_jpeg
-from catalog.models import Sky, Style
+from catalog.items import create_item
+from catalog.models import EditItem, Sky, Style
 from catalog.service import create_style
 from catalog.skies import create_sky
 from core.settings import Settings
 from core.storage import Storage
 
 STYLES_FILE = Path(__file__).resolve().parent / "data" / "styles.json"
+ITEMS_FILE = STYLES_FILE.with_name("edit_items.json")
 
 
 def load_seed_styles(path: Path = STYLES_FILE) -> list[dict[str, Any]]:
@@ -57,4 +60,22 @@ def seed_skies(
         fields = {"name": look.name, "licence": GENERATED_LICENCE, "credit": "Stagewright"}
         create_sky(session, storage, settings, fields, generated_sky_jpeg(seed))
         created.append(look.name)
+    return created, present
+
+
+def load_seed_items(path: Path = ITEMS_FILE) -> list[dict[str, Any]]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def seed_items(
+    session: Session, storage: Storage, settings: Settings, path: Path = ITEMS_FILE
+) -> tuple[list[str], list[str]]:
+    """Fill an empty list of edit items; returns (created, present) names. As with styles, a
+    list with any item in it is the merchandisers' to keep."""
+    present = list(session.scalars(select(EditItem.name).order_by(EditItem.id)))
+    if present:
+        return [], present
+    created = []
+    for data in load_seed_items(path):
+        created.append(create_item(session, storage, settings, data).name)
     return created, present

@@ -51,10 +51,7 @@ class StyleFields(BaseModel):
     @field_validator("room_types")
     @classmethod
     def _known_room_types(cls, value: list[str]) -> list[str]:
-        unknown = [room for room in value if room not in ROOM_TYPES]
-        if unknown:
-            raise ValueError(f"unknown room type {', '.join(unknown)}; use {', '.join(ROOM_TYPES)}")
-        return list(dict.fromkeys(value))
+        return known_room_types(value)
 
     @field_validator("prompt", "negative_prompt")
     @classmethod
@@ -73,14 +70,14 @@ class StyleFields(BaseModel):
         suffix = get_settings().sdxl.prompt_suffix
         for room_type in info.data.get("room_types") or []:
             prompt = ", ".join(p for p in (compose_prompt(value, room_type), suffix) if p)
-            _check_tokens(prompt, f"for {room_type} (with its furniture and the suffix)")
+            check_tokens(prompt, f"for {room_type} (with its furniture and the suffix)")
         return value
 
     @field_validator("negative_prompt")
     @classmethod
     def _negative_fits_clip(cls, value: str) -> str:
         negative = ", ".join(p for p in (value, get_settings().sdxl.negative_prompt) if p)
-        _check_tokens(negative, "with the default negative prompt")
+        check_tokens(negative, "with the default negative prompt")
         return value
 
     def to_columns(self) -> dict[str, Any]:
@@ -91,7 +88,15 @@ class StyleFields(BaseModel):
         return values
 
 
-def _check_tokens(text: str, where: str) -> None:
+def known_room_types(value: list[str]) -> list[str]:
+    """The room types without repeats; ValueError naming any that catalog.models does not know."""
+    unknown = [room for room in value if room not in ROOM_TYPES]
+    if unknown:
+        raise ValueError(f"unknown room type {', '.join(unknown)}; use {', '.join(ROOM_TYPES)}")
+    return list(dict.fromkeys(value))
+
+
+def check_tokens(text: str, where: str) -> None:
     count = clip_tokens(text)
     if count > CLIP_MAX_TOKENS:
         raise ValueError(

@@ -128,6 +128,12 @@ def sky_image_key(sky_id: int) -> str:
     return f"skies/{int(sky_id)}/sky.jpg"
 
 
+def edit_item_image_key(item_id: int, version: str) -> str:
+    """An edit item's reference image, one key per upload: a queued edit that chose the item
+    keeps reading the image it was given (its web rendition sits beside it, web_key)."""
+    return f"edit-items/{int(item_id)}/{version}.jpg"
+
+
 class Storage(Protocol):
     """What the API and the worker need of a store."""
 

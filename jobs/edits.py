@@ -1,12 +1,13 @@
-"""Edits of one part of a finished result: remove what the agent painted, or generate that part
-again, as a new job.
+"""Edits of one part of a finished result: remove what the agent painted, generate that part
+again, or add a piece merchandisers curate there (catalog/items.py), as a new job.
 
 An edit is the result's child (`parent_job_id`, `parent_variant`): its photo is that result (the
 clean copy when there is one, so no label is edited into the picture), and the region the agent
 painted is stored beside it as a PNG. The worker (worker/edits.py) changes only that region,
 grown a little and feathered: every other pixel stays the parent's. The edit's snapshot is its
-parent's style, plus `edit` (what to do and where the mask is), so an edit of a style merchandisers
-have since retired still runs in that style.
+parent's style, plus `edit` (what to do, where the mask is, and the piece to add as it was
+chosen), so an edit of a style or a piece merchandisers have since changed or retired still runs
+as the agent asked.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
 from accounts.models import User
+from catalog.items import offered_item
 from core import disclosure
 from core.errors import Conflict, Invalid
 from core.settings import Settings
@@ -47,11 +49,34 @@ class EditAction(StrEnum):
 
     REMOVE = "remove"  # becomes what surrounds it (floor, wall), as declutter removes
     REDO = "redo"  # generated again as the parent job made it, with a new seed
+    ADD = "add"  # a curated piece (catalog/items.py) placed in the region
 
     @property
     def label(self) -> str:
         """The action in an agent's words."""
-        return {"remove": "Remove what I painted", "redo": "Redo what I painted"}[self.value]
+        return {
+            "remove": "Remove what I painted",
+            "redo": "Redo what I painted",
+            "add": "Add it where I painted",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class ChosenItem:
+    """The piece an Add places, as it was when the agent chose it."""
+
+    id: int
+    name: str
+    prompt: str
+    reference_image_key: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "prompt": self.prompt,
+            "reference_image_key": self.reference_image_key,
+        }
 
 
 @dataclass(frozen=True)
@@ -60,9 +85,14 @@ class Edit:
 
     action: EditAction
     mask_key: str
+    item: ChosenItem | None = None
+    """Set for an Add."""
 
-    def as_json(self) -> dict[str, str]:
-        return {"action": self.action.value, "mask_key": self.mask_key}
+    def as_json(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"action": self.action.value, "mask_key": self.mask_key}
+        if self.item is not None:
+            entry["item"] = self.item.as_json()
+        return entry
 
 
 def edit_of(snapshot: dict[str, Any] | None) -> Edit | None:
@@ -70,7 +100,18 @@ def edit_of(snapshot: dict[str, Any] | None) -> Edit | None:
     entry = (snapshot or {}).get(SNAPSHOT_KEY)
     if not isinstance(entry, dict):
         return None
-    return Edit(EditAction(entry["action"]), str(entry["mask_key"]))
+    item = entry.get("item")
+    chosen = (
+        ChosenItem(
+            int(item["id"]),
+            str(item["name"]),
+            str(item["prompt"]),
+            str(item["reference_image_key"]) if item.get("reference_image_key") else None,
+        )
+        if isinstance(item, dict)
+        else None
+    )
+    return Edit(EditAction(entry["action"]), str(entry["mask_key"]), chosen)
 
 
 def read_mask(data: bytes, size: tuple[int, int]) -> Image.Image:
@@ -132,8 +173,12 @@ def create_edit(
     mask: bytes,
     storage: Storage,
     settings: Settings,
+    item: int | None = None,
 ) -> Job:
-    """A pending edit of the parent's variant: one new result, from one daily job of quota."""
+    """A pending edit of the parent's variant: one new result, from one daily job of quota.
+
+    `item` is the piece an Add places (Invalid when it is not offered for the room type); the
+    other actions ignore it."""
     if not parent.mode.edits_photo:
         raise Conflict(f"job {parent.id} is a video; edit the photos it shows")
     if parent.mode.finishes:
@@ -146,6 +191,7 @@ def create_edit(
         raise Invalid(f"job {parent.id} has no variant {variant}", field="variant")
     size = (parent.input_width, parent.input_height)
     region = read_mask(mask, size)
+    chosen = _chosen(session, item, parent.room_type) if action is EditAction.ADD else None
     check_quota(session, user, settings)
     key = parent.result_keys[variant - 1]
     photo = read_photo(
@@ -171,7 +217,7 @@ def create_edit(
     )
     session.add(job)
     session.flush()
-    edit = Edit(action, job_edit_mask_key(job.id))
+    edit = Edit(action, job_edit_mask_key(job.id), chosen)
     job.style_snapshot = {
         **snapshot,
         SNAPSHOT_KEY: edit.as_json(),
@@ -189,6 +235,11 @@ def create_edit(
             message="could not store the painted region; nothing was saved, try again shortly",
         ) from exc
     return job
+
+
+def _chosen(session: Session, item_id: int | None, room_type: str) -> ChosenItem:
+    item = offered_item(session, item_id, room_type)
+    return ChosenItem(item.id, item.name, item.prompt, item.reference_image_key)
 
 
 def _new_seed(parent: Job) -> int:

@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.models import Role, User
-from catalog.models import Style
+from catalog.models import EditItem, Style
 from core.db import transaction, utcnow
 from core.settings import Settings
 from core.storage import LocalStorage, job_input_key, job_mask_key, job_result_key
@@ -56,6 +56,22 @@ def make_style(session: Session, **fields: Any) -> Style:
     session.add(style)
     session.flush()
     return style
+
+
+def make_item(session: Session, **fields: Any) -> EditItem:
+    """An active edit item offered for living rooms and bedrooms."""
+    n = next(_counter)
+    values: dict[str, Any] = {
+        "name": f"Item {n}",
+        "room_types": ["living_room", "bedroom"],
+        "prompt": f"a test piece number {n}",
+        "is_active": True,
+    }
+    values.update(fields)
+    item = EditItem(**values)
+    session.add(item)
+    session.flush()
+    return item
 
 
 def job_values(user: User, style: Style, **fields: Any) -> dict[str, Any]:

@@ -58,7 +58,7 @@ def load_request(storage: Storage, job: ClaimedJob) -> GenerationRequest:
         style=style,
         variants=job.variants,
         seed=job.seed,
-        reference_images=_references(storage, job, style.get("reference_image_keys") or []),
+        reference_images=_references(storage, job, _reference_keys(style)),
         mode=job.mode,
         disclosure=kind_of(job.mode, style),
         edit=_edit(storage, job, edit, image.size) if (edit := edit_of(style)) else None,
@@ -107,7 +107,15 @@ def _edit(storage: Storage, job: ClaimedJob, edit: Edit, size: tuple[int, int]) 
         raise BadInput(f"edit mask {edit.mask_key} is not a readable PNG: {exc}") from exc
     if mask.size != size:
         raise BadInput(f"edit mask is {mask.size}, the photo {size}")
-    return EditRequest(edit.action, mask.convert("L"))
+    return EditRequest(edit.action, mask.convert("L"), edit.item)
+
+
+def _reference_keys(style: dict[str, Any]) -> list[str]:
+    """The style's reference images; an Add's piece shows its own instead, when it has one."""
+    edit = edit_of(style)
+    if edit is not None and edit.item is not None and edit.item.reference_image_key:
+        return [edit.item.reference_image_key]
+    return list(style.get("reference_image_keys") or [])
 
 
 def _references(storage: Storage, job: ClaimedJob, keys: list[str]) -> list[Image.Image]:

@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.pages import (
     admin_brokerage,
+    admin_items,
     admin_jobs,
     admin_sign_ins,
     admin_skies,
@@ -41,6 +42,7 @@ def install(app: FastAPI) -> None:
     pages += (
         admin_styles,
         admin_skies,
+        admin_items,
         admin_jobs,
         admin_sign_ins,
         admin_users,

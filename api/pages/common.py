@@ -60,7 +60,11 @@ def job_what(job: Job) -> str:
     """What a job made, for titles and lists: a removal or a finishing pass names no style, an
     edit its action."""
     if edit := edit_of(job.style_snapshot):
-        return "Part removed" if edit.action is EditAction.REMOVE else "Part generated again"
+        return {
+            EditAction.REMOVE: "Part removed",
+            EditAction.REDO: "Part generated again",
+            EditAction.ADD: f"Added: {edit.item.name}" if edit.item else "Piece added",
+        }[edit.action]
     if made := _MADE_WITHOUT_STYLE.get(job.mode):
         return made
     return str(job.style_snapshot.get("name") or "Style")

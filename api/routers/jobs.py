@@ -243,10 +243,12 @@ def retry(job_id: JobId, user: CurrentUser, view: JobViewDep, settings: Settings
     "/jobs/{job_id}/edits",
     status_code=202,
     response_model=JobOut,
-    summary="Edit one part of a result: remove it, or generate it again",
+    summary="Edit one part of a result: remove it, generate it again, or add a piece there",
     description=(
         "Multipart form. `mask` is a PNG of the photo's shape (any scale up to its size) whose "
-        "painted pixels are opaque (or white, without alpha): at most half the photo. Answers "
+        "painted pixels are opaque (or white, without alpha): at most half the photo. `add` "
+        "needs `item`, the id of an active piece offered for the job's room type (GET "
+        "/edit-items?room_type=...); 422 otherwise. Answers "
         "202 with the edit, a new job whose parent is this job's variant; only the painted "
         "part changes. Counts against the daily quota like a new job. 409 when the job has not "
         "completed or its result is no longer stored."
@@ -260,8 +262,11 @@ def edit(
     view: JobViewDep,
     variant: Annotated[int, Form(ge=1, le=MAX_VARIANTS, description="Which result to edit")],
     action: Annotated[EditAction, Form(description="remove: the part becomes its surroundings; "
-                                                   "redo: the part is generated again")],
+                                                   "redo: the part is generated again; "
+                                                   "add: the item is placed there")],
     mask: Annotated[UploadFile, File(description="PNG: the painted part")],
+    item: Annotated[int | None, Form(ge=1, le=2**31 - 1,
+                                     description="add: the piece (GET /edit-items)")] = None,
 ) -> JobOut:  # fmt: skip
     parent = get_job_for(view.session, user=user, job_id=job_id)
     job = create_edit(
@@ -273,6 +278,7 @@ def edit(
         mask=mask.file.read(MAX_MASK_BYTES + 1),
         storage=view.storage,
         settings=view.settings,
+        item=item,
     )
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"
     return view(job)

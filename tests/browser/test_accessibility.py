@@ -74,6 +74,8 @@ def _pages(jobs: dict[str, int]) -> dict[str, str]:
         "admin-jobs": "/admin/jobs",
         "admin-job-detail": f"/admin/jobs/{jobs['completed']}",
         "admin-skies": "/admin/skies",
+        "admin-items": "/admin/items",
+        "item-edit": "/admin/items/1",
         "admin-users": "/admin/users",
         "fleet": "/admin/fleet",
         "admin-brokerage": "/admin/brokerage",

@@ -31,6 +31,8 @@ def test_each_kind_says_what_was_done_and_what_the_original_shows():
     edited = table["edited"].caption
     assert "changed digitally" in edited and "empty room" not in edited
     assert "furnished" not in edited and "original photo is included" in edited
+    # Every action an edit offers (jobs/edits.py EditAction: remove, redo, add) is named.
+    assert all(done in edited for done in ("added", "removed", "generated again"))
     assert [entry.word for entry in table.values()] == [
         "staged",
         "decluttered",

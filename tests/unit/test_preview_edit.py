@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from jobs.edits import EditAction
+from jobs.edits import ChosenItem, EditAction
 from jobs.models import JobMode
 from tests.unit.test_preview import generate, request
 from worker.edits import GROW_FRACTION, edit_region
 from worker.generators.base import EditRequest, StopRequested
+from worker.generators.preview import hex_to_rgb
+from worker.generators.preview_add import MARGIN
 
 
 def staged_result() -> Image.Image:
@@ -34,6 +36,8 @@ def brush(size: tuple[int, int], box: tuple[int, int, int, int]) -> Image.Image:
         (EditAction.REDO, JobMode.STAGE),
         (EditAction.REDO, JobMode.DECLUTTER),
         (EditAction.REMOVE, JobMode.RESTAGE),
+        (EditAction.ADD, JobMode.STAGE),
+        (EditAction.ADD, JobMode.DECLUTTER),
     ],
 )
 def test_only_the_grown_painted_region_changes(action: EditAction, mode: JobMode) -> None:
@@ -84,3 +88,31 @@ def test_a_stop_during_an_edit_writes_nothing() -> None:
     )
     with pytest.raises(StopRequested):
         generate(req, should_stop=lambda: True)
+
+
+def test_add_draws_one_block_in_the_palette_fitted_to_the_region() -> None:
+    photo = staged_result()
+    mask = Image.new("L", photo.size, 0)
+    ImageDraw.Draw(mask).ellipse((40, 120, 140, 200), fill=255)  # a round brush mark
+    fig = ChosenItem(7, "Fig", "a fig tree", None)
+    req = dataclasses.replace(request(variants=1, size=photo.size), image=photo,
+                              edit=EditRequest(EditAction.ADD, mask, fig))  # fmt: skip
+    result, _ = generate(req)
+    region = edit_region(mask, photo.size)
+    before, after = np.asarray(photo), np.asarray(result.images[0])
+    assert np.array_equal(after[~region], before[~region])
+    rows, cols = np.nonzero(region)
+    height = rows.max() - rows.min()
+    centre = after[(rows.min() + rows.max()) // 2, (cols.min() + cols.max()) // 2].astype(int)
+    palette = [np.array(hex_to_rgb(c)) for c in req.style["palette"]]
+    # The middle of the block is one of the palette's colours, lit or shaded (0.8 to 1.15).
+    assert any(
+        all(round(c * f) - 2 <= v <= round(c * f) + 2 for c, v in zip(colour, centre, strict=True))
+        for colour in palette
+        for f in (0.8, 1.15)
+    ), centre
+    middle = (cols.min() + cols.max()) // 2
+    top = (rows.min() + int(height * MARGIN / 2), middle)
+    assert region[top] and np.array_equal(after[top], before[top])  # in from the box's edge
+    again, _ = generate(req)
+    assert np.array_equal(np.asarray(again.images[0]), after)  # deterministic for a seed

@@ -7,7 +7,7 @@ import pytest
 from catalog.prompts import compose_prompt
 from core.settings import SdxlSettings
 from worker.generators.base import BadInput
-from worker.generators.sdxl_params import job_params
+from worker.generators.sdxl_params import item_params, job_params
 from worker.vision.ade20k import PROTECTED_CLASSES
 
 
@@ -66,3 +66,20 @@ def test_invalid_params_are_bad_input(params: dict, message: str) -> None:
         job_params(
             {"prompt": "x", "params": params}, "bedroom", SdxlSettings(), fast_tier_loaded=False
         )
+
+
+def test_an_add_asks_for_the_piece_in_the_room_and_the_style() -> None:
+    """The piece leads; the style's phrases follow, naming the room without its furniture and,
+    in a wet room, without textiles; every other parameter is the staging's."""
+    style = {"prompt": "a {room_type} in oak, linen cushions, warm light", "params": {"steps": 9}}
+    settings = SdxlSettings(prompt_suffix="photo")
+    staging = job_params(style, "bathroom", settings, fast_tier_loaded=False)
+    params = item_params(staging, "a woven towel basket", style, "bathroom", settings)
+    assert params.prompt == "a woven towel basket, a bathroom in oak, warm light, photo"
+    assert params.steps == 9 and params.negative_prompt == staging.negative_prompt
+    living = item_params(staging, "a fig tree", {"prompt": "oak, {furniture}"}, "living_room",
+                         SdxlSettings(prompt_suffix=""))  # fmt: skip
+    assert living.prompt == "a fig tree, in a living room, oak"
+    both = item_params(staging, "a stool", {"prompt": "a {room_type} with {furniture}, teak"},
+                       "kitchen", SdxlSettings(prompt_suffix=""))  # fmt: skip
+    assert both.prompt == "a stool, in a kitchen, teak"

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from PIL import Image
 
 from core.faults import BadInput as BadInput
-from jobs.edits import EditAction
+from jobs.edits import ChosenItem, EditAction
 from jobs.models import JobMode
 
 ProgressCallback = Callable[[float, str], None]
@@ -30,6 +30,8 @@ class EditRequest:
     action: EditAction
     mask: Image.Image
     """"L" at the photo's size, white where the agent painted (worker/edits.py grows it)."""
+    item: ChosenItem | None = None
+    """An Add's piece; its reference image, if any, is the request's reference_images."""
 
 
 @dataclass(frozen=True)

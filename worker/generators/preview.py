@@ -73,6 +73,10 @@ def hex_to_rgb(value: str) -> Rgb:
     return (int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16))
 
 
+def _palette(request: GenerationRequest) -> list[Rgb]:
+    return [hex_to_rgb(c) for c in request.style.get("palette") or DEFAULT_PALETTE]
+
+
 def _shade(colour: Rgb, factor: float) -> Rgb:
     return (
         int(min(255, colour[0] * factor)),
@@ -81,7 +85,7 @@ def _shade(colour: Rgb, factor: float) -> Rgb:
     )
 
 
-def _box(draw: ImageDraw.ImageDraw, box: Box, colour: Rgb, depth: float) -> None:
+def shaded_box(draw: ImageDraw.ImageDraw, box: Box, colour: Rgb, depth: float) -> None:
     """A shaded block: a lighter top face above a darker front face, with rounded corners."""
     left, top, right, bottom = box
     lid = top + (bottom - top) * depth
@@ -144,11 +148,13 @@ class _Layout:
         w, top = self.jitter(0.44, 0.04) * self.width, 0.63 * height
         left, right = self.cx - w / 2, self.cx + w / 2
         arm = w * 0.09
-        _box(draw, (left + arm, top, right - arm, top + 0.09 * height), _shade(main, 0.9), 0.3)
+        shaded_box(
+            draw, (left + arm, top, right - arm, top + 0.09 * height), _shade(main, 0.9), 0.3
+        )
         seat = (left + arm, top + 0.08 * height, right - arm, top + 0.15 * height)
-        _box(draw, seat, main, 0.45)
+        shaded_box(draw, seat, main, 0.45)
         for x in (left, right - arm):
-            _box(draw, (x, top + 0.04 * height, x + arm, top + 0.15 * height), main, 0.2)
+            shaded_box(draw, (x, top + 0.04 * height, x + arm, top + 0.15 * height), main, 0.2)
         _legs(draw, (left, top, right, top + 0.15 * height), 0.015 * height, self.dark)
         for k in range(3):
             cw = (w - 2 * arm) / 3
@@ -163,11 +169,11 @@ class _Layout:
         height, wood, cx = self.height, self.wood, self.cx
         w, top = self.jitter(0.40, 0.03) * self.width, 0.61 * height
         left, right = cx - w / 2, cx + w / 2
-        _box(draw, (left, top, right, top + 0.12 * height), _shade(wood, 0.9), 0.15)
+        shaded_box(draw, (left, top, right, top + 0.12 * height), _shade(wood, 0.9), 0.15)
         mattress = (left - w * 0.04, top + 0.07 * height, right + w * 0.04, top + 0.26 * height)
-        _box(draw, mattress, self.soft, 0.55)
+        shaded_box(draw, mattress, self.soft, 0.55)
         duvet = (mattress[0], top + 0.13 * height, mattress[2], mattress[3])
-        _box(draw, duvet, self.main, 0.35)
+        shaded_box(draw, duvet, self.main, 0.35)
         for x in (left + w * 0.06, cx + w * 0.04):
             draw.rounded_rectangle(
                 (x, top + 0.085 * height, x + w * 0.4, top + 0.125 * height),
@@ -175,7 +181,7 @@ class _Layout:
                 fill=(245, 243, 238),
             )
         for x in (left - w * 0.26, right + w * 0.08):
-            _box(draw, (x, top + 0.10 * height, x + w * 0.18, top + 0.18 * height), wood, 0.3)
+            shaded_box(draw, (x, top + 0.10 * height, x + w * 0.18, top + 0.18 * height), wood, 0.3)
 
     def dining(self, draw: ImageDraw.ImageDraw) -> None:
         height, wood = self.height, self.wood
@@ -183,9 +189,11 @@ class _Layout:
         left, right = self.cx - w / 2, self.cx + w / 2
         for k in range(4):
             x = left + w * (0.06 + k * 0.24)
-            _box(draw, (x, top - 0.06 * height, x + w * 0.16, top + 0.02 * height), self.soft, 0.25)
+            shaded_box(
+                draw, (x, top - 0.06 * height, x + w * 0.16, top + 0.02 * height), self.soft, 0.25
+            )
         table = (left, top, right, top + 0.035 * height)
-        _box(draw, table, wood, 0.5)
+        shaded_box(draw, table, wood, 0.5)
         _legs(draw, table, 0.08 * height, _shade(wood, 0.55))
 
     def centre_piece(self, draw: ImageDraw.ImageDraw) -> None:
@@ -206,14 +214,14 @@ class _Layout:
             draw.ellipse(
                 (*leaf, 0.80 * height + dy), fill=(74, 110, 70) if k % 2 else (92, 130, 84)
             )
-        _box(draw, pot, self.wood, 0.3)
+        shaded_box(draw, pot, self.wood, 0.3)
 
     def side_table(self, draw: ImageDraw.ImageDraw) -> None:
         if self.room_type in {"dining_room", "kitchen", "bedroom"}:
             return
         w, top = 0.18 * self.width, self.jitter(0.84, 0.01) * self.height
         table = (self.cx - w / 2, top, self.cx + w / 2, top + 0.03 * self.height)
-        _box(draw, table, self.wood, 0.5)
+        shaded_box(draw, table, self.wood, 0.5)
         _legs(draw, table, 0.035 * self.height, _shade(self.wood, 0.55))
 
 
@@ -256,7 +264,7 @@ class PreviewGenerator:
     ) -> GenerationResult:
         """Stage, declutter or restage: furniture blocks drawn (or erased) on the floor."""
         source = request.image.convert("RGB")
-        palette = [hex_to_rgb(c) for c in request.style.get("palette") or DEFAULT_PALETTE]
+        palette = _palette(request)
         seeds = variant_seeds(request.seed, request.variants)
         mask, base = staging_mask(source.size), source
         if request.mode.removes:
@@ -307,8 +315,8 @@ class PreviewGenerator:
         on_progress: ProgressCallback,
         should_stop: StopCheck,
     ) -> GenerationResult:
-        """Remove (flat floor and wall colours) or redo (new furniture blocks) inside the painted
-        region only; a removal job's redo removes again."""
+        """Remove (flat floor and wall colours), redo (new furniture blocks) or add (one block,
+        preview_add) inside the painted region only; a removal job's redo removes again."""
         # Imported here: OpenCV (worker/edits.py) and preview_removal stay out of module import.
         from worker.edits import edit_region, paste_edit
         from worker.generators.preview_removal import erase
@@ -316,7 +324,15 @@ class PreviewGenerator:
         source = request.image.convert("RGB")
         region = edit_region(edit.mask, source.size)
         on_progress(0.1, "Finding the painted part")
-        if edit.action is EditAction.REDO and request.mode.stages:
+        if edit.action is EditAction.ADD:
+            from worker.generators.preview_add import placed_piece
+
+            if should_stop():
+                raise StopRequested
+            generated = placed_piece(
+                source, region, _palette(request), np.random.default_rng(request.seed)
+            )
+        elif edit.action is EditAction.REDO and request.mode.stages:
             staged = dataclasses.replace(request, edit=None, mode=JobMode.STAGE, variants=1)
             generated = self.generate(staged, on_progress, should_stop).images[0]
         else:

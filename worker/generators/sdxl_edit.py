@@ -1,8 +1,11 @@
-"""Edits on the sdxl path (jobs/edits.py): the painted region of a result, removed or generated
-again, through the same crop, detail and colour-match stages as staging (sdxl_inpaint.py).
+"""Edits on the sdxl path (jobs/edits.py): the painted region of a result, removed, generated
+again or given a curated piece, through the same crop, detail and colour-match stages as staging
+(sdxl_inpaint.py).
 
 A removal empties the region with declutter's prompt and no depth; a redo inpaints it with the
-job's own staging parameters and a new seed (a removal job's redo empties it again). The paste
+job's own staging parameters and a new seed (a removal job's redo empties it again); an add
+inpaints it with the staging parameters but the piece's prompt in the room's style, and the
+piece's reference image, when it has one, through the IP-Adapter (job_io chose it). The paste
 keeps every pixel outside the grown region the result's own (worker/edits.py).
 """
 
@@ -23,6 +26,7 @@ from worker.generators.base import (
     variant_seeds,
 )
 from worker.generators.sdxl_inpaint import REMOVAL, STAGING, blanked, inpaint, result_of
+from worker.generators.sdxl_params import item_params
 from worker.generators.sdxl_removal import emptying_params
 
 if TYPE_CHECKING:
@@ -42,7 +46,12 @@ def generate_edit(
     region = edit_region(edit.mask, photo.size)
     seeds = variant_seeds(request.seed, 1)
     clock = StageClock(gen.device)
-    if edit.action is EditAction.REMOVE or not request.mode.stages:
+    if edit.item is not None:
+        style, room = request.style, request.room_type
+        params = item_params(params, edit.item.prompt, style, room, gen.settings)
+    if edit.action is EditAction.REMOVE or (
+        edit.action is EditAction.REDO and not request.mode.stages
+    ):
         bare = dataclasses.replace(request, reference_images=[])
         emptying = emptying_params(gen, params, request.room_type)
         images = inpaint(gen, bare, emptying, photo, region, seeds, stages=REMOVAL,

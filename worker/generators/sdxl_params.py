@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ConfigDict, ValidationError
 
-from catalog.prompts import compose_prompt
+from catalog.prompts import compose_item_prompt, compose_prompt
 from core.generation import StyleParams
 from core.settings import SdxlSettings
 from worker.generators.base import BadInput
@@ -72,7 +73,6 @@ def job_params(
     strength = settings.strength if params.strength is None else params.strength
     if int(steps * strength) < 1:
         raise BadInput(f"invalid style params: {steps} steps at strength {strength} is no step")
-    suffix = settings.prompt_suffix
     prompt = compose_prompt(str(style.get("prompt") or ""), room_type)
     negative = ", ".join(p for p in (style.get("negative_prompt"), settings.negative_prompt) if p)
 
@@ -81,7 +81,7 @@ def job_params(
         return getattr(settings, name) if value is None else value
 
     return JobParams(
-        prompt=f"{prompt}, {suffix}" if suffix else prompt,
+        prompt=_suffixed(prompt, settings),
         negative_prompt=negative,
         steps=steps,
         # The distilled fast tier is trained without classifier-free guidance.
@@ -98,3 +98,16 @@ def job_params(
         floor=floor_classes(room_type),
         protected=protected,
     )
+
+
+def _suffixed(prompt: str, settings: SdxlSettings) -> str:
+    suffix = settings.prompt_suffix
+    return f"{prompt}, {suffix}" if suffix else prompt
+
+
+def item_params(
+    params: JobParams, piece: str, style: dict[str, Any], room_type: str, settings: SdxlSettings
+) -> JobParams:
+    """An Add's parameters: the job's staging ones, asking for the piece in the room's style."""
+    prompt = compose_item_prompt(piece, str(style.get("prompt") or ""), room_type)
+    return dataclasses.replace(params, prompt=_suffixed(prompt, settings))

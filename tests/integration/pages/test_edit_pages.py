@@ -1,5 +1,6 @@
 """The editor page and its form: an agent's painted part becomes an edit job, linked both ways,
-with its versions, the original to compare with, and the edit's disclosure in the MLS zip."""
+with its versions, the original to compare with, and the edit's disclosure in the MLS zip; Add
+offers the active pieces for the room, or says there are none."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from core.db import transaction
 from core.storage import LocalStorage, job_result_key
 from jobs.edits import EditAction, edit_of
 from jobs.models import Job, JobState
-from tests.factories import completed_job, photo_bytes
+from tests.factories import completed_job, make_item, photo_bytes
 from tests.integration.pages.test_disclosure_pages import page_caption
 from tests.support.forms import post_form
 
@@ -26,10 +27,10 @@ def mask_png(size=(64, 48), box=(20, 20, 40, 40)) -> bytes:
     return buffer.getvalue()
 
 
-def post_edit(client, job_id, variant=1, action="remove", mask: bytes | None = None):
+def post_edit(client, job_id, variant=1, action="remove", mask: bytes | None = None, **fields):
     files = {"mask": ("mask.png", mask_png() if mask is None else mask, "image/png")}
     return post_form(
-        client, f"/jobs/{job_id}/variants/{variant}/edit", {"action": action}, files=files
+        client, f"/jobs/{job_id}/variants/{variant}/edit", {"action": action, **fields}, files=files
     )
 
 
@@ -107,3 +108,40 @@ def test_the_editor_refuses_clearly(make_web_user, session_factory, settings, st
         assert words in client.get(response.headers["location"]).text
     with session_factory() as session:
         assert session.query(Job).filter(Job.parent_job_id.is_not(None)).count() == 0
+
+
+def test_add_offers_the_active_pieces_for_the_room_and_adds_the_one_chosen(
+    make_web_user, session_factory, settings, style
+):
+    user, client = make_web_user()
+    parent = completed_job(session_factory, settings, user=user, style=style)  # a living room
+    editor = client.get(f"/jobs/{parent.id}/variants/1/edit").text
+    assert 'value="add"' not in editor and 'id="edit-item"' not in editor
+    assert "No pieces to add are offered for a living room yet" in editor
+
+    with transaction(session_factory) as session:
+        fig = make_item(session, name="Fig", room_types=["living_room"])
+        make_item(session, name="Retired lamp", room_types=["living_room"], is_active=False)
+        make_item(session, name="Bar stools", room_types=["kitchen"])
+    editor = client.get(f"/jobs/{parent.id}/variants/1/edit").text
+    assert '<label for="edit-item">Piece to add</label>' in editor
+    assert f'<option value="{fig.id}">Fig</option>' in editor
+    assert "Retired lamp" not in editor and "Bar stools" not in editor
+    assert 'value="add" aria-describedby="edit-note">Add it where I painted</button>' in editor
+    assert "No pieces to add" not in editor
+
+    response = post_edit(client, parent.id, action="add", item=str(fig.id))
+    assert response.status_code == 303, response.text
+    child_id = int(response.headers["location"].rsplit("/", 1)[1])
+    with session_factory() as session:
+        edit = edit_of(session.get(Job, child_id).style_snapshot)
+    assert edit is not None and edit.action is EditAction.ADD
+    assert edit.item is not None and (edit.item.id, edit.item.name) == (fig.id, "Fig")
+    child_page = client.get(f"/jobs/{child_id}").text
+    assert "Adding the piece you chose to the part you painted of variant 1." in child_page
+    assert "“Fig” was added where it was painted" in child_page
+    assert f"{child_id}</a>: from variant 1 · Added: Fig" in client.get(f"/jobs/{parent.id}").text
+
+    refused = post_edit(client, parent.id, action="add")  # no piece chosen
+    assert refused.headers["location"] == f"/jobs/{parent.id}/variants/1/edit"
+    assert "choose the piece to add" in client.get(refused.headers["location"]).text

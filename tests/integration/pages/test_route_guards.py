@@ -67,6 +67,13 @@ def test_every_public_route_still_exists():
     assert set(ROUTES) >= PUBLIC, PUBLIC - set(ROUTES)
 
 
+def test_the_matrix_reaches_the_edit_items_console():
+    """/admin/items is staff only through STAFF_PREFIXES: the matrix must walk its routes."""
+    items = {(m, p) for m, p in ROUTES if p.startswith("/admin/items")}
+    assert {("GET", "/admin/items"), ("POST", "/admin/items/{item_id}/delete")} <= items
+    assert len(items) == 6, items
+
+
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_route_guard_matrix(make_client, make_web_user, session_factory, web_settings):
     anonymous = make_client()

@@ -1,12 +1,15 @@
-"""The fast-tier LoRA and the IP-Adapter, loaded from tiny saved adapters by production code."""
+"""The fast-tier LoRA and the IP-Adapter, loaded from tiny saved adapters by production code;
+the IP-Adapter shows an Add its piece."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
+from jobs.edits import ChosenItem, EditAction
 from tests.support.sdxl import STYLE, request, run, tiny_settings
 from tests.support.tiny_adapters import (
     IP_ADAPTER_SUBFOLDER,
@@ -17,6 +20,8 @@ from tests.support.tiny_adapters import (
     load_unet,
 )
 from tests.support.tiny_models import TinyModels
+from worker.edits import edit_region
+from worker.generators.base import EditRequest
 
 LIGHTNING_STEPS = 3  # differs from the standard tier's 4 steps in tiny_settings
 FAST = {**STYLE, "params": {"fast_tier": True}}
@@ -138,3 +143,19 @@ def test_all_layers_take_the_reference_when_configured(ip_generator: Any) -> Non
         assert all(s == [1.0] for s in ip_scales(ip_generator).values())
     finally:
         adapters.settings = adapters.settings.model_copy(update={"ip_adapter_layers": "style"})
+
+
+def test_an_add_shows_its_piece_to_the_ip_adapter(ip_generator: Any) -> None:
+    """An Add's reference (job_io puts the piece's image in reference_images) steers the region."""
+    base = request(variants=1)
+    mask = Image.new("L", base.image.size, 0)
+    ImageDraw.Draw(mask).ellipse((30, 30, 60, 56), fill=255)
+    edit = EditRequest(EditAction.ADD, mask, ChosenItem(1, "Fig", "a fig tree", "k.jpg"))
+    reference = Image.new("RGB", (40, 30), (30, 160, 60))
+    plain, _ = run(ip_generator, request(variants=1, edit=edit, disclosure="edited"))
+    shown, _ = run(ip_generator, request(variants=1, edit=edit, disclosure="edited",
+                                         reference_images=[reference]))  # fmt: skip
+    region = edit_region(mask, base.image.size)
+    plain_px, shown_px = np.asarray(plain.images[0]), np.asarray(shown.images[0])
+    assert not np.array_equal(plain_px[region], shown_px[region])
+    assert np.array_equal(plain_px[~region], shown_px[~region])
