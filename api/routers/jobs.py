@@ -49,7 +49,6 @@ JOB_LINKS = {
         ("GetJob", "/get"),
         ("CancelJob", "~1cancel/post"),
         ("RetryJob", "~1retry/post"),
-        ("EditJob", "~1edits/post"),
     )
 }
 UTC_NOTE = "ISO 8601 date-time; one without an offset (e.g. 2026-01-31T09:00) is read as UTC"
